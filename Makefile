@@ -1,0 +1,103 @@
+# The single entry point for developers and CI. `make run` and `make test` find (or start) a
+# PostgreSQL server the same way:
+#   1. DATABASE_URL, when set;
+#   2. else a server answering on 127.0.0.1:5432 (user postgres, trust auth);
+#   3. else a private cluster under .paylink/postgres (git-ignored) on port $(PG_PORT), made with
+#      initdb and started with pg_ctl; Debian's postgresql package is installed first when missing
+#      and we are root.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+PG_PORT ?= 54329
+STATE := $(CURDIR)/.paylink
+PG_HOME := $(STATE)/postgres
+ADMIN_URL_FILE := $(STATE)/admin-database-url
+
+.PHONY: help run test build fmt lint unit-tests schema-check postgres postgres-stop clean
+
+help:
+	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
+	@echo "make test   everything CI checks: fmt, clippy, tests against PostgreSQL, schema check"
+	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
+
+build:
+	$(CARGO) build --bin paylink
+
+# Writes the URL of a maintenance database (one we may CREATE DATABASE from) to $(ADMIN_URL_FILE).
+postgres:
+	@mkdir -p "$(STATE)"
+	@if [ -n "$${DATABASE_URL:-}" ]; then \
+	  echo "$$DATABASE_URL" > "$(ADMIN_URL_FILE)"; \
+	  echo "postgres: using DATABASE_URL"; \
+	elif (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  echo "postgres://postgres@127.0.0.1:5432/postgres" > "$(ADMIN_URL_FILE)"; \
+	  echo "postgres: using the server on 127.0.0.1:5432"; \
+	else \
+	  $(MAKE) --no-print-directory private-postgres; \
+	  echo "postgres://postgres@127.0.0.1:$(PG_PORT)/postgres" > "$(ADMIN_URL_FILE)"; \
+	fi
+
+.PHONY: private-postgres
+private-postgres:
+	@bindir=$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$bindir" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "PostgreSQL is not installed and we are not root: install Debian's postgresql package or set DATABASE_URL" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "postgres: installing Debian's postgresql package"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  bindir=$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); \
+	fi; \
+	as_owner() { if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- "$$@"; else "$$@"; fi; }; \
+	mkdir -p "$(PG_HOME)"; \
+	if [ "$$(id -u)" = 0 ]; then chown postgres: "$(PG_HOME)"; fi; \
+	if [ ! -f "$(PG_HOME)/data/PG_VERSION" ]; then \
+	  echo "postgres: creating a private cluster in $(PG_HOME)"; \
+	  as_owner "$$bindir/initdb" -D "$(PG_HOME)/data" -U postgres --auth=trust -E UTF8 >/dev/null; \
+	fi; \
+	if ! as_owner "$$bindir/pg_ctl" -D "$(PG_HOME)/data" status >/dev/null 2>&1; then \
+	  echo "postgres: starting the private cluster on 127.0.0.1:$(PG_PORT)"; \
+	  as_owner "$$bindir/pg_ctl" -D "$(PG_HOME)/data" -l "$(PG_HOME)/server.log" -w \
+	    -o "-p $(PG_PORT) -c listen_addresses=127.0.0.1 -k $(PG_HOME)" start >/dev/null; \
+	fi
+
+postgres-stop:
+	@bindir=$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1); \
+	if [ -n "$$bindir" ] && [ -f "$(PG_HOME)/data/PG_VERSION" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- "$$bindir/pg_ctl" -D "$(PG_HOME)/data" stop; \
+	  else "$$bindir/pg_ctl" -D "$(PG_HOME)/data" stop; fi; \
+	fi
+
+# The app's own database is `paylink` on the discovered server, unless DATABASE_URL names one.
+run: build postgres
+	@admin=$$(cat "$(ADMIN_URL_FILE)"); \
+	export DATABASE_URL="$${DATABASE_URL:-$${admin%/*}/paylink}"; \
+	./target/debug/paylink dev setup; \
+	echo; \
+	exec ./target/debug/paylink serve
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+unit-tests: postgres
+	@export PAYLINK_TEST_DATABASE_URL=$$(cat "$(ADMIN_URL_FILE)"); \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  $(CARGO) nextest run --workspace --locked --no-fail-fast; \
+	else \
+	  $(CARGO) test --workspace --locked --no-fail-fast; \
+	fi
+
+schema-check:
+	$(CARGO) run --quiet --locked --bin paylink -- schema check
+
+test: fmt lint unit-tests schema-check
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,51 @@
+//! The store's typed errors. Callers map them to client-facing codes; nothing here is meant to be
+//! shown to a client verbatim.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist, or belongs to another merchant.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database could not be reached, or no connection was free in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A migration could not be applied.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// Any other database error: a bug or a broken invariant.
+    #[error("database error: {0}")]
+    Database(#[source] DieselError),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(info.constraint_name().unwrap_or("unique").to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            other => Self::Database(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+impl From<diesel::ConnectionError> for StoreError {
+    fn from(error: diesel::ConnectionError) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}

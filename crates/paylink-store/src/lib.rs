@@ -1,0 +1,100 @@
+//! PostgreSQL storage for paylink.
+//!
+//! Knows the tables and the domain's rows, nothing about GraphQL or HTTP. Repository functions are
+//! synchronous (diesel) and take a `&mut PgConnection`; [`Store::run`] runs them on tokio's
+//! blocking threads so that async workers never wait on the database. Errors are typed
+//! ([`StoreError`]); mapping them to client messages is the caller's job.
+
+pub mod api_keys;
+pub mod database;
+mod error;
+pub mod merchants;
+pub mod migrations;
+pub mod payment_links;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool};
+
+pub use diesel::PgConnection as Connection;
+pub use diesel::result::Error as DieselError;
+pub use error::StoreError;
+
+/// Settings of the connection pool.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// How long a request waits for a free connection before it fails as unavailable.
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A pool of PostgreSQL connections; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnectionManager<PgConnection>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The pool's own Debug would print the connection URL, which may hold a password.
+        let state = self.pool.state();
+        f.debug_struct("Store")
+            .field("connections", &state.connections)
+            .field("idle", &state.idle_connections)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Makes a pool for `database_url`. Connections are opened lazily, so this succeeds while the
+    /// database is down; the first query says so.
+    pub fn new(database_url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
+        let manager = ConnectionManager::<PgConnection>::new(database_url);
+        let pool = Pool::builder()
+            .max_size(settings.max_size)
+            .min_idle(Some(0))
+            .connection_timeout(settings.connection_timeout)
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Ok(Self { pool })
+    }
+
+    /// Runs `work` with a pooled connection on a blocking thread.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+    }
+
+    /// Runs `work` with a pooled connection on the calling thread, for the CLI and other
+    /// synchronous callers.
+    pub fn run_sync<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        work(&mut conn)
+    }
+}

@@ -1,0 +1,61 @@
+//! Merchants: the tenants every other row belongs to.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::StoreError;
+use crate::schema::merchants;
+
+/// A merchant row.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = merchants)]
+pub struct Merchant {
+    /// Public id.
+    pub merchant_uid: String,
+    /// Display name.
+    pub name: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts a merchant with the given id and name.
+pub fn insert(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    name: &str,
+) -> Result<Merchant, StoreError> {
+    Ok(diesel::insert_into(merchants::table)
+        .values((
+            merchants::merchant_uid.eq(merchant_uid),
+            merchants::name.eq(name),
+        ))
+        .returning(Merchant::as_returning())
+        .get_result(conn)?)
+}
+
+/// The merchant with this id.
+pub fn find(conn: &mut PgConnection, merchant_uid: &str) -> Result<Option<Merchant>, StoreError> {
+    Ok(merchants::table
+        .find(merchant_uid)
+        .select(Merchant::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The oldest merchant with exactly this name.
+pub fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<Merchant>, StoreError> {
+    Ok(merchants::table
+        .filter(merchants::name.eq(name))
+        .order((merchants::created_at.asc(), merchants::merchant_uid.asc()))
+        .select(Merchant::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every merchant, oldest first.
+pub fn list(conn: &mut PgConnection) -> Result<Vec<Merchant>, StoreError> {
+    Ok(merchants::table
+        .order((merchants::created_at.asc(), merchants::merchant_uid.asc()))
+        .select(Merchant::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,211 @@
+//! Payment links: insert, read, update under a row lock, and keyset-paged listing.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::StoreError;
+use crate::schema::payment_links::{self, dsl};
+
+/// A payment link row. Enum-valued columns hold the SDL value names (`SERVICE_FEE`, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = payment_links, treat_none_as_null = true)]
+pub struct PaymentLinkRow {
+    /// Public id.
+    pub link_id: String,
+    /// Owning merchant.
+    pub merchant_uid: String,
+    /// The merchant's name for the link.
+    pub link_name: String,
+    /// Payment name shown to payers.
+    pub payment_name: String,
+    /// Payment description shown to payers.
+    pub payment_description: Option<String>,
+    /// Fixed amount in minor units.
+    pub amount: Option<i32>,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Fee mode name.
+    pub fee_mode: String,
+    /// Whether the payer chooses the amount.
+    pub amount_is_variable: bool,
+    /// Lower bound of a variable amount.
+    pub min_amount: Option<i32>,
+    /// Upper bound of a variable amount.
+    pub max_amount: Option<i32>,
+    /// Whether a phone number is required.
+    pub require_phone: bool,
+    /// Call-to-action name.
+    pub call_to_action: String,
+    /// Accepted-payment-methods name.
+    pub accepted_payment_methods: String,
+    /// Accounting code.
+    pub account_code: Option<String>,
+    /// Message after payment.
+    pub custom_success_message: Option<String>,
+    /// Redirect after payment.
+    pub redirect_url: Option<String>,
+    /// Whether the link takes payments.
+    pub is_active: bool,
+    /// Creation time (microseconds kept).
+    pub created_date: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Stores a new link.
+pub fn insert(conn: &mut PgConnection, row: &PaymentLinkRow) -> Result<PaymentLinkRow, StoreError> {
+    Ok(diesel::insert_into(payment_links::table)
+        .values(row)
+        .returning(PaymentLinkRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// One of the merchant's links; another merchant's link reads as absent.
+pub fn find(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    link_id: &str,
+) -> Result<Option<PaymentLinkRow>, StoreError> {
+    Ok(dsl::payment_links
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::link_id.eq(link_id))
+        .select(PaymentLinkRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Changes one of the merchant's links in one transaction: locks the row, lets `change` compute
+/// the new row from the current one (it may refuse with its own error, and then nothing is
+/// written), and writes it back. The link id, owner and creation time never change.
+pub fn update<E>(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    link_id: &str,
+    change: impl FnOnce(PaymentLinkRow) -> Result<PaymentLinkRow, E>,
+) -> Result<PaymentLinkRow, E>
+where
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        let current = dsl::payment_links
+            .filter(dsl::merchant_uid.eq(merchant_uid))
+            .filter(dsl::link_id.eq(link_id))
+            .select(PaymentLinkRow::as_select())
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
+        let mut next = change(current.clone())?;
+        next.link_id = current.link_id;
+        next.merchant_uid = current.merchant_uid;
+        next.created_date = current.created_date;
+        Ok(diesel::update(dsl::payment_links.find(link_id))
+            .set(&next)
+            .returning(PaymentLinkRow::as_returning())
+            .get_result(conn)?)
+    })
+}
+
+/// Which way a page goes from its boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Items after the boundary in display order (older links).
+    Forward,
+    /// Items before the boundary in display order (newer links).
+    Backward,
+}
+
+/// The item a page starts from, exclusive. Without a `link_id`, every item with the same
+/// `created_date` counts as being on the far side of the boundary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Boundary {
+    /// The boundary item's creation time.
+    pub created_date: DateTime<Utc>,
+    /// The boundary item's id, the tie-breaker.
+    pub link_id: Option<String>,
+}
+
+/// One page request over a merchant's links in display order (`created_date` DESC, `link_id` DESC).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Page size.
+    pub limit: i64,
+    /// Direction from the boundary.
+    pub direction: Direction,
+    /// Where the page starts; `None` is the first page (Forward) or the last page (Backward).
+    pub boundary: Option<Boundary>,
+}
+
+/// One page of the merchant's links, in display order, by keyset (never SQL OFFSET).
+pub fn page(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    request: &PageRequest,
+) -> Result<Vec<PaymentLinkRow>, StoreError> {
+    let mut query = dsl::payment_links
+        .filter(dsl::merchant_uid.eq(merchant_uid.to_owned()))
+        .select(PaymentLinkRow::as_select())
+        .limit(request.limit)
+        .into_boxed();
+    // The row-value comparison `(created_date, link_id) < (a, b)` is spelled out so that the
+    // planner can use the listing index for the leading column.
+    query = match (request.direction, &request.boundary) {
+        (_, None) => query,
+        (
+            Direction::Forward,
+            Some(Boundary {
+                created_date,
+                link_id: Some(id),
+            }),
+        ) => query.filter(
+            dsl::created_date.lt(*created_date).or(dsl::created_date
+                .eq(*created_date)
+                .and(dsl::link_id.lt(id.clone()))),
+        ),
+        (
+            Direction::Forward,
+            Some(Boundary {
+                created_date,
+                link_id: None,
+            }),
+        ) => query.filter(dsl::created_date.lt(*created_date)),
+        (
+            Direction::Backward,
+            Some(Boundary {
+                created_date,
+                link_id: Some(id),
+            }),
+        ) => query.filter(
+            dsl::created_date.gt(*created_date).or(dsl::created_date
+                .eq(*created_date)
+                .and(dsl::link_id.gt(id.clone()))),
+        ),
+        (
+            Direction::Backward,
+            Some(Boundary {
+                created_date,
+                link_id: None,
+            }),
+        ) => query.filter(dsl::created_date.gt(*created_date)),
+    };
+    match request.direction {
+        Direction::Forward => Ok(query
+            .order((dsl::created_date.desc(), dsl::link_id.desc()))
+            .load(conn)?),
+        Direction::Backward => {
+            let mut rows = query
+                .order((dsl::created_date.asc(), dsl::link_id.asc()))
+                .load(conn)?;
+            rows.reverse();
+            Ok(rows)
+        }
+    }
+}
+
+/// How many links the merchant has.
+pub fn count(conn: &mut PgConnection, merchant_uid: &str) -> Result<i64, StoreError> {
+    Ok(dsl::payment_links
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .count()
+        .get_result(conn)?)
+}

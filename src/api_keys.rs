@@ -1,0 +1,101 @@
+//! API keys: making them, hashing them, and resolving a presented key to its merchant.
+//!
+//! A key is `plk_` followed by 40 random alphanumeric characters (about 238 bits). Only its
+//! SHA-256 digest is stored: with that much entropy a fast hash cannot be brute-forced, and a
+//! lookup by digest costs one index probe. The first 12 characters are kept in clear as the
+//! key's prefix, so that keys can be listed and revoked without being shown.
+
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+
+use paylink_store::{Connection, StoreError, api_keys};
+
+/// Every key starts with this.
+pub const KEY_PREFIX: &str = "plk_";
+/// Random characters after [`KEY_PREFIX`].
+const RANDOM_CHARS: usize = 40;
+/// Length of the visible prefix stored in clear.
+const VISIBLE_CHARS: usize = 12;
+
+/// A freshly made key, shown once and never stored in clear.
+pub struct IssuedKey {
+    /// The whole key, to hand to the merchant.
+    pub key: String,
+    /// The stored row.
+    pub record: api_keys::ApiKey,
+}
+
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey")
+            .field("key", &"***")
+            .field("record", &self.record)
+            .finish()
+    }
+}
+
+/// The digest under which a key is stored.
+pub fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Makes a key for the merchant and stores its digest.
+pub fn issue(
+    conn: &mut Connection,
+    merchant_uid: &str,
+    label: Option<&str>,
+) -> Result<IssuedKey, StoreError> {
+    let key = format!(
+        "{KEY_PREFIX}{}",
+        Alphanumeric.sample_string(&mut rand::rng(), RANDOM_CHARS)
+    );
+    let record = api_keys::insert(
+        conn,
+        api_keys::NewApiKey {
+            merchant_uid,
+            prefix: &key[..VISIBLE_CHARS],
+            key_hash: &digest(&key),
+            label,
+        },
+    )?;
+    Ok(IssuedKey { key, record })
+}
+
+/// The merchant of an unrevoked key, or `None` for an unknown or revoked key.
+pub fn merchant_of(conn: &mut Connection, key: &str) -> Result<Option<String>, StoreError> {
+    // A string that cannot be a key is refused without a database round trip.
+    if !key.starts_with(KEY_PREFIX) || key.len() != KEY_PREFIX.len() + RANDOM_CHARS {
+        return Ok(None);
+    }
+    Ok(api_keys::find_active_by_hash(conn, &digest(key))?.map(|record| record.merchant_uid))
+}
+
+/// The key in an `Authorization: Bearer <key>` header value.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_bearer_tokens() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("abc"), None);
+    }
+
+    #[test]
+    fn digest_is_sha256() {
+        assert_eq!(
+            digest("abc")[..4],
+            [0xba, 0x78, 0x16, 0xbf],
+            "SHA-256 of \"abc\" starts ba7816bf"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! `paylink merchant ...` and `paylink key ...`.
+
+use clap::Subcommand;
+use paylink_store::{Store, api_keys, merchants};
+
+use super::CliError;
+use crate::domain::ids;
+
+/// Merchant commands.
+#[derive(Debug, Subcommand)]
+pub enum MerchantCommand {
+    /// Create a merchant and print its merchant_uid.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List merchants.
+    List,
+}
+
+/// API key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key for a merchant; the key is printed once and cannot be shown again.
+    Create {
+        /// The merchant_uid the key acts for.
+        #[arg(long)]
+        merchant: String,
+        /// A label to tell keys apart.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List keys (prefix, merchant, state); never the keys themselves.
+    List {
+        /// Only this merchant's keys.
+        #[arg(long)]
+        merchant: Option<String>,
+    },
+    /// Revoke a key by its prefix (as `key list` shows it).
+    Revoke {
+        /// The key's prefix, such as plk_AbCd1234.
+        prefix: String,
+    },
+}
+
+/// Runs a merchant command.
+pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), CliError> {
+    match command {
+        MerchantCommand::Create { name } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 255 {
+                return Err(CliError::Refused(
+                    "--name must have 1 to 255 characters".into(),
+                ));
+            }
+            let merchant =
+                store.run_sync(|conn| merchants::insert(conn, &ids::new_merchant_uid(), name))?;
+            println!("{}", merchant.merchant_uid);
+            Ok(())
+        }
+        MerchantCommand::List => {
+            for merchant in store.run_sync(merchants::list)? {
+                println!("{}\t{}", merchant.merchant_uid, merchant.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs a key command.
+pub(super) fn key(store: &Store, command: KeyCommand) -> Result<(), CliError> {
+    match command {
+        KeyCommand::Create { merchant, label } => {
+            let issued = store.run_sync(|conn| {
+                if merchants::find(conn, &merchant)?.is_none() {
+                    return Err(CliError::Refused(format!("no merchant {merchant:?}")));
+                }
+                Ok(crate::api_keys::issue(conn, &merchant, label.as_deref())?)
+            })?;
+            println!("{}", issued.key);
+            eprintln!(
+                "key {} created for {merchant}; store it now: it cannot be shown again",
+                issued.record.prefix
+            );
+            Ok(())
+        }
+        KeyCommand::List { merchant } => {
+            for key in store.run_sync(|conn| api_keys::list(conn, merchant.as_deref()))? {
+                let state = match key.revoked_at {
+                    Some(at) => format!("revoked {}", at.to_rfc3339()),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    key.prefix,
+                    key.merchant_uid,
+                    state,
+                    key.created_at.to_rfc3339(),
+                    key.label.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        KeyCommand::Revoke { prefix } => {
+            let revoked = store.run_sync(|conn| api_keys::revoke_by_prefix(conn, &prefix))?;
+            if revoked.is_empty() {
+                return Err(CliError::Refused(format!(
+                    "no active key with prefix {prefix:?}"
+                )));
+            }
+            for key in revoked {
+                println!("revoked {} of {}", key.prefix, key.merchant_uid);
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `paylink dev setup`: what `make run` needs before serving: migrations, a development
+//! merchant and a key, and a curl command to try.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use paylink_store::{PoolSettings, Store, merchants, migrations};
+
+use super::CliError;
+use crate::config::Config;
+use crate::domain::ids;
+
+/// Development commands.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Migrate, make sure a development merchant and API key exist, and print how to call the API.
+    Setup {
+        /// Where the development key is kept between runs (git-ignored).
+        #[arg(long, default_value = ".paylink/dev-api-key")]
+        key_file: PathBuf,
+        /// Name of the development merchant.
+        #[arg(long, default_value = "Development merchant")]
+        merchant_name: String,
+    },
+}
+
+/// Runs a development command.
+pub(super) fn run(command: DevCommand) -> Result<(), CliError> {
+    let DevCommand::Setup {
+        key_file,
+        merchant_name,
+    } = command;
+    let config = Config::from_env()?;
+    if paylink_store::database::create_if_missing(config.database_url.expose())? {
+        println!("Created the database named in DATABASE_URL.");
+    }
+    let store = Store::new(config.database_url.expose(), &PoolSettings::default())?;
+    store.run_sync(migrations::run_pending)?;
+    let (merchant_uid, key) = store.run_sync(|conn| -> Result<_, CliError> {
+        let merchant = match merchants::find_by_name(conn, &merchant_name)? {
+            Some(merchant) => merchant,
+            None => merchants::insert(conn, &ids::new_merchant_uid(), &merchant_name)?,
+        };
+        // Reuse the saved key while it still works, so a restart does not hand out a new one.
+        if let Some(saved) = read_key(&key_file)
+            && crate::api_keys::merchant_of(conn, &saved)?.as_deref()
+                == Some(&merchant.merchant_uid)
+        {
+            return Ok((merchant.merchant_uid, saved));
+        }
+        let issued = crate::api_keys::issue(conn, &merchant.merchant_uid, Some("development"))?;
+        write_key(&key_file, &issued.key)?;
+        Ok((merchant.merchant_uid, issued.key))
+    })?;
+    let endpoint = format!("http://{}/graphql", config.listen);
+    println!("Development merchant: {merchant_uid}");
+    println!(
+        "API key:              {key}   (kept in {})",
+        key_file.display()
+    );
+    println!();
+    println!("Create a payment link:");
+    println!(
+        "  curl -s {endpoint} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n    \
+         -d '{{\"query\":\"mutation {{ createPaymentLink(input: {{merchant_uid: \\\"{merchant_uid}\\\", \
+         link_name: \\\"Dues\\\", payment_name: \\\"Monthly dues\\\", amount: 2500}}) {{ link_id link_url \
+         created_date }} }}\"}}'"
+    );
+    println!("List them:");
+    println!(
+        "  curl -s {endpoint} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n    \
+         -d '{{\"query\":\"{{ paymentLinks(limit: 10) {{ total_row_count items {{ link_id link_name amount \
+         created_date }} }} }}\"}}'"
+    );
+    Ok(())
+}
+
+fn read_key(path: &Path) -> Option<String> {
+    let key = std::fs::read_to_string(path).ok()?;
+    let key = key.trim();
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+fn write_key(path: &Path, key: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, format!("{key}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}

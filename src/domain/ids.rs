@@ -1,0 +1,38 @@
+//! Public ids of the rows the service creates.
+
+use rand::distr::{Alphanumeric, SampleString};
+
+/// Random characters in a payment link id after its `pt_link_` prefix.
+const LINK_ID_RANDOM_CHARS: usize = 24;
+/// Random characters in a merchant id after its `mer_` prefix.
+const MERCHANT_UID_RANDOM_CHARS: usize = 20;
+
+/// A new payment link id: `pt_link_` and 24 random URL-safe characters (about 143 bits).
+pub fn new_link_id() -> String {
+    format!(
+        "pt_link_{}",
+        Alphanumeric.sample_string(&mut rand::rng(), LINK_ID_RANDOM_CHARS)
+    )
+}
+
+/// A new merchant id: `mer_` and 20 random URL-safe characters.
+pub fn new_merchant_uid() -> String {
+    format!(
+        "mer_{}",
+        Alphanumeric.sample_string(&mut rand::rng(), MERCHANT_UID_RANDOM_CHARS)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_ids_have_the_prefix_and_enough_url_safe_randomness() {
+        let id = new_link_id();
+        let random = id.strip_prefix("pt_link_").unwrap();
+        assert!(random.len() >= 20);
+        assert!(random.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(new_link_id(), id);
+    }
+}

@@ -1,0 +1,27 @@
+//! Domain rules that do not depend on GraphQL or HTTP: ids, timestamps, payment-link validation
+//! and paging arguments. Each module is small and unit-tested.
+
+pub mod ids;
+pub mod paging;
+pub mod payment_link_rules;
+pub mod timestamps;
+
+/// A client-fixable problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidField {
+    /// The field's name as the client spelled it (e.g. `link_name`).
+    pub field: String,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl InvalidField {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The rules every stored payment link obeys. They are checked on the whole row after defaults
+//! (create) or after merging the changes into the current row (update), so a rule that spans two
+//! fields holds whichever of them a request touched.
+
+use paylink_store::payment_links::PaymentLinkRow;
+use url::Url;
+
+use super::InvalidField;
+
+/// Longest link or payment name.
+pub const MAX_NAME_CHARS: usize = 255;
+/// Longest payment description.
+pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
+/// Longest account code.
+pub const MAX_ACCOUNT_CODE_CHARS: usize = 255;
+/// Longest redirect URL.
+pub const MAX_REDIRECT_URL_CHARS: usize = 2_048;
+
+/// Checks every rule; the first broken one is returned.
+pub fn validate(link: &PaymentLinkRow) -> Result<(), InvalidField> {
+    name("link_name", &link.link_name)?;
+    name("payment_name", &link.payment_name)?;
+    if let Some(description) = &link.payment_description {
+        at_most("payment_description", description, MAX_DESCRIPTION_CHARS)?;
+    }
+    if let Some(code) = &link.account_code {
+        at_most("account_code", code, MAX_ACCOUNT_CODE_CHARS)?;
+    }
+    currency(&link.currency)?;
+    amounts(link)?;
+    if let Some(url) = &link.redirect_url {
+        redirect_url(url)?;
+        if link.custom_success_message.is_some() {
+            return Err(InvalidField::new(
+                "redirect_url",
+                "cannot be set together with custom_success_message; give one or the other",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn name(field: &str, value: &str) -> Result<(), InvalidField> {
+    if value.trim().is_empty() {
+        return Err(InvalidField::new(field, "must not be empty"));
+    }
+    at_most(field, value, MAX_NAME_CHARS)
+}
+
+fn at_most(field: &str, value: &str, max: usize) -> Result<(), InvalidField> {
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(InvalidField::new(
+            field,
+            format!("must be at most {max} characters, not {chars}"),
+        ));
+    }
+    Ok(())
+}
+
+fn currency(code: &str) -> Result<(), InvalidField> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(InvalidField::new(
+            "currency",
+            format!(
+                "must be an ISO 4217 code of three uppercase letters, such as USD, not {code:?}"
+            ),
+        ))
+    }
+}
+
+fn positive(field: &str, value: Option<i32>) -> Result<(), InvalidField> {
+    match value {
+        Some(value) if value <= 0 => Err(InvalidField::new(
+            field,
+            format!("must be greater than 0, not {value}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn amounts(link: &PaymentLinkRow) -> Result<(), InvalidField> {
+    positive("amount", link.amount)?;
+    positive("min_amount", link.min_amount)?;
+    positive("max_amount", link.max_amount)?;
+    if !link.amount_is_variable {
+        if link.amount.is_none() {
+            return Err(InvalidField::new(
+                "amount",
+                "is required unless amount_is_variable is true",
+            ));
+        }
+        for (field, value) in [
+            ("min_amount", link.min_amount),
+            ("max_amount", link.max_amount),
+        ] {
+            if value.is_some() {
+                return Err(InvalidField::new(
+                    field,
+                    "is only allowed when amount_is_variable is true; set it to null",
+                ));
+            }
+        }
+        return Ok(());
+    }
+    if let (Some(min), Some(max)) = (link.min_amount, link.max_amount)
+        && min > max
+    {
+        return Err(InvalidField::new(
+            "max_amount",
+            format!("must be at least min_amount ({min}), not {max}"),
+        ));
+    }
+    if let Some(amount) = link.amount {
+        if link.min_amount.is_some_and(|min| amount < min) {
+            return Err(InvalidField::new("amount", "must not be below min_amount"));
+        }
+        if link.max_amount.is_some_and(|max| amount > max) {
+            return Err(InvalidField::new("amount", "must not be above max_amount"));
+        }
+    }
+    Ok(())
+}
+
+fn redirect_url(value: &str) -> Result<(), InvalidField> {
+    at_most("redirect_url", value, MAX_REDIRECT_URL_CHARS)?;
+    match Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(InvalidField::new(
+            "redirect_url",
+            "must be an absolute http:// or https:// URL",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn link() -> PaymentLinkRow {
+        PaymentLinkRow {
+            link_id: "pt_link_x".into(),
+            merchant_uid: "mer_x".into(),
+            link_name: "Rent".into(),
+            payment_name: "Rent".into(),
+            payment_description: None,
+            amount: Some(100),
+            currency: "USD".into(),
+            fee_mode: "SERVICE_FEE".into(),
+            amount_is_variable: false,
+            min_amount: None,
+            max_amount: None,
+            require_phone: false,
+            call_to_action: "PAY".into(),
+            accepted_payment_methods: "ALL".into(),
+            account_code: None,
+            custom_success_message: None,
+            redirect_url: None,
+            is_active: true,
+            created_date: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn field_of(change: impl FnOnce(&mut PaymentLinkRow)) -> Option<String> {
+        let mut link = link();
+        change(&mut link);
+        validate(&link).err().map(|e| e.field)
+    }
+
+    #[test]
+    fn a_plain_fixed_amount_link_is_valid() {
+        assert_eq!(field_of(|_| {}), None);
+    }
+
+    #[test]
+    fn names_must_be_non_blank_and_short() {
+        assert_eq!(
+            field_of(|l| l.link_name = "  ".into()),
+            Some("link_name".into())
+        );
+        assert_eq!(
+            field_of(|l| l.payment_name = String::new()),
+            Some("payment_name".into())
+        );
+        assert_eq!(field_of(|l| l.link_name = "é".repeat(255)), None);
+        assert_eq!(
+            field_of(|l| l.link_name = "é".repeat(256)),
+            Some("link_name".into())
+        );
+    }
+
+    #[test]
+    fn lengths_of_description_and_account_code() {
+        assert_eq!(
+            field_of(|l| l.payment_description = Some("x".repeat(1000))),
+            None
+        );
+        assert_eq!(
+            field_of(|l| l.payment_description = Some("x".repeat(1001))),
+            Some("payment_description".into())
+        );
+        assert_eq!(
+            field_of(|l| l.account_code = Some("x".repeat(256))),
+            Some("account_code".into())
+        );
+    }
+
+    #[test]
+    fn fixed_amounts() {
+        assert_eq!(field_of(|l| l.amount = None), Some("amount".into()));
+        assert_eq!(field_of(|l| l.amount = Some(0)), Some("amount".into()));
+        assert_eq!(
+            field_of(|l| l.min_amount = Some(1)),
+            Some("min_amount".into())
+        );
+    }
+
+    #[test]
+    fn variable_amounts() {
+        let variable = |l: &mut PaymentLinkRow| {
+            l.amount_is_variable = true;
+            l.amount = None;
+            l.min_amount = Some(100);
+            l.max_amount = Some(500);
+        };
+        assert_eq!(field_of(variable), None);
+        assert_eq!(
+            field_of(|l| {
+                variable(l);
+                l.max_amount = Some(99);
+            }),
+            Some("max_amount".into())
+        );
+        assert_eq!(
+            field_of(|l| {
+                variable(l);
+                l.min_amount = Some(-1);
+            }),
+            Some("min_amount".into())
+        );
+        assert_eq!(
+            field_of(|l| {
+                variable(l);
+                l.amount = Some(501);
+            }),
+            Some("amount".into())
+        );
+        assert_eq!(
+            field_of(|l| {
+                variable(l);
+                l.amount = Some(300);
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn currency_is_three_uppercase_letters() {
+        for bad in ["usd", "US", "USDD", "U1D"] {
+            assert_eq!(
+                field_of(|l| l.currency = bad.into()),
+                Some("currency".into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirect_url_rules() {
+        assert_eq!(
+            field_of(|l| l.redirect_url = Some("https://example.com/ok".into())),
+            None
+        );
+        for bad in ["example.com", "ftp://example.com", "javascript:alert(1)"] {
+            assert_eq!(
+                field_of(|l| l.redirect_url = Some(bad.into())),
+                Some("redirect_url".into()),
+                "{bad}"
+            );
+        }
+        let long = format!("https://example.com/{}", "a".repeat(2048));
+        assert_eq!(
+            field_of(|l| l.redirect_url = Some(long)),
+            Some("redirect_url".into())
+        );
+        assert_eq!(
+            field_of(|l| {
+                l.redirect_url = Some("https://example.com".into());
+                l.custom_success_message = Some("Thanks".into());
+            }),
+            Some("redirect_url".into())
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! What every resolver gets: the caller's merchant and the shared services.
+
+use std::sync::Arc;
+
+use paylink_store::Store;
+
+/// Settings resolvers need to build public URLs.
+#[derive(Clone, Debug)]
+pub struct LinkSettings {
+    /// Base of public payment-link URLs, without a trailing slash.
+    pub public_link_base_url: String,
+}
+
+impl LinkSettings {
+    /// The public URL of a payment link.
+    pub fn link_url(&self, link_id: &str) -> String {
+        format!("{}/{link_id}", self.public_link_base_url)
+    }
+}
+
+/// The context of one GraphQL request, made after the API key was resolved.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The merchant of the request's API key; every read and write is scoped to it.
+    pub merchant_uid: String,
+    /// The database.
+    pub store: Store,
+    /// URL settings.
+    pub links: Arc<LinkSettings>,
+}
+
+impl juniper::Context for Context {}

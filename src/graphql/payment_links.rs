@@ -1,0 +1,282 @@
+//! Resolvers of the payment-link operations: they turn generated inputs into rows, check the
+//! rules, and call the store on a blocking thread.
+
+use juniper::Nullable;
+use paylink_store::payment_links::{self, Boundary, Direction, PageRequest, PaymentLinkRow};
+
+use super::generated::{
+    AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, MutationResolvers,
+    PaymentLink, PaymentLinkInput, PaymentLinks, QueryResolvers, UpdatePaymentLinkInput,
+};
+use super::{ApiError, Context, Resolvers};
+use crate::domain::{ids, paging, payment_link_rules, timestamps};
+
+impl QueryResolvers for Resolvers {
+    async fn payment_links(
+        ctx: &Context,
+        direction: Option<MoveDirection>,
+        limit: Option<i32>,
+        offset: Option<String>,
+        offset_id: Option<String>,
+    ) -> Result<PaymentLinks, ApiError> {
+        let limit = paging::limit(limit)?;
+        let offset = paging::created_date_offset(offset.as_deref())?;
+        let direction = match direction.unwrap_or(MoveDirection::Forward) {
+            MoveDirection::Forward => Direction::Forward,
+            MoveDirection::Backward => Direction::Backward,
+        };
+        let merchant_uid = ctx.merchant_uid.clone();
+        let (rows, total) = ctx
+            .store
+            .run(move |conn| -> Result<_, ApiError> {
+                let boundary = match (offset, offset_id) {
+                    (Some(created_date), link_id) => Some(Boundary {
+                        created_date,
+                        link_id,
+                    }),
+                    // The boundary's sort value is read from the link itself.
+                    (None, Some(link_id)) => {
+                        let row = payment_links::find(conn, &merchant_uid, &link_id)?.ok_or_else(
+                            || {
+                                ApiError::bad_input(
+                                    "offset_id",
+                                    format!("does not name one of your payment links: {link_id:?}"),
+                                )
+                            },
+                        )?;
+                        Some(Boundary {
+                            created_date: row.created_date,
+                            link_id: Some(link_id),
+                        })
+                    }
+                    (None, None) => None,
+                };
+                let request = PageRequest {
+                    limit,
+                    direction,
+                    boundary,
+                };
+                let rows = payment_links::page(conn, &merchant_uid, &request)?;
+                let total = payment_links::count(conn, &merchant_uid)?;
+                Ok((rows, total))
+            })
+            .await?;
+        Ok(PaymentLinks {
+            items: rows
+                .into_iter()
+                .map(|row| to_payment_link(ctx, row))
+                .collect::<Result<_, _>>()?,
+            total_row_count: i32::try_from(total).unwrap_or(i32::MAX),
+        })
+    }
+}
+
+impl MutationResolvers for Resolvers {
+    async fn create_payment_link(
+        ctx: &Context,
+        input: PaymentLinkInput,
+    ) -> Result<PaymentLink, ApiError> {
+        own_merchant(ctx, &input.merchant_uid)?;
+        let row = new_row(&ctx.merchant_uid, input);
+        payment_link_rules::validate(&row)?;
+        let row = ctx
+            .store
+            .run(move |conn| payment_links::insert(conn, &row))
+            .await
+            .map_err(ApiError::from)?;
+        to_payment_link(ctx, row)
+    }
+
+    async fn update_payment_link(
+        ctx: &Context,
+        input: UpdatePaymentLinkInput,
+    ) -> Result<PaymentLink, ApiError> {
+        own_merchant(ctx, &input.merchant_uid)?;
+        let merchant_uid = ctx.merchant_uid.clone();
+        let link_id = input.link_id.clone();
+        let missing = format!("no payment link {:?}", input.link_id);
+        let row = ctx
+            .store
+            .run(move |conn| {
+                payment_links::update(conn, &merchant_uid, &link_id, |current| {
+                    let next = apply_update(current, input)?;
+                    payment_link_rules::validate(&next)?;
+                    Ok::<_, ApiError>(next)
+                })
+            })
+            .await
+            .map_err(|error| match error {
+                ApiError::NotFound(_) => ApiError::NotFound(missing),
+                other => other,
+            })?;
+        to_payment_link(ctx, row)
+    }
+}
+
+/// Refuses a `merchant_uid` other than the API key's.
+fn own_merchant(ctx: &Context, merchant_uid: &str) -> Result<(), ApiError> {
+    if merchant_uid == ctx.merchant_uid {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "merchant_uid must be the merchant of the API key".into(),
+        ))
+    }
+}
+
+/// A new link's row: the input with defaults applied.
+fn new_row(merchant_uid: &str, input: PaymentLinkInput) -> PaymentLinkRow {
+    let now = timestamps::now();
+    PaymentLinkRow {
+        link_id: ids::new_link_id(),
+        merchant_uid: merchant_uid.to_owned(),
+        link_name: input.link_name.trim().to_owned(),
+        payment_name: input.payment_name.trim().to_owned(),
+        payment_description: input.payment_description,
+        amount: input.amount,
+        currency: input.currency.unwrap_or_else(|| "USD".to_owned()),
+        fee_mode: input
+            .fee_mode
+            .unwrap_or(FeeMode::ServiceFee)
+            .as_str()
+            .to_owned(),
+        amount_is_variable: input.amount_is_variable.unwrap_or(false),
+        min_amount: input.min_amount,
+        max_amount: input.max_amount,
+        require_phone: input.require_phone.unwrap_or(false),
+        call_to_action: input
+            .call_to_action
+            .unwrap_or(CallToActionType::Pay)
+            .as_str()
+            .to_owned(),
+        accepted_payment_methods: input
+            .accepted_payment_methods
+            .unwrap_or(AcceptedPaymentMethodsEnum::All)
+            .as_str()
+            .to_owned(),
+        account_code: input.account_code,
+        custom_success_message: input.custom_success_message,
+        redirect_url: input.redirect_url,
+        is_active: true,
+        created_date: now,
+        updated_at: now,
+    }
+}
+
+/// Sets a field that cannot be null: omitted keeps it, null is refused.
+fn set_required<T>(field: &str, target: &mut T, value: Nullable<T>) -> Result<(), ApiError> {
+    match value {
+        Nullable::ImplicitNull => Ok(()),
+        Nullable::ExplicitNull => Err(ApiError::bad_input(field, "cannot be null")),
+        Nullable::Some(value) => {
+            *target = value;
+            Ok(())
+        }
+    }
+}
+
+/// Sets a nullable field: omitted keeps it, null clears it.
+fn set_optional<T>(target: &mut Option<T>, value: Nullable<T>) {
+    match value {
+        Nullable::ImplicitNull => {}
+        Nullable::ExplicitNull => *target = None,
+        Nullable::Some(value) => *target = Some(value),
+    }
+}
+
+/// The row after an update: only the fields the input names change.
+fn apply_update(
+    mut row: PaymentLinkRow,
+    input: UpdatePaymentLinkInput,
+) -> Result<PaymentLinkRow, ApiError> {
+    set_required(
+        "link_name",
+        &mut row.link_name,
+        input.link_name.map(trimmed),
+    )?;
+    set_required(
+        "payment_name",
+        &mut row.payment_name,
+        input.payment_name.map(trimmed),
+    )?;
+    set_optional(&mut row.payment_description, input.payment_description);
+    set_optional(&mut row.amount, input.amount);
+    set_required("currency", &mut row.currency, input.currency)?;
+    set_required(
+        "fee_mode",
+        &mut row.fee_mode,
+        input.fee_mode.map(|v| v.as_str().to_owned()),
+    )?;
+    set_required(
+        "amount_is_variable",
+        &mut row.amount_is_variable,
+        input.amount_is_variable,
+    )?;
+    set_optional(&mut row.min_amount, input.min_amount);
+    set_optional(&mut row.max_amount, input.max_amount);
+    set_required("require_phone", &mut row.require_phone, input.require_phone)?;
+    set_required(
+        "call_to_action",
+        &mut row.call_to_action,
+        input.call_to_action.map(|v| v.as_str().to_owned()),
+    )?;
+    set_required(
+        "accepted_payment_methods",
+        &mut row.accepted_payment_methods,
+        input
+            .accepted_payment_methods
+            .map(|v| v.as_str().to_owned()),
+    )?;
+    set_optional(&mut row.account_code, input.account_code);
+    set_optional(
+        &mut row.custom_success_message,
+        input.custom_success_message,
+    );
+    set_optional(&mut row.redirect_url, input.redirect_url);
+    set_required("is_active", &mut row.is_active, input.is_active)?;
+    row.updated_at = timestamps::now();
+    Ok(row)
+}
+
+fn trimmed(value: String) -> String {
+    value.trim().to_owned()
+}
+
+/// The API's view of a stored link.
+fn to_payment_link(ctx: &Context, row: PaymentLinkRow) -> Result<PaymentLink, ApiError> {
+    fn sdl_enum<T>(column: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, ApiError> {
+        parse(value).ok_or_else(|| {
+            ApiError::internal(format!("unknown {column} {value:?} in the database"))
+        })
+    }
+    Ok(PaymentLink {
+        link_url: ctx.links.link_url(&row.link_id),
+        fee_mode: sdl_enum("fee_mode", &row.fee_mode, FeeMode::from_sdl_name)?,
+        call_to_action: sdl_enum(
+            "call_to_action",
+            &row.call_to_action,
+            CallToActionType::from_sdl_name,
+        )?,
+        accepted_payment_methods: sdl_enum(
+            "accepted_payment_methods",
+            &row.accepted_payment_methods,
+            AcceptedPaymentMethodsEnum::from_sdl_name,
+        )?,
+        created_date: timestamps::format(row.created_date),
+        merchant_uid: row.merchant_uid,
+        link_id: row.link_id,
+        link_name: row.link_name,
+        payment_name: row.payment_name,
+        payment_description: row.payment_description,
+        amount: row.amount,
+        currency: row.currency,
+        amount_is_variable: row.amount_is_variable,
+        min_amount: row.min_amount,
+        max_amount: row.max_amount,
+        require_phone: row.require_phone,
+        account_code: row.account_code,
+        custom_success_message: row.custom_success_message,
+        redirect_url: row.redirect_url,
+        is_active: row.is_active,
+    })
+}

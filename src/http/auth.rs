@@ -1,0 +1,57 @@
+//! Resolves the request's API key to its merchant.
+
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use paylink_store::{Store, StoreError};
+
+use super::responses::{self, Body};
+use crate::api_keys;
+
+/// The merchant of the request's `Authorization: Bearer` key, or the response that refuses it.
+pub(super) async fn merchant(
+    store: &Store,
+    headers: &HeaderMap,
+) -> Result<String, http::Response<Body>> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(unauthenticated(
+            "missing API key: send Authorization: Bearer <api-key>",
+        ));
+    };
+    let Some(key) = value.to_str().ok().and_then(api_keys::bearer_token) else {
+        return Err(unauthenticated(
+            "malformed Authorization header: expected Bearer <api-key>",
+        ));
+    };
+    let key = key.to_owned();
+    match store
+        .run(move |conn| api_keys::merchant_of(conn, &key))
+        .await
+    {
+        Ok(Some(merchant_uid)) => Ok(merchant_uid),
+        Ok(None) => Err(unauthenticated("invalid or revoked API key")),
+        Err(StoreError::Unavailable(detail)) => {
+            tracing::warn!(error = %detail, "database unavailable while checking an API key");
+            Err(responses::graphql_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "the service is temporarily unavailable; try again shortly",
+            ))
+        }
+        Err(error) => {
+            tracing::error!(%error, "checking an API key failed");
+            Err(responses::graphql_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            ))
+        }
+    }
+}
+
+fn unauthenticated(message: &str) -> http::Response<Body> {
+    let mut response =
+        responses::graphql_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}

@@ -1,0 +1,90 @@
+//! The HTTP adapter: accepts connections, routes requests, and turns GraphQL-over-HTTP requests
+//! into executions of the generated schema. It knows nothing of the database beyond handing the
+//! store to the GraphQL context.
+
+mod auth;
+mod graphql_endpoint;
+mod responses;
+mod router;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use paylink_store::Store;
+use tokio::net::TcpListener;
+
+use crate::graphql::{LinkSettings, Schema};
+
+/// Everything a request handler needs, shared by all connections.
+pub struct App {
+    /// The executable schema.
+    pub schema: Arc<Schema>,
+    /// The database.
+    pub store: Store,
+    /// Public URL settings.
+    pub links: Arc<LinkSettings>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// How long in-flight requests may run on after shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish
+/// (for a bounded time) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Running out of file descriptors is transient; back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = Arc::clone(&app);
+        let service = service_fn(move |request| {
+            let app = Arc::clone(&app);
+            async move { Ok::<_, std::convert::Infallible>(router::handle(&app, peer, request).await) }
+        });
+        let connection = http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10))
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+        });
+    }
+    tracing::info!("shutting down: waiting for in-flight requests");
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight requests still running after the grace period; closing them");
+    }
+    Ok(())
+}
+
+/// The address a listener is bound to, for logs and tests.
+pub fn local_addr(listener: &TcpListener) -> std::io::Result<SocketAddr> {
+    listener.local_addr()
+}

@@ -1,0 +1,93 @@
+//! The administrative commands of the binary, run as a user would run them.
+
+use std::process::Command;
+
+use paylink_testdb::TestDb;
+
+fn paylink(db: &TestDb, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_paylink"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running paylink");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn merchants_and_keys_are_managed_from_the_command_line() {
+    let db = TestDb::new();
+    let (ok, out, err) = paylink(&db, &["migrate"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("up to date"), "{out}");
+
+    let (ok, merchant, err) = paylink(&db, &["merchant", "create", "--name", "Acme"]);
+    assert!(ok, "{err}");
+    let merchant = merchant.trim();
+    assert!(merchant.starts_with("mer_"), "{merchant}");
+    let (_, list, _) = paylink(&db, &["merchant", "list"]);
+    assert!(list.contains(merchant) && list.contains("Acme"), "{list}");
+
+    let (ok, key, err) = paylink(
+        &db,
+        &["key", "create", "--merchant", merchant, "--label", "ci"],
+    );
+    assert!(ok, "{err}");
+    let key = key.trim();
+    assert!(key.starts_with("plk_"), "{key}");
+    assert!(err.contains("cannot be shown again"));
+
+    let (_, keys, _) = paylink(&db, &["key", "list"]);
+    let prefix = &key[..12];
+    assert!(keys.contains(prefix) && keys.contains("active"), "{keys}");
+    assert!(!keys.contains(key), "listing never shows the key itself");
+
+    let (ok, _, err) = paylink(&db, &["key", "revoke", prefix]);
+    assert!(ok, "{err}");
+    let (_, keys, _) = paylink(&db, &["key", "list", "--merchant", merchant]);
+    assert!(keys.contains("revoked"), "{keys}");
+    let (ok, _, err) = paylink(&db, &["key", "revoke", prefix]);
+    assert!(!ok && err.contains("no active key"), "{err}");
+
+    let (ok, _, err) = paylink(&db, &["key", "create", "--merchant", "mer_unknown"]);
+    assert!(!ok && err.contains("no merchant"), "{err}");
+}
+
+#[test]
+fn a_missing_database_url_is_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_paylink"))
+        .args(["migrate"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
+}
+
+#[test]
+fn schema_print_and_check() {
+    let output = Command::new(env!("CARGO_BIN_EXE_paylink"))
+        .args(["schema", "print"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("type PaymentLink"));
+    let output = Command::new(env!("CARGO_BIN_EXE_paylink"))
+        .args([
+            "schema",
+            "check",
+            "--dir",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/schema"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

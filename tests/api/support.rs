@@ -1,0 +1,181 @@
+//! A running server on an ephemeral port with its own database, and helpers to call it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use paylink::config::Config;
+use paylink::server::{self, Server};
+use paylink_store::{Store, merchants};
+use paylink_testdb::TestDb;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// The server under test, stopped when dropped.
+pub(crate) struct TestApp {
+    /// Kept so the database lives as long as the server.
+    _db: TestDb,
+    pub(crate) store: Store,
+    pub(crate) addr: SocketAddr,
+    pub(crate) client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// A merchant with a working API key.
+#[derive(Clone, Debug)]
+pub(crate) struct Merchant {
+    pub(crate) uid: String,
+    pub(crate) key: String,
+}
+
+impl TestApp {
+    pub(crate) async fn start() -> Self {
+        let db = TestDb::new();
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("DATABASE_URL", db.url().to_owned()),
+            ("PAYLINK_LISTEN", "127.0.0.1:0".to_owned()),
+            (
+                "PAYLINK_PUBLIC_LINK_BASE_URL",
+                "https://pay.test/l/".to_owned(),
+            ),
+            ("PAYLINK_DB_POOL_SIZE", "4".to_owned()),
+        ]);
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
+        let store = Store::new(db.url(), &server::pool_settings(&config)).expect("pool");
+        let server = Server::bind(&config, store.clone()).await.expect("bind");
+        let addr = server.local_addr().expect("address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            _db: db,
+            store,
+            addr,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Makes a merchant and a key for it.
+    pub(crate) async fn merchant(&self, name: &str) -> Merchant {
+        let name = name.to_owned();
+        self.store
+            .run(move |conn| -> Result<_, paylink_store::StoreError> {
+                let merchant =
+                    merchants::insert(conn, &paylink::domain::ids::new_merchant_uid(), &name)?;
+                let issued = paylink::api_keys::issue(conn, &merchant.merchant_uid, None)?;
+                Ok(Merchant {
+                    uid: merchant.merchant_uid,
+                    key: issued.key,
+                })
+            })
+            .await
+            .expect("creating a merchant")
+    }
+
+    /// POSTs a GraphQL request with `key` and returns the status and JSON body.
+    pub(crate) async fn post(
+        &self,
+        key: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// POSTs a GraphQL request as `merchant`, expecting HTTP 200.
+    pub(crate) async fn gql(&self, merchant: &Merchant, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(Some(&merchant.key), query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Rows in `payment_links`, whoever owns them.
+    pub(crate) async fn link_count(&self) -> i64 {
+        self.store
+            .run(|conn| {
+                use diesel::prelude::*;
+                paylink_store::schema::payment_links::table
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map_err(paylink_store::StoreError::from)
+            })
+            .await
+            .expect("count")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The single error of a response, asserting there is exactly one.
+pub(crate) fn only_error(body: &Value) -> &Value {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    &errors[0]
+}
+
+/// `extensions.code` of the single error.
+pub(crate) fn error_code(body: &Value) -> String {
+    only_error(body)["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code in {body}"))
+        .to_owned()
+}
+
+pub(crate) const CREATE: &str = "mutation($input: PaymentLinkInput!) {
+  createPaymentLink(input: $input) {
+    merchant_uid link_id link_url link_name payment_name payment_description amount currency
+    fee_mode amount_is_variable min_amount max_amount require_phone call_to_action
+    accepted_payment_methods account_code custom_success_message redirect_url is_active created_date
+  }
+}";
+
+pub(crate) const UPDATE: &str = "mutation($input: UpdatePaymentLinkInput!) {
+  updatePaymentLink(input: $input) {
+    merchant_uid link_id link_name payment_name payment_description amount currency fee_mode
+    amount_is_variable min_amount max_amount require_phone call_to_action accepted_payment_methods
+    account_code custom_success_message redirect_url is_active created_date
+  }
+}";
+
+pub(crate) const LIST: &str =
+    "query($direction: MoveDirection, $limit: Int, $offset: String, $offset_id: String) {
+  paymentLinks(direction: $direction, limit: $limit, offset: $offset, offset_id: $offset_id) {
+    total_row_count
+    items { link_id link_name created_date merchant_uid }
+  }
+}";
+
+/// Creates a fixed-amount link and returns it.
+pub(crate) async fn create_link(app: &TestApp, merchant: &Merchant, name: &str) -> Value {
+    let body = app
+        .gql(
+            merchant,
+            CREATE,
+            json!({ "input": { "merchant_uid": merchant.uid, "link_name": name, "payment_name": "Dues", "amount": 1500 } }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["createPaymentLink"].clone()
+}
