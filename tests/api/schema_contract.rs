@@ -21,3 +21,25 @@ fn descriptions_reach_the_served_schema() {
     assert!(sdl.contains("paymentLinks("));
     assert!(sdl.contains("SERVICE_FEE"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn descriptions_are_served_by_introspection() {
+    let app = crate::support::TestApp::start().await;
+    let merchant = app.merchant("Acme").await;
+    let body = app
+        .gql(
+            &merchant,
+            r#"{ __type(name: "PaymentLink") { description fields { name description } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let payment_link = &body["data"]["__type"];
+    assert_eq!(payment_link["description"], "A reusable link that lets a payer pay a merchant.", "{body}");
+    let link_url = payment_link["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|field| field["name"] == "link_url")
+        .expect("link_url field");
+    assert_eq!(link_url["description"], "Public URL where payers open the link.");
+}
