@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use juniper::http::{GraphQLBatchRequest, GraphQLBatchResponse, GraphQLRequest, GraphQLResponse};
 use juniper::{InputValue, OperationType, ValidatedOperation};
@@ -18,41 +18,51 @@ use crate::graphql::{Context, Schema};
 /// Handles `GET /graphql` and `POST /graphql`.
 pub(super) async fn handle(app: &App, request: Request<Incoming>) -> http::Response<Body> {
     let (parts, body) = request.into_parts();
-    let batch = if parts.method == Method::GET {
+    let get_request = if parts.method == Method::GET {
         match parse_get(parts.uri.query().unwrap_or("")) {
-            GetRequest::Query(request) => GraphQLBatchRequest::Single(request),
+            GetRequest::Query(request) => Some(request),
             GetRequest::None if accepts_html(&parts.headers) => {
                 return responses::html(juniper::http::graphiql::graphiql_source("/graphql", None));
             }
             GetRequest::None => return bad_request("GET /graphql needs a `query` parameter"),
             GetRequest::Invalid(message) => return bad_request(&message),
         }
+    } else if is_json(&parts.headers) {
+        None
     } else {
-        if !is_json(&parts.headers) {
-            return responses::graphql_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
-                "send the request as Content-Type: application/json",
-            );
-        }
-        let bytes = match read_body(body, app.max_body_bytes).await {
-            Ok(bytes) => bytes,
-            Err(response) => return response,
-        };
-        match serde_json::from_slice::<GraphQLBatchRequest>(&bytes) {
-            Ok(batch) => batch,
-            Err(error) => {
-                return bad_request(&format!(
-                    "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
-                     \"variables\": {{...}}}}"
-                ));
-            }
-        }
+        return responses::graphql_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as Content-Type: application/json",
+        );
     };
 
+    // The key is checked before the body is read, so anonymous clients cannot make the server
+    // buffer bodies.
     let merchant_uid = match auth::merchant(&app.store, &parts.headers).await {
         Ok(merchant_uid) => merchant_uid,
-        Err(response) => return response,
+        Err(response) => {
+            discard_body(body).await;
+            return response;
+        }
+    };
+    let batch = match get_request {
+        Some(request) => GraphQLBatchRequest::Single(request),
+        None => {
+            let bytes = match read_body(body, app.max_body_bytes).await {
+                Ok(bytes) => bytes,
+                Err(response) => return response,
+            };
+            match serde_json::from_slice::<GraphQLBatchRequest>(&bytes) {
+                Ok(batch) => batch,
+                Err(error) => {
+                    return bad_request(&format!(
+                        "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
+                         \"variables\": {{...}}}}"
+                    ));
+                }
+            }
+        }
     };
     let context = Context {
         merchant_uid,
@@ -176,20 +186,56 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// Reads the body, refusing with 413 as soon as it passes `limit` bytes.
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, http::Response<Body>> {
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(responses::graphql_error(
+/// How much of an oversized body is read and thrown away before the 413 is sent. A client that is
+/// still sending when the server closes the connection would see a reset instead of the 413.
+const OVERSIZED_DRAIN_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads and drops a body the server will not use, up to a bound, so that the client reads the
+/// response instead of a connection reset.
+async fn discard_body(mut body: Incoming) {
+    let mut received = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        received = received.saturating_add(frame.data_ref().map_or(0, |data| data.len()));
+        if received > OVERSIZED_DRAIN_BYTES {
+            break;
+        }
+    }
+}
+
+/// Reads the body, refusing with 413 once it passes `limit` bytes.
+async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, http::Response<Body>> {
+    let mut bytes = Vec::new();
+    let mut received = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(error) => {
+                tracing::debug!(%error, "reading a request body failed");
+                return Err(bad_request("the request body could not be read"));
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        received = received.saturating_add(data.len());
+        if received <= limit {
+            bytes.extend_from_slice(&data);
+        } else if received > limit.saturating_add(OVERSIZED_DRAIN_BYTES) {
+            break;
+        }
+    }
+    if received > limit {
+        let mut response = responses::graphql_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             &format!("the request body is larger than {limit} bytes"),
-        )),
-        Err(error) => {
-            tracing::debug!(%error, "reading a request body failed");
-            Err(bad_request("the request body could not be read"))
-        }
+        );
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+        return Err(response);
     }
+    Ok(Bytes::from(bytes))
 }
 
 fn bad_request(message: &str) -> http::Response<Body> {

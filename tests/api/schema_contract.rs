@@ -34,12 +34,18 @@ async fn descriptions_are_served_by_introspection() {
         )
         .await;
     let payment_link = &body["data"]["__type"];
-    assert_eq!(payment_link["description"], "A reusable link that lets a payer pay a merchant.", "{body}");
+    assert_eq!(
+        payment_link["description"], "A reusable link that lets a payer pay a merchant.",
+        "{body}"
+    );
     let link_url = payment_link["fields"]
         .as_array()
         .unwrap()
         .iter()
         .find(|field| field["name"] == "link_url")
         .expect("link_url field");
-    assert_eq!(link_url["description"], "Public URL where payers open the link.");
+    assert_eq!(
+        link_url["description"],
+        "Public URL where payers open the link."
+    );
 }

@@ -26,10 +26,10 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 }
 
 /// `#[doc]` for items whose doc juniper would take as the GraphQL description when no
-/// `description` is given: an undescribed SDL item must stay undescribed when served, so it
-/// gets no doc at all.
+/// `description` is given. An undescribed SDL item must stay undescribed when served, so it
+/// gets no doc and, instead, an explicit exemption from `missing_docs`.
 pub(crate) fn sdl_doc(description: Option<&str>) -> TokenStream {
-    description.map(doc).unwrap_or_default()
+    description.map_or_else(|| quote!(#[allow(missing_docs)]), doc)
 }
 
 /// `@deprecated` → `Some(None)`, `@deprecated(reason: "x")` → `Some(Some("x"))`.

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use apollo_compiler::Node;
-use apollo_compiler::schema::{ExtendedType, ObjectType};
+use apollo_compiler::ast::FieldDefinition;
+use apollo_compiler::schema::{Component, ExtendedType, ObjectType};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -37,7 +38,7 @@ fn emit_field(
     plan: &Plan<'_>,
     root: &Node<ObjectType>,
     field_name: &str,
-    field: &apollo_compiler::schema::Component<apollo_compiler::ast::FieldDefinition>,
+    field: &Component<FieldDefinition>,
     problems: &mut Problems,
 ) -> (String, Field) {
     let root_name = root.name.as_str();
