@@ -1,6 +1,6 @@
 -- Merchants are the tenants; every other row belongs to exactly one.
 CREATE TABLE merchants (
-    merchant_uid text PRIMARY KEY,
+    merchant_uid text COLLATE "C" PRIMARY KEY,
     name text NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 255),
     created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -10,8 +10,8 @@ CREATE TABLE merchants (
 -- for telling keys apart in listings.
 CREATE TABLE api_keys (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    merchant_uid text NOT NULL REFERENCES merchants (merchant_uid) ON DELETE CASCADE,
-    prefix text NOT NULL,
+    merchant_uid text COLLATE "C" NOT NULL REFERENCES merchants (merchant_uid) ON DELETE CASCADE,
+    prefix text COLLATE "C" NOT NULL,
     key_hash bytea NOT NULL UNIQUE CHECK (length(key_hash) = 32),
     label text,
     created_at timestamptz NOT NULL DEFAULT now(),

@@ -4,6 +4,7 @@
 pub mod ids;
 pub mod paging;
 pub mod payment_link_rules;
+pub mod sql_query;
 pub mod timestamps;
 
 /// A client-fixable problem with one input field.

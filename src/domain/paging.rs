@@ -1,6 +1,6 @@
-//! The paging arguments of list queries: page size, direction and the boundary cursor.
+//! The page size of list queries.
 
-use super::{InvalidField, timestamps};
+use super::InvalidField;
 
 /// Page size when the client gives none.
 pub const DEFAULT_LIMIT: i32 = 10;
@@ -18,25 +18,6 @@ pub fn limit(requested: Option<i32>) -> Result<i64, InvalidField> {
     }
 }
 
-/// Parses an `offset` cursor: a `created_date` as the API returns it.
-pub fn created_date_offset(
-    offset: Option<&str>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, InvalidField> {
-    offset
-        .map(|text| {
-            timestamps::parse(text).ok_or_else(|| {
-                InvalidField::new(
-                    "offset",
-                    format!(
-                        "must be a created_date as the API returns it (RFC 3339, such as \
-                         2026-01-31T12:00:00.000000Z), not {text:?}"
-                    ),
-                )
-            })
-        })
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,19 +30,5 @@ mod tests {
         assert_eq!(limit(Some(0)).unwrap_err().field, "limit");
         assert_eq!(limit(Some(101)).unwrap_err().field, "limit");
         assert_eq!(limit(Some(-5)).unwrap_err().field, "limit");
-    }
-
-    #[test]
-    fn offsets_parse_as_timestamps() {
-        assert!(created_date_offset(None).unwrap().is_none());
-        assert!(
-            created_date_offset(Some("2026-01-31T12:00:00.000001Z"))
-                .unwrap()
-                .is_some()
-        );
-        assert_eq!(
-            created_date_offset(Some("soon")).unwrap_err().field,
-            "offset"
-        );
     }
 }

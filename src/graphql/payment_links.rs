@@ -2,39 +2,47 @@
 //! rules, and call the store on a blocking thread.
 
 use juniper::Nullable;
-use paylink_store::payment_links::{self, Boundary, Direction, PageRequest, PaymentLinkRow};
+use paylink_store::payment_links::{self, Cursor, Direction, PaymentLinkRow, Search};
 
 use super::generated::{
     AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, MutationResolvers,
-    PaymentLink, PaymentLinkInput, PaymentLinks, QueryResolvers, UpdatePaymentLinkInput,
+    PaymentLink, PaymentLinkInput, PaymentLinks, QueryResolvers, Selection, SqlQuery,
+    UpdatePaymentLinkInput,
 };
 use super::{ApiError, Context, Resolvers};
+use crate::domain::sql_query::{self, CompiledQuery};
 use crate::domain::{ids, paging, payment_link_rules, timestamps};
 
 impl QueryResolvers for Resolvers {
     async fn payment_links(
         ctx: &Context,
+        selection: Selection,
         direction: Option<MoveDirection>,
         limit: Option<i32>,
         offset: Option<String>,
         offset_id: Option<String>,
+        query: Option<SqlQuery>,
     ) -> Result<PaymentLinks, ApiError> {
         let limit = paging::limit(limit)?;
-        let offset = paging::created_date_offset(offset.as_deref())?;
+        let CompiledQuery { filter, sort } = sql_query::compile(query.as_ref())?;
+        let offset = offset
+            .map(|text| sql_query::parse_value(sort.column, &text, "offset"))
+            .transpose()?;
         let direction = match direction.unwrap_or(MoveDirection::Forward) {
             MoveDirection::Forward => Direction::Forward,
             MoveDirection::Backward => Direction::Backward,
         };
+        let count_wanted = selection.contains("total_row_count");
         let merchant_uid = ctx.merchant_uid.clone();
         let (rows, total) = ctx
             .store
             .run(move |conn| -> Result<_, ApiError> {
-                let boundary = match (offset, offset_id) {
-                    (Some(created_date), link_id) => Some(Boundary {
-                        created_date,
+                let cursor = match (offset, offset_id) {
+                    (Some(value), link_id) => Some(Cursor {
+                        value: Some(value),
                         link_id,
                     }),
-                    // The boundary's sort value is read from the link itself.
+                    // The boundary's sort value (NULL included) is read from the link itself.
                     (None, Some(link_id)) => {
                         let row = payment_links::find(conn, &merchant_uid, &link_id)?.ok_or_else(
                             || {
@@ -44,20 +52,26 @@ impl QueryResolvers for Resolvers {
                                 )
                             },
                         )?;
-                        Some(Boundary {
-                            created_date: row.created_date,
+                        Some(Cursor {
+                            value: sort.column.value_of(&row),
                             link_id: Some(link_id),
                         })
                     }
                     (None, None) => None,
                 };
-                let request = PageRequest {
-                    limit,
+                let search = Search {
+                    filter,
+                    sort,
                     direction,
-                    boundary,
+                    cursor,
+                    limit,
                 };
-                let rows = payment_links::page(conn, &merchant_uid, &request)?;
-                let total = payment_links::count(conn, &merchant_uid)?;
+                let rows = payment_links::page(conn, &merchant_uid, &search)?;
+                let total = if count_wanted {
+                    payment_links::count(conn, &merchant_uid, search.filter.as_ref())?
+                } else {
+                    0
+                };
                 Ok((rows, total))
             })
             .await?;
@@ -74,6 +88,7 @@ impl QueryResolvers for Resolvers {
 impl MutationResolvers for Resolvers {
     async fn create_payment_link(
         ctx: &Context,
+        _selection: Selection,
         input: PaymentLinkInput,
     ) -> Result<PaymentLink, ApiError> {
         own_merchant(ctx, &input.merchant_uid)?;
@@ -89,6 +104,7 @@ impl MutationResolvers for Resolvers {
 
     async fn update_payment_link(
         ctx: &Context,
+        _selection: Selection,
         input: UpdatePaymentLinkInput,
     ) -> Result<PaymentLink, ApiError> {
         own_merchant(ctx, &input.merchant_uid)?;

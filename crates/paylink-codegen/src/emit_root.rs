@@ -16,8 +16,10 @@ use crate::plan::Plan;
 use crate::rust_names::{ident, ident_text, snake_case};
 
 /// Argument names that juniper's `graphql_object` treats as the context or executor
-/// whatever their `#[graphql(name)]`, so SDL arguments must not use them in Rust.
+/// whatever their `#[graphql(name)]`, and the generated `selection` parameter, so SDL arguments
+/// must not use them in Rust.
 const JUNIPER_MAGIC_ARGS: &[&str] = &[
+    "selection",
     "context",
     "ctx",
     "_context",
@@ -90,7 +92,8 @@ fn emit_field(
     let ret = plan.plain_type(&field.ty);
     let description = text(field.description.as_ref());
     let method_doc = doc(description.unwrap_or(&format!("Resolves `{root_name}.{field_name}`.")));
-    let allow = if field.arguments.len() + 1 > CLIPPY_MAX_ARGS {
+    // The context and the selection come before the SDL arguments.
+    let allow = if field.arguments.len() + 2 > CLIPPY_MAX_ARGS {
         quote!(#[allow(clippy::too_many_arguments)])
     } else {
         TokenStream::new()
@@ -103,6 +106,7 @@ fn emit_field(
         #allow
         fn #method(
             ctx: &#context,
+            selection: Selection,
             #(#params,)*
         ) -> impl ::std::future::Future<Output = Result<#ret, #error>> + Send;
     };
@@ -111,9 +115,11 @@ fn emit_field(
         #allow
         async fn #method(
             ctx: &#context,
+            executor: &::juniper::Executor<'_, '_, #context>,
             #(#object_params,)*
         ) -> Result<#ret, #error> {
-            <#resolvers as #trait_ident>::#method(ctx, #(#arg_idents),*).await
+            let selection = Selection::from_look_ahead(&executor.look_ahead());
+            <#resolvers as #trait_ident>::#method(ctx, selection, #(#arg_idents),*).await
         }
     };
     (
@@ -187,7 +193,7 @@ pub(crate) fn emit_root(
         #[derive(Clone, Copy, Debug, Default)]
         pub struct #rust;
 
-        #[::juniper::graphql_object(#object_args)]
+        #[::juniper::graphql_object(#object_args, scalar = ::juniper::DefaultScalarValue)]
         impl #rust {
             #(#object_methods)*
         }
@@ -232,9 +238,42 @@ pub(crate) fn emit_schema(plan: &Plan<'_>, problems: &mut Problems) -> TokenStre
         ),
     };
     let alias_doc = doc("The juniper schema generated from the SDL.");
+    let selection_doc = doc(
+        "The fields a client selected on a root field's result, one level down, so that a \
+         resolver can skip work nobody asked for (such as counting rows).",
+    );
     let fn_doc =
         doc("Builds the [`Schema`] to serve; its `as_sdl()` matches the SDL it came from.");
     quote! {
+        #selection_doc
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct Selection {
+            fields: ::std::vec::Vec<::std::string::String>,
+        }
+
+        impl Selection {
+            #[doc = "A selection of these field names (SDL names, not aliases)."]
+            pub fn new<I, N>(fields: I) -> Self
+            where
+                I: ::std::iter::IntoIterator<Item = N>,
+                N: ::std::convert::Into<::std::string::String>,
+            {
+                Self { fields: fields.into_iter().map(::std::convert::Into::into).collect() }
+            }
+
+            #[doc = "The selection under a field, as juniper's look-ahead sees it."]
+            pub fn from_look_ahead<S: ::juniper::ScalarValue>(
+                look_ahead: &::juniper::LookAheadSelection<'_, S>,
+            ) -> Self {
+                Self::new(look_ahead.children().iter().map(|child| child.field_original_name()))
+            }
+
+            #[doc = "Whether the client selected `field` (by its SDL name)."]
+            pub fn contains(&self, field: &str) -> bool {
+                self.fields.iter().any(|selected| selected == field)
+            }
+        }
+
         #alias_doc
         pub type Schema = ::juniper::RootNode<#query, #mutation_type, ::juniper::EmptySubscription<#context>>;
 

@@ -396,6 +396,7 @@ fn root_types_become_resolver_traits_and_delegating_objects() {
         params,
         [
             "ctx:&crate::graphql::Context",
+            "selection:Selection",
             "direction:Option<MoveDirection>",
             "limit:Option<i32>",
             "offset_id:Option<String>",
@@ -431,16 +432,16 @@ fn root_types_become_resolver_traits_and_delegating_objects() {
         })
         .collect();
     assert!(
-        arg_attrs[0].is_empty(),
-        "ctx is the context, not an argument"
+        arg_attrs[0].is_empty() && arg_attrs[1].is_empty(),
+        "ctx and executor are injected by juniper, not arguments"
     );
-    assert_eq!(arg_attrs[1]["name"], "direction");
-    assert_eq!(arg_attrs[1]["description"], "Which way.");
-    assert_eq!(arg_attrs[2]["default"], "10i32");
-    assert_eq!(arg_attrs[4]["name"], "ctx");
+    assert_eq!(arg_attrs[2]["name"], "direction");
+    assert_eq!(arg_attrs[2]["description"], "Which way.");
+    assert_eq!(arg_attrs[3]["default"], "10i32");
+    assert_eq!(arg_attrs[5]["name"], "ctx");
     let body = compact(&resolver.block);
     assert!(
-        body.contains("<crate::graphql::ResolversasQueryResolvers>::payment_links(ctx,direction,limit,offset_id,ctx_).await"),
+        body.contains("<crate::graphql::ResolversasQueryResolvers>::payment_links(ctx,selection,direction,limit,offset_id,ctx_).await"),
         "{body}"
     );
 

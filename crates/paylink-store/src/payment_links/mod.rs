@@ -1,4 +1,12 @@
-//! Payment links: insert, read, update under a row lock, and keyset-paged listing.
+//! Payment links: insert, read, update under a row lock, and filtered, sorted, keyset-paged
+//! listing ([`page`]).
+
+mod search;
+mod sql;
+
+pub use search::{
+    Column, ColumnKind, Cursor, Direction, Filter, Search, Sort, Test, Value, explain, page,
+};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -7,7 +15,9 @@ use crate::StoreError;
 use crate::schema::payment_links::{self, dsl};
 
 /// A payment link row. Enum-valued columns hold the SDL value names (`SERVICE_FEE`, ...).
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
+)]
 #[diesel(table_name = payment_links, treat_none_as_null = true)]
 pub struct PaymentLinkRow {
     /// Public id.
@@ -106,106 +116,11 @@ where
     })
 }
 
-/// Which way a page goes from its boundary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// Items after the boundary in display order (older links).
-    Forward,
-    /// Items before the boundary in display order (newer links).
-    Backward,
-}
-
-/// The item a page starts from, exclusive. Without a `link_id`, every item with the same
-/// `created_date` counts as being on the far side of the boundary.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Boundary {
-    /// The boundary item's creation time.
-    pub created_date: DateTime<Utc>,
-    /// The boundary item's id, the tie-breaker.
-    pub link_id: Option<String>,
-}
-
-/// One page request over a merchant's links in display order (`created_date` DESC, `link_id` DESC).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PageRequest {
-    /// Page size.
-    pub limit: i64,
-    /// Direction from the boundary.
-    pub direction: Direction,
-    /// Where the page starts; `None` is the first page (Forward) or the last page (Backward).
-    pub boundary: Option<Boundary>,
-}
-
-/// One page of the merchant's links, in display order, by keyset (never SQL OFFSET).
-pub fn page(
+/// How many links of the merchant match `filter` (all of them without one).
+pub fn count(
     conn: &mut PgConnection,
     merchant_uid: &str,
-    request: &PageRequest,
-) -> Result<Vec<PaymentLinkRow>, StoreError> {
-    let mut query = dsl::payment_links
-        .filter(dsl::merchant_uid.eq(merchant_uid.to_owned()))
-        .select(PaymentLinkRow::as_select())
-        .limit(request.limit)
-        .into_boxed();
-    // The row-value comparison `(created_date, link_id) < (a, b)` is spelled out so that the
-    // planner can use the listing index for the leading column.
-    query = match (request.direction, &request.boundary) {
-        (_, None) => query,
-        (
-            Direction::Forward,
-            Some(Boundary {
-                created_date,
-                link_id: Some(id),
-            }),
-        ) => query.filter(
-            dsl::created_date.lt(*created_date).or(dsl::created_date
-                .eq(*created_date)
-                .and(dsl::link_id.lt(id.clone()))),
-        ),
-        (
-            Direction::Forward,
-            Some(Boundary {
-                created_date,
-                link_id: None,
-            }),
-        ) => query.filter(dsl::created_date.lt(*created_date)),
-        (
-            Direction::Backward,
-            Some(Boundary {
-                created_date,
-                link_id: Some(id),
-            }),
-        ) => query.filter(
-            dsl::created_date.gt(*created_date).or(dsl::created_date
-                .eq(*created_date)
-                .and(dsl::link_id.gt(id.clone()))),
-        ),
-        (
-            Direction::Backward,
-            Some(Boundary {
-                created_date,
-                link_id: None,
-            }),
-        ) => query.filter(dsl::created_date.gt(*created_date)),
-    };
-    match request.direction {
-        Direction::Forward => Ok(query
-            .order((dsl::created_date.desc(), dsl::link_id.desc()))
-            .load(conn)?),
-        Direction::Backward => {
-            let mut rows = query
-                .order((dsl::created_date.asc(), dsl::link_id.asc()))
-                .load(conn)?;
-            rows.reverse();
-            Ok(rows)
-        }
-    }
-}
-
-/// How many links the merchant has.
-pub fn count(conn: &mut PgConnection, merchant_uid: &str) -> Result<i64, StoreError> {
-    Ok(dsl::payment_links
-        .filter(dsl::merchant_uid.eq(merchant_uid))
-        .count()
-        .get_result(conn)?)
+    filter: Option<&Filter>,
+) -> Result<i64, StoreError> {
+    search::count(conn, merchant_uid, filter)
 }
