@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod cli;
 pub mod config;
+pub mod dispatch;
 pub mod domain;
 pub mod graphql;
 pub mod http;

@@ -6,6 +6,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = paylink::cli::Cli::parse();
+    // TLS to SMTP servers and Twilio uses rustls with the ring provider, chosen at start.
+    paylink_notify::install_crypto_provider();
     paylink::telemetry::init(cli.log_format);
     match paylink::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

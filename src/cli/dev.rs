@@ -72,6 +72,15 @@ pub(super) fn run(command: DevCommand) -> Result<(), CliError> {
          -d '{{\"query\":\"{{ paymentLinks(limit: 10) {{ total_row_count items {{ link_id link_name amount \
          created_date }} }} }}\"}}'"
     );
+    println!();
+    println!(
+        "Links sent by email are written to {}/*.eml and text messages to {} \
+         (set PAYLINK_SMTP_URL or PAYLINK_SMS_PROVIDER=twilio to deliver for real).",
+        std::env::var("PAYLINK_EMAIL_DIR")
+            .unwrap_or_else(|_| crate::config::delivery::DEFAULT_EMAIL_DIR.into()),
+        std::env::var("PAYLINK_SMS_FILE")
+            .unwrap_or_else(|_| crate::config::delivery::DEFAULT_SMS_FILE.into()),
+    );
     Ok(())
 }
 

@@ -23,6 +23,21 @@ pub fn new_merchant_uid() -> String {
     )
 }
 
+/// A new contact id: `ct_` and 24 random URL-safe characters.
+pub fn new_contact_id() -> String {
+    format!("ct_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
+/// A new payment-plan session id: `pps_` and 24 random URL-safe characters.
+pub fn new_session_id() -> String {
+    format!("pps_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
+/// A new delivery id: `dlv_` and 24 random URL-safe characters.
+pub fn new_delivery_id() -> String {
+    format!("dlv_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

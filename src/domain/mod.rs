@@ -1,9 +1,13 @@
 //! Domain rules that do not depend on GraphQL or HTTP: ids, timestamps, payment-link validation
 //! and paging arguments. Each module is small and unit-tested.
 
+pub mod contact_rules;
 pub mod ids;
+pub mod link_sending;
+pub mod messages;
 pub mod paging;
 pub mod payment_link_rules;
+pub mod session_rules;
 pub mod sql_query;
 pub mod timestamps;
 

@@ -1,132 +1,127 @@
 //! Resolvers of the payment-link operations: they turn generated inputs into rows, check the
 //! rules, and call the store on a blocking thread.
 
-use juniper::Nullable;
 use paylink_store::payment_links::{self, Cursor, Direction, PaymentLinkRow, Search};
 
 use super::generated::{
-    AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, MutationResolvers,
-    PaymentLink, PaymentLinkInput, PaymentLinks, QueryResolvers, Selection, SqlQuery,
-    UpdatePaymentLinkInput,
+    AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, PaymentLink,
+    PaymentLinkInput, PaymentLinks, Selection, SqlQuery, UpdatePaymentLinkInput,
 };
-use super::{ApiError, Context, Resolvers};
+use super::patch::{set_optional, set_required};
+use super::{ApiError, Context};
 use crate::domain::sql_query::{self, CompiledQuery};
 use crate::domain::{ids, paging, payment_link_rules, timestamps};
 
-impl QueryResolvers for Resolvers {
-    async fn payment_links(
-        ctx: &Context,
-        selection: Selection,
-        direction: Option<MoveDirection>,
-        limit: Option<i32>,
-        offset: Option<String>,
-        offset_id: Option<String>,
-        query: Option<SqlQuery>,
-    ) -> Result<PaymentLinks, ApiError> {
-        let limit = paging::limit(limit)?;
-        let CompiledQuery { filter, sort } = sql_query::compile(query.as_ref())?;
-        let offset = offset
-            .map(|text| sql_query::parse_value(sort.column, &text, "offset"))
-            .transpose()?;
-        let direction = match direction.unwrap_or(MoveDirection::Forward) {
-            MoveDirection::Forward => Direction::Forward,
-            MoveDirection::Backward => Direction::Backward,
-        };
-        let count_wanted = selection.contains("total_row_count");
-        let merchant_uid = ctx.merchant_uid.clone();
-        let (rows, total) = ctx
-            .store
-            .run(move |conn| -> Result<_, ApiError> {
-                let cursor = match (offset, offset_id) {
-                    (Some(value), link_id) => Some(Cursor {
-                        value: Some(value),
-                        link_id,
-                    }),
-                    // The boundary's sort value (NULL included) is read from the link itself.
-                    (None, Some(link_id)) => {
-                        let row = payment_links::find(conn, &merchant_uid, &link_id)?.ok_or_else(
-                            || {
-                                ApiError::bad_input(
-                                    "offset_id",
-                                    format!("does not name one of your payment links: {link_id:?}"),
-                                )
-                            },
-                        )?;
-                        Some(Cursor {
-                            value: sort.column.value_of(&row),
-                            link_id: Some(link_id),
-                        })
-                    }
-                    (None, None) => None,
-                };
-                let search = Search {
-                    filter,
-                    sort,
-                    direction,
-                    cursor,
-                    limit,
-                };
-                let rows = payment_links::page(conn, &merchant_uid, &search)?;
-                let total = if count_wanted {
-                    payment_links::count(conn, &merchant_uid, search.filter.as_ref())?
-                } else {
-                    0
-                };
-                Ok((rows, total))
-            })
-            .await?;
-        Ok(PaymentLinks {
-            items: rows
-                .into_iter()
-                .map(|row| to_payment_link(ctx, row))
-                .collect::<Result<_, _>>()?,
-            total_row_count: i32::try_from(total).unwrap_or(i32::MAX),
+/// `paymentLinks`: one page of the caller's links.
+pub(super) async fn list(
+    ctx: &Context,
+    selection: Selection,
+    direction: Option<MoveDirection>,
+    limit: Option<i32>,
+    offset: Option<String>,
+    offset_id: Option<String>,
+    query: Option<SqlQuery>,
+) -> Result<PaymentLinks, ApiError> {
+    let limit = paging::limit(limit)?;
+    let CompiledQuery { filter, sort } = sql_query::compile(query.as_ref())?;
+    let offset = offset
+        .map(|text| sql_query::parse_value(sort.column, &text, "offset"))
+        .transpose()?;
+    let direction = match direction.unwrap_or(MoveDirection::Forward) {
+        MoveDirection::Forward => Direction::Forward,
+        MoveDirection::Backward => Direction::Backward,
+    };
+    let count_wanted = selection.contains("total_row_count");
+    let merchant_uid = ctx.merchant_uid.clone();
+    let (rows, total) = ctx
+        .store
+        .run(move |conn| -> Result<_, ApiError> {
+            let cursor = match (offset, offset_id) {
+                (Some(value), link_id) => Some(Cursor {
+                    value: Some(value),
+                    link_id,
+                }),
+                // The boundary's sort value (NULL included) is read from the link itself.
+                (None, Some(link_id)) => {
+                    let row =
+                        payment_links::find(conn, &merchant_uid, &link_id)?.ok_or_else(|| {
+                            ApiError::bad_input(
+                                "offset_id",
+                                format!("does not name one of your payment links: {link_id:?}"),
+                            )
+                        })?;
+                    Some(Cursor {
+                        value: sort.column.value_of(&row),
+                        link_id: Some(link_id),
+                    })
+                }
+                (None, None) => None,
+            };
+            let search = Search {
+                filter,
+                sort,
+                direction,
+                cursor,
+                limit,
+            };
+            let rows = payment_links::page(conn, &merchant_uid, &search)?;
+            let total = if count_wanted {
+                payment_links::count(conn, &merchant_uid, search.filter.as_ref())?
+            } else {
+                0
+            };
+            Ok((rows, total))
         })
-    }
+        .await?;
+    Ok(PaymentLinks {
+        items: rows
+            .into_iter()
+            .map(|row| to_payment_link(ctx, row))
+            .collect::<Result<_, _>>()?,
+        total_row_count: i32::try_from(total).unwrap_or(i32::MAX),
+    })
 }
 
-impl MutationResolvers for Resolvers {
-    async fn create_payment_link(
-        ctx: &Context,
-        _selection: Selection,
-        input: PaymentLinkInput,
-    ) -> Result<PaymentLink, ApiError> {
-        own_merchant(ctx, &input.merchant_uid)?;
-        let row = new_row(&ctx.merchant_uid, input);
-        payment_link_rules::validate(&row)?;
-        let row = ctx
-            .store
-            .run(move |conn| payment_links::insert(conn, &row))
-            .await
-            .map_err(ApiError::from)?;
-        to_payment_link(ctx, row)
-    }
+/// `createPaymentLink`.
+pub(super) async fn create(
+    ctx: &Context,
+    input: PaymentLinkInput,
+) -> Result<PaymentLink, ApiError> {
+    own_merchant(ctx, &input.merchant_uid)?;
+    let row = new_row(&ctx.merchant_uid, input);
+    payment_link_rules::validate(&row)?;
+    let row = ctx
+        .store
+        .run(move |conn| payment_links::insert(conn, &row))
+        .await
+        .map_err(ApiError::from)?;
+    to_payment_link(ctx, row)
+}
 
-    async fn update_payment_link(
-        ctx: &Context,
-        _selection: Selection,
-        input: UpdatePaymentLinkInput,
-    ) -> Result<PaymentLink, ApiError> {
-        own_merchant(ctx, &input.merchant_uid)?;
-        let merchant_uid = ctx.merchant_uid.clone();
-        let link_id = input.link_id.clone();
-        let missing = format!("no payment link {:?}", input.link_id);
-        let row = ctx
-            .store
-            .run(move |conn| {
-                payment_links::update(conn, &merchant_uid, &link_id, |current| {
-                    let next = apply_update(current, input)?;
-                    payment_link_rules::validate(&next)?;
-                    Ok::<_, ApiError>(next)
-                })
+/// `updatePaymentLink`.
+pub(super) async fn update(
+    ctx: &Context,
+    input: UpdatePaymentLinkInput,
+) -> Result<PaymentLink, ApiError> {
+    own_merchant(ctx, &input.merchant_uid)?;
+    let merchant_uid = ctx.merchant_uid.clone();
+    let link_id = input.link_id.clone();
+    let missing = format!("no payment link {:?}", input.link_id);
+    let row = ctx
+        .store
+        .run(move |conn| {
+            payment_links::update(conn, &merchant_uid, &link_id, |current| {
+                let next = apply_update(current, input)?;
+                payment_link_rules::validate(&next)?;
+                Ok::<_, ApiError>(next)
             })
-            .await
-            .map_err(|error| match error {
-                ApiError::NotFound(_) => ApiError::NotFound(missing),
-                other => other,
-            })?;
-        to_payment_link(ctx, row)
-    }
+        })
+        .await
+        .map_err(|error| match error {
+            ApiError::NotFound(_) => ApiError::NotFound(missing),
+            other => other,
+        })?;
+    to_payment_link(ctx, row)
 }
 
 /// Refuses a `merchant_uid` other than the API key's.
@@ -176,27 +171,6 @@ fn new_row(merchant_uid: &str, input: PaymentLinkInput) -> PaymentLinkRow {
         is_active: true,
         created_date: now,
         updated_at: now,
-    }
-}
-
-/// Sets a field that cannot be null: omitted keeps it, null is refused.
-fn set_required<T>(field: &str, target: &mut T, value: Nullable<T>) -> Result<(), ApiError> {
-    match value {
-        Nullable::ImplicitNull => Ok(()),
-        Nullable::ExplicitNull => Err(ApiError::bad_input(field, "cannot be null")),
-        Nullable::Some(value) => {
-            *target = value;
-            Ok(())
-        }
-    }
-}
-
-/// Sets a nullable field: omitted keeps it, null clears it.
-fn set_optional<T>(target: &mut Option<T>, value: Nullable<T>) {
-    match value {
-        Nullable::ImplicitNull => {}
-        Nullable::ExplicitNull => *target = None,
-        Nullable::Some(value) => *target = Some(value),
     }
 }
 

@@ -68,6 +68,7 @@ pub(super) async fn handle(app: &App, request: Request<Incoming>) -> http::Respo
         merchant_uid,
         store: app.store.clone(),
         links: Arc::clone(&app.links),
+        deliveries_queued: Arc::clone(&app.deliveries_queued),
     };
     let only_queries = parts.method == Method::GET;
     let response = match &batch {

@@ -31,6 +31,8 @@ pub struct App {
     pub links: Arc<LinkSettings>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Wakes the delivery dispatcher.
+    pub deliveries_queued: Arc<tokio::sync::Notify>,
 }
 
 /// How long in-flight requests may run on after shutdown begins.

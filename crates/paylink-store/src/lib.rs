@@ -6,12 +6,15 @@
 //! ([`StoreError`]); mapping them to client messages is the caller's job.
 
 pub mod api_keys;
+pub mod contacts;
 pub mod database;
+pub mod deliveries;
 mod error;
 pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
 pub mod schema;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -97,4 +100,15 @@ impl Store {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         work(&mut conn)
     }
+}
+
+/// Runs `work` in one database transaction: committed when it returns `Ok`, rolled back when it
+/// returns `Err`.
+pub fn transaction<T, E, F>(conn: &mut PgConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    use diesel::Connection as _;
+    conn.transaction(work)
 }

@@ -80,4 +80,116 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> merchants (merchant_uid));
 diesel::joinable!(payment_links -> merchants (merchant_uid));
-diesel::allow_tables_to_appear_in_same_query!(merchants, api_keys, payment_links);
+
+diesel::table! {
+    /// A merchant's customers.
+    contacts (id) {
+        /// Public id.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// Full name.
+        name -> Nullable<Text>,
+        /// Given name.
+        given_name -> Nullable<Text>,
+        /// Family name.
+        family_name -> Nullable<Text>,
+        /// Email address.
+        email -> Nullable<Text>,
+        /// E.164 phone number.
+        phone -> Nullable<Text>,
+        /// Creation time.
+        created_at -> Timestamptz,
+        /// Last change.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Payment-plan sessions.
+    payment_plan_sessions (id) {
+        /// Public id.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// The contact.
+        contact_id -> Text,
+        /// Amount of each payment in minor units.
+        amount_minor -> Int8,
+        /// ISO 4217 code.
+        currency -> Text,
+        /// Stored status (never Expired by time alone).
+        status -> Text,
+        /// Payment frequency.
+        frequency -> Text,
+        /// First payment date.
+        start_date -> Date,
+        /// Number of payments.
+        occurrences -> Int4,
+        /// Callback URL.
+        callback_url -> Nullable<Text>,
+        /// Cancel URL.
+        cancel_url -> Nullable<Text>,
+        /// Success URL.
+        success_url -> Nullable<Text>,
+        /// Expiry.
+        expiration_date -> Nullable<Timestamptz>,
+        /// Creation time.
+        created_at -> Timestamptz,
+        /// Last change.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The delivery outbox.
+    link_deliveries (id) {
+        /// Public id.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// The session whose link is sent.
+        session_id -> Nullable<Text>,
+        /// The payment link that is sent.
+        link_id -> Nullable<Text>,
+        /// Email or Phone.
+        channel -> Text,
+        /// Address or number.
+        recipient -> Text,
+        /// Email subject.
+        subject -> Text,
+        /// Plain-text body (the SMS body for Phone).
+        body_text -> Text,
+        /// HTML body.
+        body_html -> Text,
+        /// Queued, Sending, Sent or Failed.
+        status -> Text,
+        /// Attempts so far.
+        attempts -> Int4,
+        /// Last failure reason.
+        last_error -> Nullable<Text>,
+        /// Provider's message id.
+        provider_message_id -> Nullable<Text>,
+        /// When the row is next due.
+        next_attempt_at -> Timestamptz,
+        /// Until when a claim holds.
+        lease_until -> Nullable<Timestamptz>,
+        /// Request time.
+        created_at -> Timestamptz,
+        /// Acceptance time.
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(contacts -> merchants (merchant_uid));
+diesel::joinable!(payment_plan_sessions -> contacts (contact_id));
+diesel::joinable!(link_deliveries -> payment_plan_sessions (session_id));
+diesel::joinable!(link_deliveries -> payment_links (link_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    merchants,
+    api_keys,
+    payment_links,
+    contacts,
+    payment_plan_sessions,
+    link_deliveries
+);

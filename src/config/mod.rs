@@ -2,14 +2,21 @@
 //!
 //! Every error names the variable at fault, so an operator can fix it without reading code.
 
+pub mod delivery;
+
 use std::net::SocketAddr;
 
+pub use paylink_notify::Secret;
 use url::Url;
+
+pub use delivery::DeliveryConfig;
 
 /// Default address the server listens on.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default base of public payment-link URLs, right for local development.
 pub const DEFAULT_PUBLIC_LINK_BASE_URL: &str = "http://127.0.0.1:8080/pay";
+/// Default base of public payment-plan session URLs, right for local development.
+pub const DEFAULT_PUBLIC_SESSION_BASE_URL: &str = "http://127.0.0.1:8080/plan";
 /// Default number of database connections.
 pub const DEFAULT_POOL_SIZE: u32 = 10;
 /// Default largest request body, in bytes.
@@ -24,32 +31,15 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Base of public payment-link URLs, without a trailing slash (`PAYLINK_PUBLIC_LINK_BASE_URL`).
     pub public_link_base_url: String,
+    /// Base of public payment-plan session URLs, without a trailing slash
+    /// (`PAYLINK_PUBLIC_SESSION_BASE_URL`).
+    pub public_session_base_url: String,
     /// Most database connections (`PAYLINK_DB_POOL_SIZE`).
     pub pool_size: u32,
     /// Largest request body accepted, in bytes (`PAYLINK_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
-}
-
-/// A value that must not reach logs: its `Debug` prints `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The clear value, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
+    /// Email, SMS and the dispatcher.
+    pub delivery: DeliveryConfig,
 }
 
 /// A setting that is missing or malformed.
@@ -77,6 +67,12 @@ impl Config {
             public_link_base_url: base_url(
                 "PAYLINK_PUBLIC_LINK_BASE_URL",
                 get("PAYLINK_PUBLIC_LINK_BASE_URL"),
+                DEFAULT_PUBLIC_LINK_BASE_URL,
+            )?,
+            public_session_base_url: base_url(
+                "PAYLINK_PUBLIC_SESSION_BASE_URL",
+                get("PAYLINK_PUBLIC_SESSION_BASE_URL"),
+                DEFAULT_PUBLIC_SESSION_BASE_URL,
             )?,
             pool_size: in_range(
                 "PAYLINK_DB_POOL_SIZE",
@@ -90,6 +86,7 @@ impl Config {
                 DEFAULT_MAX_BODY_BYTES,
                 1024..=64 * 1024 * 1024,
             )?,
+            delivery: DeliveryConfig::from_lookup(&get)?,
         })
     }
 }
@@ -111,7 +108,7 @@ pub fn database_url(value: Option<String>) -> Result<String, ConfigError> {
     }
 }
 
-fn parse<T: std::str::FromStr>(
+pub(crate) fn parse<T: std::str::FromStr>(
     variable: &'static str,
     value: Option<String>,
     default: &str,
@@ -126,7 +123,7 @@ where
     })
 }
 
-fn in_range<T>(
+pub(crate) fn in_range<T>(
     variable: &'static str,
     value: Option<String>,
     default: T,
@@ -151,8 +148,12 @@ where
     }
 }
 
-fn base_url(variable: &'static str, value: Option<String>) -> Result<String, ConfigError> {
-    let value = value.unwrap_or_else(|| DEFAULT_PUBLIC_LINK_BASE_URL.to_owned());
+fn base_url(
+    variable: &'static str,
+    value: Option<String>,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let value = value.unwrap_or_else(|| default.to_owned());
     match Url::parse(&value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             if url.query().is_some() || url.fragment().is_some() {

@@ -1,0 +1,93 @@
+//! The two ways things go wrong: at start (configuration) and per attempt (sending).
+
+/// Why an attempt failed.
+///
+/// Display is the provider's reason, fit to store in `lastError` shown to merchants: it never
+/// contains credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying later: connection refused/reset, timeouts, DNS, SMTP 4xx, HTTP 429 and 5xx.
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying will not help: SMTP 5xx (e.g. 550 mailbox unavailable), provider 4xx (e.g.
+    /// Twilio 21211 invalid 'To' number, 20003 authentication failure), a malformed recipient
+    /// address.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl SendError {
+    /// Whether the dispatcher should schedule another attempt.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SendError::Transient(_))
+    }
+
+    /// The reason as stored in `lastError`.
+    pub fn reason(&self) -> &str {
+        match self {
+            SendError::Transient(reason) | SendError::Permanent(reason) => reason,
+        }
+    }
+}
+
+/// A setting that cannot be used; start-up should stop and print it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    /// The environment variable to fix, e.g. `PAYLINK_SMTP_URL`.
+    pub setting: &'static str,
+    /// What is wrong with it; never the value of a secret.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        ConfigError {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+/// Removes any occurrence of a secret from text that came from elsewhere (a server's reply, a
+/// library's error), as a last line of defence for what ends up in `lastError` and in logs.
+pub(crate) fn redact(text: String, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(text, |text, secret| {
+            if text.contains(secret) {
+                text.replace(secret, "***")
+            } else {
+                text
+            }
+        })
+}
+
+/// The messages of an error and its sources, without repeating a message that merely wraps the
+/// next one (reqwest and hyper nest several layers).
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
+}
+
+/// Longest reason kept from a provider's reply; enough for any real explanation, short enough
+/// for a `lastError` column and a merchant's screen.
+const MAX_REASON_CHARS: usize = 500;
+
+/// Puts text from a provider on one line and caps its length, since it ends up in `lastError`.
+pub(crate) fn tidy(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(MAX_REASON_CHARS) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}

@@ -1,0 +1,37 @@
+//! What the dispatcher hands over and what it gets back.
+
+/// One email to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    /// Recipient mailbox: `someone@example.com` or `Name <someone@example.com>`.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body, for clients that do not show HTML.
+    pub text: String,
+    /// HTML body; when empty the email is sent as plain text only.
+    pub html: String,
+    /// Stable across retries of the same notification: it becomes the Message-ID (so receivers
+    /// can spot a duplicate) and, for the files transport, the file name.
+    pub idempotency_key: String,
+}
+
+/// One text message to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsMessage {
+    /// Recipient phone number in E.164 form, e.g. `+15551234567`.
+    pub to: String,
+    /// Message text.
+    pub body: String,
+    /// Stable across retries of the same notification, so that the provider can drop a retry
+    /// of a request whose answer was lost (Twilio's `I-Twilio-Idempotency-Token`).
+    pub idempotency_key: String,
+}
+
+/// What a successful attempt reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// The provider's id for the message, kept so that support can trace it: the Message-ID
+    /// for SMTP, Twilio's `SM…` sid, or the file name / line id for the files transports.
+    pub provider_message_id: Option<String>,
+}

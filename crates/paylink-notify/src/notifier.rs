@@ -1,0 +1,86 @@
+//! The one handle the dispatcher holds.
+
+use std::{fmt, sync::Arc};
+
+use crate::{
+    ConfigError, Delivered, EmailMessage, EmailSettings, SendError, SmsMessage, SmsSettings,
+    email::EmailSender, sms::SmsSender,
+};
+
+/// Sends email and text messages, one attempt per call.
+///
+/// Built once at start by [`Notifier::new`], which checks every setting so that a bad one stops
+/// start-up instead of failing each delivery. Cloning is cheap (the transports sit behind an
+/// `Arc`), and Debug shows where messages go without any credential.
+#[derive(Clone)]
+pub struct Notifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    email: EmailSender,
+    sms: SmsSender,
+}
+
+impl Notifier {
+    /// Checks settings and builds the transports (no network I/O).
+    ///
+    /// Errors name the setting to fix, e.g. `PAYLINK_SMTP_URL: unsupported scheme ftp (use
+    /// smtp:// or smtps://)` or `PAYLINK_EMAIL_FROM: not a valid mailbox`.
+    pub fn new(email: EmailSettings, sms: SmsSettings) -> Result<Self, ConfigError> {
+        Ok(Notifier {
+            inner: Arc::new(Inner {
+                email: EmailSender::new(email)?,
+                sms: SmsSender::new(sms)?,
+            }),
+        })
+    }
+
+    /// One attempt: multipart/alternative (text + HTML) email.
+    ///
+    /// The Message-ID is derived from the idempotency key, so a retry after a lost answer
+    /// carries the same id and receivers can recognise the duplicate.
+    pub async fn send_email(&self, message: &EmailMessage) -> Result<Delivered, SendError> {
+        let result = self.inner.email.send(message).await;
+        log_outcome("email", &message.idempotency_key, &result);
+        result
+    }
+
+    /// One attempt: for Twilio, POST `{base_url}/2010-04-01/Accounts/{AccountSid}/Messages.json`
+    /// with `To`, `From` or `MessagingServiceSid` and `Body`, basic auth, and
+    /// `I-Twilio-Idempotency-Token: <idempotency_key>` so that a retry after a timeout is not
+    /// sent twice. Success is a 2xx whose JSON `sid` becomes the provider message id; 429, 5xx,
+    /// timeouts and connection errors are transient, other 4xx permanent.
+    pub async fn send_sms(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
+        let result = self.inner.sms.send(message).await;
+        log_outcome("sms", &message.idempotency_key, &result);
+        result
+    }
+}
+
+fn log_outcome(channel: &str, key: &str, result: &Result<Delivered, SendError>) {
+    match result {
+        Ok(delivered) => tracing::debug!(
+            channel,
+            idempotency_key = key,
+            provider_message_id = delivered.provider_message_id.as_deref(),
+            "notification handed over"
+        ),
+        Err(error) => tracing::debug!(
+            channel,
+            idempotency_key = key,
+            transient = error.is_transient(),
+            reason = error.reason(),
+            "notification attempt failed"
+        ),
+    }
+}
+
+impl fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notifier")
+            .field("email", &self.inner.email)
+            .field("sms", &self.inner.sms)
+            .finish()
+    }
+}

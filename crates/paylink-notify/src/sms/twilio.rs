@@ -1,0 +1,246 @@
+//! Twilio's Messages API: one POST per attempt, its answer sorted into transient or permanent.
+
+use std::{fmt, time::Duration};
+
+use reqwest::{StatusCode, header::HeaderValue, redirect};
+use serde::Deserialize;
+use url::{Host, Url};
+
+use crate::{
+    ConfigError, Delivered, Secret, SendError, SmsMessage, TwilioSender,
+    error::{chain, redact, tidy},
+};
+
+const BASE_URL: &str = "PAYLINK_TWILIO_BASE_URL";
+const ACCOUNT_SID: &str = "PAYLINK_TWILIO_ACCOUNT_SID";
+const AUTH_TOKEN: &str = "PAYLINK_TWILIO_AUTH_TOKEN";
+const FROM: &str = "PAYLINK_TWILIO_FROM";
+const MESSAGING_SERVICE_SID: &str = "PAYLINK_TWILIO_MESSAGING_SERVICE_SID";
+
+/// Twilio asks for the retry of a request whose answer was lost to carry this header; it then
+/// answers with the first result instead of sending the message again.
+const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
+
+pub(crate) struct TwilioClient {
+    http: reqwest::Client,
+    messages_url: Url,
+    account_sid: String,
+    auth_token: Secret,
+    sender: TwilioSender,
+    timeout: Duration,
+}
+
+/// The fields of a message resource and of an error body that matter here.
+#[derive(Deserialize)]
+struct Reply {
+    sid: Option<String>,
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+impl TwilioClient {
+    pub(crate) fn new(
+        base_url: Url,
+        account_sid: String,
+        auth_token: Secret,
+        sender: TwilioSender,
+        timeout: Duration,
+    ) -> Result<Self, ConfigError> {
+        check_base_url(&base_url)?;
+        let account_sid = account_sid.trim().to_owned();
+        check_sid(ACCOUNT_SID, &account_sid, "AC")?;
+        if auth_token.expose().trim().is_empty() {
+            return Err(ConfigError::new(AUTH_TOKEN, "must not be empty"));
+        }
+        let sender = match sender {
+            TwilioSender::From(from) => {
+                let from = from.trim().to_owned();
+                if from.is_empty() || from.chars().any(char::is_control) {
+                    return Err(ConfigError::new(
+                        FROM,
+                        "must be a Twilio phone number such as +15551234567 or a sender id",
+                    ));
+                }
+                TwilioSender::From(from)
+            }
+            TwilioSender::MessagingServiceSid(sid) => {
+                let sid = sid.trim().to_owned();
+                check_sid(MESSAGING_SERVICE_SID, &sid, "MG")?;
+                TwilioSender::MessagingServiceSid(sid)
+            }
+        };
+
+        let mut messages_url = base_url;
+        messages_url
+            .path_segments_mut()
+            .map_err(|()| ConfigError::new(BASE_URL, "must be an http(s) URL"))?
+            .pop_if_empty()
+            .extend(["2010-04-01", "Accounts", &account_sid, "Messages.json"]);
+
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            // A redirect would be a misconfigured base URL; following it could carry the
+            // credentials somewhere else.
+            .redirect(redirect::Policy::none())
+            .user_agent(concat!("paylink-notify/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| {
+                ConfigError::new(BASE_URL, format!("no HTTP client: {}", chain(&error)))
+            })?;
+        Ok(TwilioClient {
+            http,
+            messages_url,
+            account_sid,
+            auth_token,
+            sender,
+            timeout,
+        })
+    }
+
+    pub(crate) async fn send(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
+        let token = HeaderValue::from_str(&message.idempotency_key)
+            .ok()
+            .filter(|_| !message.idempotency_key.is_empty())
+            .ok_or_else(|| {
+                SendError::Permanent("the idempotency key is not a usable HTTP header value".into())
+            })?;
+        let sender = match &self.sender {
+            TwilioSender::From(from) => ("From", from.as_str()),
+            TwilioSender::MessagingServiceSid(sid) => ("MessagingServiceSid", sid.as_str()),
+        };
+        let form = [
+            ("To", message.to.as_str()),
+            sender,
+            ("Body", message.body.as_str()),
+        ];
+        let request = self
+            .http
+            .post(self.messages_url.clone())
+            .basic_auth(&self.account_sid, Some(self.auth_token.expose()))
+            .header(IDEMPOTENCY_HEADER, token)
+            .form(&form);
+
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.transport_error(error))?;
+        let status = response.status();
+        // The body is small; if reading it fails after a 2xx the message was still accepted.
+        let body = response.bytes().await;
+        let reply = body
+            .as_ref()
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Reply>(bytes).ok());
+
+        if status.is_success() {
+            return Ok(Delivered {
+                provider_message_id: reply.and_then(|reply| reply.sid),
+            });
+        }
+        let reason = self.clean(&error_reason(status, reply));
+        if is_transient(status) {
+            Err(SendError::Transient(reason))
+        } else {
+            Err(SendError::Permanent(reason))
+        }
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> SendError {
+        let (timeout, builder) = (error.is_timeout(), error.is_builder());
+        let detail = self.clean(&chain(&error.without_url()));
+        if timeout {
+            SendError::Transient(format!("Twilio did not answer within {:?}", self.timeout))
+        } else if builder {
+            SendError::Permanent(format!("Twilio request could not be built: {detail}"))
+        } else {
+            SendError::Transient(format!("Twilio request failed: {detail}"))
+        }
+    }
+
+    /// One line, bounded, and never the token, whatever a server or library put in the text.
+    fn clean(&self, text: &str) -> String {
+        redact(tidy(text), &[self.auth_token.expose()])
+    }
+}
+
+/// Rate limits, server trouble and request timeouts pass, and so may an unexpected redirect
+/// (a proxy in the way); any other 4xx is about this request (bad number, bad credentials,
+/// account suspended) and repeats on retry.
+fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error()
+        || !status.is_client_error()
+}
+
+fn error_reason(status: StatusCode, reply: Option<Reply>) -> String {
+    let (code, message) = reply
+        .map(|reply| (reply.code, reply.message.filter(|m| !m.trim().is_empty())))
+        .unwrap_or_default();
+    match (code, message) {
+        (Some(code), Some(message)) => format!("Twilio {code}: {message}"),
+        (Some(code), None) => format!("Twilio {code} (HTTP {status})"),
+        (None, Some(message)) => format!("Twilio HTTP {status}: {message}"),
+        (None, None) => format!("Twilio HTTP {status}"),
+    }
+}
+
+fn check_base_url(url: &Url) -> Result<(), ConfigError> {
+    let fail = |message: &str| Err(ConfigError::new(BASE_URL, message));
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return fail(
+                "http:// is only allowed for a loopback host, since the auth token travels in every request",
+            );
+        }
+        _ => return fail("must be an https:// URL such as https://api.twilio.com"),
+    }
+    if url.host().is_none() {
+        return fail("missing host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return fail(
+            "must not carry credentials (use PAYLINK_TWILIO_ACCOUNT_SID and PAYLINK_TWILIO_AUTH_TOKEN)",
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return fail("must not have a query or fragment");
+    }
+    Ok(())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Twilio SIDs are two letters and 32 hex digits; only the character set is checked, so that
+/// test doubles can use short ids, and the prefix is named in the message as a hint.
+fn check_sid(setting: &'static str, sid: &str, prefix: &str) -> Result<(), ConfigError> {
+    if sid.is_empty() || !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ConfigError::new(
+            setting,
+            format!("must be a Twilio SID ({prefix} followed by 32 hex digits)"),
+        ));
+    }
+    Ok(())
+}
+
+impl fmt::Debug for TwilioClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Twilio")
+            .field("messages_url", &self.messages_url.as_str())
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &self.auth_token)
+            .field("sender", &self.sender)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}

@@ -1,0 +1,277 @@
+//! Twilio's Messages API, against the local stand-in in `support/twilio_server.rs`.
+
+#[path = "support/twilio_server.rs"]
+mod twilio_server;
+
+use std::{path::PathBuf, time::Duration};
+
+use paylink_notify::{
+    EmailSettings, EmailTransport, Notifier, Secret, SmsMessage, SmsSettings, SmsTransport,
+    TwilioSender,
+};
+use twilio_server::{CannedResponse, TwilioServer};
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "twilio-auth-token-5ecr3t";
+const FROM: &str = "+15005550006";
+const WAIT: Duration = Duration::from_secs(5);
+
+fn notifier(base_url: &str, token: &str, sender: TwilioSender, timeout: Duration) -> Notifier {
+    paylink_notify::install_crypto_provider();
+    Notifier::new(
+        EmailSettings {
+            transport: EmailTransport::Files {
+                dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("unused-email"),
+            },
+            from: "Paylink <no-reply@example.com>".into(),
+            timeout,
+        },
+        SmsSettings {
+            transport: SmsTransport::Twilio {
+                base_url: base_url.parse().unwrap(),
+                account_sid: SID.into(),
+                auth_token: Secret::new(token),
+                sender,
+            },
+            timeout,
+        },
+    )
+    .expect("valid settings")
+}
+
+fn default_notifier(server: &TwilioServer) -> Notifier {
+    notifier(
+        &server.base_url(),
+        TOKEN,
+        TwilioSender::From(FROM.into()),
+        Duration::from_secs(5),
+    )
+}
+
+fn sms(key: &str) -> SmsMessage {
+    SmsMessage {
+        to: "+15551234567".into(),
+        body: "Pay your tuition: https://pay.example.com/pt_link_x?a=1&b=2 — thanks!".into(),
+        idempotency_key: key.into(),
+    }
+}
+
+#[tokio::test]
+async fn sends_the_form_with_basic_auth_and_returns_the_sid() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let notifier = default_notifier(&server);
+
+    let delivered = notifier.send_sms(&sms("ntf_0001")).await.expect("sent");
+    let messages = server.wait_for_messages(1, WAIT).await;
+    assert_eq!(
+        delivered.provider_message_id.as_deref(),
+        Some(messages[0].sid.as_str())
+    );
+    assert!(messages[0].sid.starts_with("SM") && messages[0].sid.len() == 34);
+
+    let requests = server.requests();
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(
+        request.path,
+        format!("/2010-04-01/Accounts/{SID}/Messages.json")
+    );
+    assert_eq!(request.basic_auth, Some((SID.to_owned(), TOKEN.to_owned())));
+    assert_eq!(request.idempotency_token(), Some("ntf_0001"));
+    assert_eq!(request.field("To"), Some("+15551234567"));
+    assert_eq!(request.field("From"), Some(FROM));
+    assert_eq!(request.field("MessagingServiceSid"), None);
+    assert_eq!(request.field("Body"), Some(sms("k").body.as_str()));
+}
+
+#[tokio::test]
+async fn can_send_through_a_messaging_service() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let notifier = notifier(
+        &server.base_url(),
+        TOKEN,
+        TwilioSender::MessagingServiceSid("MG0123456789abcdef0123456789abcdef".into()),
+        Duration::from_secs(5),
+    );
+
+    notifier.send_sms(&sms("k")).await.expect("sent");
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].field("MessagingServiceSid"),
+        Some("MG0123456789abcdef0123456789abcdef")
+    );
+    assert_eq!(requests[0].field("From"), None);
+    let messages = server.messages();
+    assert_eq!(messages[0].from, None);
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_are_transient() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    server.push_response(CannedResponse::error(500, 20500, "Internal Server Error"));
+    server.push_response(CannedResponse::error(429, 20429, "Too Many Requests"));
+    server.push_response(CannedResponse::json(503, "<html>upstream down</html>"));
+    let notifier = default_notifier(&server);
+
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(error.is_transient());
+    assert_eq!(error.reason(), "Twilio 20500: Internal Server Error");
+
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(error.is_transient());
+    assert_eq!(error.reason(), "Twilio 20429: Too Many Requests");
+
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(error.is_transient());
+    assert_eq!(error.reason(), "Twilio HTTP 503 Service Unavailable");
+
+    assert!(server.messages().is_empty());
+    notifier
+        .send_sms(&sms("k"))
+        .await
+        .expect("queue drained, normal answer");
+}
+
+#[tokio::test]
+async fn an_invalid_number_is_permanent_with_twilios_reason() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let notifier = default_notifier(&server);
+    let mut message = sms("k");
+    message.to = "+1555".into();
+
+    let error = notifier.send_sms(&message).await.unwrap_err();
+    assert!(!error.is_transient());
+    assert_eq!(
+        error.reason(),
+        "Twilio 21211: The 'To' number +1555 is not a valid phone number."
+    );
+    assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_permanent_and_the_token_never_shows() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let wrong = "wrong-token-0000";
+    let notifier = notifier(
+        &server.base_url(),
+        wrong,
+        TwilioSender::From(FROM.into()),
+        Duration::from_secs(5),
+    );
+
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(!error.is_transient());
+    assert_eq!(error.reason(), "Twilio 20003: Authenticate");
+    for text in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{notifier:?}"),
+    ] {
+        assert!(!text.contains(wrong) && !text.contains(TOKEN), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_that_echoes_the_token_is_redacted() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    server.push_response(CannedResponse::error(
+        400,
+        21211,
+        &format!("bad request from {SID}:{TOKEN}"),
+    ));
+    let notifier = default_notifier(&server);
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(!error.reason().contains(TOKEN), "{error:?}");
+    assert!(error.reason().contains("***"), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_slow_twilio_times_out_as_transient_and_the_retry_is_not_sent_twice() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    server.set_delay(Duration::from_secs(3));
+    let notifier = notifier(
+        &server.base_url(),
+        TOKEN,
+        TwilioSender::From(FROM.into()),
+        Duration::from_millis(300),
+    );
+
+    let started = std::time::Instant::now();
+    let error = notifier.send_sms(&sms("ntf_slow")).await.unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    assert_eq!(error.reason(), "Twilio did not answer within 300ms");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Twilio took the message even though its answer was lost.
+    let first = server.wait_for_messages(1, WAIT).await;
+
+    server.set_delay(Duration::ZERO);
+    let delivered = notifier.send_sms(&sms("ntf_slow")).await.expect("retry");
+    assert_eq!(
+        delivered.provider_message_id.as_deref(),
+        Some(first[0].sid.as_str())
+    );
+    assert_eq!(
+        server.messages().len(),
+        1,
+        "the idempotency token prevented a second SMS"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn connection_refused_is_transient() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let notifier = notifier(
+        &format!("http://127.0.0.1:{port}"),
+        TOKEN,
+        TwilioSender::From(FROM.into()),
+        Duration::from_secs(5),
+    );
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    assert!(
+        error.reason().starts_with("Twilio request failed"),
+        "{error:?}"
+    );
+    assert!(!error.reason().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn other_client_errors_are_permanent() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    server.push_response(CannedResponse::json(403, "not json"));
+    server.push_response(CannedResponse::error(
+        400,
+        21610,
+        "Attempt to send to unsubscribed recipient",
+    ));
+    let notifier = default_notifier(&server);
+
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(!error.is_transient());
+    assert_eq!(error.reason(), "Twilio HTTP 403 Forbidden");
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(!error.is_transient());
+    assert_eq!(
+        error.reason(),
+        "Twilio 21610: Attempt to send to unsubscribed recipient"
+    );
+}
+
+#[tokio::test]
+async fn a_trailing_slash_on_the_base_url_is_fine() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let notifier = notifier(
+        &format!("{}/", server.base_url()),
+        TOKEN,
+        TwilioSender::From(FROM.into()),
+        Duration::from_secs(5),
+    );
+    notifier
+        .send_sms(&sms("k"))
+        .await
+        .expect("trailing slash handled");
+}

@@ -1,0 +1,84 @@
+//! Contacts: a merchant's customers.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::StoreError;
+use crate::schema::contacts::{self, dsl};
+
+/// A contact row.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = contacts, treat_none_as_null = true)]
+pub struct ContactRow {
+    /// Public id.
+    pub id: String,
+    /// Owning merchant.
+    pub merchant_uid: String,
+    /// Full name.
+    pub name: Option<String>,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// E.164 phone number.
+    pub phone: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Stores a new contact.
+pub fn insert(conn: &mut PgConnection, row: &ContactRow) -> Result<ContactRow, StoreError> {
+    Ok(diesel::insert_into(contacts::table)
+        .values(row)
+        .returning(ContactRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// One of the merchant's contacts.
+pub fn find(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    id: &str,
+) -> Result<Option<ContactRow>, StoreError> {
+    Ok(dsl::contacts
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::id.eq(id))
+        .select(ContactRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Changes one of the merchant's contacts under a row lock; see
+/// [`payment_links::update`](crate::payment_links::update) for the contract of `change`.
+pub fn update<E>(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    id: &str,
+    change: impl FnOnce(ContactRow) -> Result<ContactRow, E>,
+) -> Result<ContactRow, E>
+where
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        let current = dsl::contacts
+            .filter(dsl::merchant_uid.eq(merchant_uid))
+            .filter(dsl::id.eq(id))
+            .select(ContactRow::as_select())
+            .for_update()
+            .first(conn)
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
+        let mut next = change(current.clone())?;
+        next.id = current.id;
+        next.merchant_uid = current.merchant_uid;
+        next.created_at = current.created_at;
+        Ok(diesel::update(dsl::contacts.find(id))
+            .set(&next)
+            .returning(ContactRow::as_returning())
+            .get_result(conn)?)
+    })
+}

@@ -1,0 +1,236 @@
+//! The delivery outbox. A send request inserts a Queued row in the caller's transaction;
+//! dispatchers [`claim`] due rows with `FOR UPDATE SKIP LOCKED`, so any number of servers can
+//! share the table without sending a row twice, and record the outcome with [`mark_sent`],
+//! [`mark_retry`] or [`mark_failed`]. A claim is a lease: a row left in Sending by a server that
+//! died becomes due again when its lease ends.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Interval, Text};
+
+use crate::StoreError;
+use crate::schema::link_deliveries::{self, dsl};
+
+/// Delivery states, as stored.
+pub mod status {
+    /// Waiting to be sent.
+    pub const QUEUED: &str = "Queued";
+    /// Claimed by a dispatcher.
+    pub const SENDING: &str = "Sending";
+    /// Accepted by the provider.
+    pub const SENT: &str = "Sent";
+    /// Given up.
+    pub const FAILED: &str = "Failed";
+}
+
+/// A delivery row.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = link_deliveries)]
+pub struct DeliveryRow {
+    /// Public id.
+    pub id: String,
+    /// Owning merchant.
+    pub merchant_uid: String,
+    /// The session whose link is sent.
+    pub session_id: Option<String>,
+    /// The payment link that is sent.
+    pub link_id: Option<String>,
+    /// `Email` or `Phone`.
+    pub channel: String,
+    /// Address or number.
+    pub recipient: String,
+    /// Email subject.
+    pub subject: String,
+    /// Plain-text body; the SMS body for Phone.
+    pub body_text: String,
+    /// HTML body.
+    pub body_html: String,
+    /// One of [`status`].
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Last failure reason.
+    pub last_error: Option<String>,
+    /// Provider's message id.
+    pub provider_message_id: Option<String>,
+    /// When the row is next due.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Until when the current claim holds.
+    pub lease_until: Option<DateTime<Utc>>,
+    /// Request time.
+    pub created_at: DateTime<Utc>,
+    /// Acceptance time.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Stores a delivery request.
+pub fn insert(conn: &mut PgConnection, row: &DeliveryRow) -> Result<DeliveryRow, StoreError> {
+    Ok(diesel::insert_into(link_deliveries::table)
+        .values(row)
+        .returning(DeliveryRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// A session's deliveries, newest first.
+pub fn for_session(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_id: &str,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    Ok(dsl::link_deliveries
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::session_id.eq(session_id))
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .select(DeliveryRow::as_select())
+        .load(conn)?)
+}
+
+/// A payment link's deliveries, newest first.
+pub fn for_link(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    link_id: &str,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    Ok(dsl::link_deliveries
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::link_id.eq(link_id))
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .select(DeliveryRow::as_select())
+        .load(conn)?)
+}
+
+/// One delivery by id, whoever owns it (for the dispatcher and tests).
+pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
+    Ok(dsl::link_deliveries
+        .find(id)
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Claims up to `limit` due rows: Queued rows whose time has come and Sending rows whose lease
+/// has run out. Each claimed row is Sending, has one more attempt, and is leased for `lease`.
+pub fn claim(
+    conn: &mut PgConnection,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    let lease = diesel::data_types::PgInterval::from_microseconds(
+        i64::try_from(lease.as_micros()).unwrap_or(i64::MAX),
+    );
+    // next_attempt_at doubles as the lease's end, so one index range finds both kinds of due row.
+    Ok(diesel::sql_query(
+        "UPDATE link_deliveries SET status = 'Sending', attempts = attempts + 1, \
+             lease_until = now() + $2, next_attempt_at = now() + $2 \
+         WHERE id IN ( \
+             SELECT id FROM link_deliveries \
+             WHERE status IN ('Queued', 'Sending') AND next_attempt_at <= now() \
+             ORDER BY next_attempt_at \
+             LIMIT $1 \
+             FOR UPDATE SKIP LOCKED) \
+         RETURNING *",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Interval, _>(lease)
+    .load(conn)?)
+}
+
+/// Records that the provider accepted the attempt `attempt` of delivery `id`. Returns false when
+/// the claim was lost (another dispatcher took the row after the lease ran out).
+pub fn mark_sent(
+    conn: &mut PgConnection,
+    id: &str,
+    attempt: i32,
+    provider_message_id: Option<&str>,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(owned_claim(id, attempt))
+        .set((
+            dsl::status.eq(status::SENT),
+            dsl::provider_message_id.eq(provider_message_id),
+            dsl::sent_at.eq(diesel::dsl::now),
+            dsl::lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Records a transient failure: the row is Queued again, due at `next_attempt_at`.
+pub fn mark_retry(
+    conn: &mut PgConnection,
+    id: &str,
+    attempt: i32,
+    error: &str,
+    next_attempt_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(owned_claim(id, attempt))
+        .set((
+            dsl::status.eq(status::QUEUED),
+            dsl::last_error.eq(error),
+            dsl::next_attempt_at.eq(next_attempt_at),
+            dsl::lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Records a final failure.
+pub fn mark_failed(
+    conn: &mut PgConnection,
+    id: &str,
+    attempt: i32,
+    error: &str,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(owned_claim(id, attempt))
+        .set((
+            dsl::status.eq(status::FAILED),
+            dsl::last_error.eq(error),
+            dsl::lease_until.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The query type of [`owned_claim`].
+type OwnedClaim = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<link_deliveries::table, diesel::dsl::Eq<dsl::id, String>>,
+        diesel::dsl::Eq<dsl::status, &'static str>,
+    >,
+    diesel::dsl::Eq<dsl::attempts, i32>,
+>;
+
+/// The row as this claim left it: still Sending, and not claimed again since.
+fn owned_claim(id: &str, attempt: i32) -> OwnedClaim {
+    link_deliveries::table
+        .filter(dsl::id.eq(id.to_owned()))
+        .filter(dsl::status.eq(status::SENDING))
+        .filter(dsl::attempts.eq(attempt))
+}
+
+/// How many deliveries are in each state, for metrics and tests.
+pub fn count_by_status(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+    Ok(diesel::sql_query(
+        "SELECT status, count(*) AS count FROM link_deliveries GROUP BY status ORDER BY status",
+    )
+    .load::<Count>(conn)?
+    .into_iter()
+    .map(|row| (row.status, row.count))
+    .collect())
+}
+
+/// The earliest time an unfinished delivery is due, so a dispatcher can sleep until then.
+pub fn next_due(conn: &mut PgConnection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(dsl::link_deliveries
+        .filter(dsl::status.eq_any([status::QUEUED, status::SENDING]))
+        .select(diesel::dsl::min(dsl::next_attempt_at))
+        .first(conn)?)
+}

@@ -1,0 +1,192 @@
+//! The delivery dispatcher: claims due rows of the outbox, hands each to the notifier, and
+//! records the outcome. Every `paylink serve` runs one; `FOR UPDATE SKIP LOCKED` and leases let
+//! any number share a database without sending a delivery twice.
+
+mod retry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paylink_notify::{EmailMessage, Notifier, SendError, SmsMessage};
+use paylink_store::Store;
+use paylink_store::deliveries::{self, DeliveryRow};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+pub use retry::RetryPolicy;
+
+use crate::domain::timestamps;
+
+/// How the dispatcher works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DispatchSettings {
+    /// Most deliveries claimed (and sent concurrently) at once.
+    pub batch: i64,
+    /// How long a claim holds before another server may take the delivery over; longer than a
+    /// send attempt may take.
+    pub lease: Duration,
+    /// How often to look for due deliveries when nothing wakes the dispatcher.
+    pub poll: Duration,
+    /// Retries of transient failures.
+    pub retry: RetryPolicy,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            batch: 16,
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Sends queued deliveries.
+pub struct Dispatcher {
+    store: Store,
+    notifier: Notifier,
+    settings: DispatchSettings,
+    wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    /// A dispatcher that `wake` prompts whenever a delivery is queued.
+    pub fn new(
+        store: Store,
+        notifier: Notifier,
+        settings: DispatchSettings,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self {
+            store,
+            notifier,
+            settings,
+            wake,
+        }
+    }
+
+    /// Runs until `stop` turns true; the deliveries being sent then are finished first.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let (batch, lease) = (this.settings.batch, this.settings.lease);
+            let claimed = this
+                .store
+                .run(move |conn| deliveries::claim(conn, batch, lease))
+                .await;
+            let claimed = match claimed {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::warn!(%error, "claiming deliveries failed; will retry");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    () = this.wake.notified() => {}
+                    () = tokio::time::sleep(this.settings.poll) => {}
+                    _ = stop.changed() => {}
+                }
+                continue;
+            }
+            let mut sending = JoinSet::new();
+            for row in claimed {
+                let this = Arc::clone(&this);
+                sending.spawn(async move { this.deliver(row).await });
+            }
+            while sending.join_next().await.is_some() {}
+        }
+        tracing::info!("delivery dispatcher stopped");
+    }
+
+    /// One attempt at one claimed delivery, and its outcome recorded.
+    async fn deliver(&self, row: DeliveryRow) {
+        let result = match row.channel.as_str() {
+            "Email" => {
+                self.notifier
+                    .send_email(&EmailMessage {
+                        to: row.recipient.clone(),
+                        subject: row.subject.clone(),
+                        text: row.body_text.clone(),
+                        html: row.body_html.clone(),
+                        idempotency_key: row.id.clone(),
+                    })
+                    .await
+            }
+            "Phone" => {
+                self.notifier
+                    .send_sms(&SmsMessage {
+                        to: row.recipient.clone(),
+                        body: row.body_text.clone(),
+                        idempotency_key: row.id.clone(),
+                    })
+                    .await
+            }
+            other => Err(SendError::Permanent(format!("unknown channel {other:?}"))),
+        };
+        let (id, attempt) = (row.id.clone(), row.attempts);
+        let outcome = match result {
+            Ok(delivered) => {
+                tracing::info!(delivery = %id, channel = %row.channel, attempt, "delivery sent");
+                Outcome::Sent(delivered.provider_message_id)
+            }
+            Err(error) if error.is_transient() => {
+                let next = self.settings.retry.next_attempt(
+                    attempt,
+                    row.created_at,
+                    timestamps::now(),
+                    rand::random::<f64>(),
+                );
+                match next {
+                    Some(at) => {
+                        tracing::warn!(delivery = %id, attempt, reason = %error, retry_at = %at, "delivery failed; will retry");
+                        Outcome::Retry(error.reason().to_owned(), at)
+                    }
+                    None => {
+                        tracing::warn!(delivery = %id, attempt, reason = %error, "delivery failed; retries exhausted");
+                        Outcome::Failed(format!(
+                            "{} (gave up after {attempt} attempts)",
+                            error.reason()
+                        ))
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(delivery = %id, attempt, reason = %error, "delivery refused by the provider");
+                Outcome::Failed(error.reason().to_owned())
+            }
+        };
+        let recorded = self
+            .store
+            .run(move |conn| match &outcome {
+                Outcome::Sent(provider_id) => {
+                    deliveries::mark_sent(conn, &id, attempt, provider_id.as_deref())
+                }
+                Outcome::Retry(reason, at) => {
+                    deliveries::mark_retry(conn, &id, attempt, reason, *at)
+                }
+                Outcome::Failed(reason) => deliveries::mark_failed(conn, &id, attempt, reason),
+            })
+            .await;
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(delivery = %row.id, "the claim ran out before the outcome was recorded")
+            }
+            // The lease runs out and another attempt is made: better twice than never.
+            Err(error) => {
+                tracing::error!(delivery = %row.id, %error, "recording a delivery outcome failed")
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Sent(Option<String>),
+    Retry(String, chrono::DateTime<chrono::Utc>),
+    Failed(String),
+}

@@ -1,0 +1,123 @@
+//! The rules of payment-plan sessions and how their status reads.
+
+use chrono::{DateTime, Utc};
+use paylink_store::sessions::SessionRow;
+
+use super::InvalidField;
+
+/// Fewest payments in a plan.
+pub const MIN_OCCURRENCES: i32 = 1;
+/// Most payments in a plan (ten years of weekly payments).
+pub const MAX_OCCURRENCES: i32 = 520;
+
+/// Status names as stored and served.
+pub mod status {
+    /// Open.
+    pub const ACTIVE: &str = "Active";
+    /// Past its expiration date (or set so).
+    pub const EXPIRED: &str = "Expired";
+}
+
+/// Checks a session's fields as they will be stored.
+pub fn validate(session: &SessionRow) -> Result<(), InvalidField> {
+    if session.amount_minor <= 0 {
+        return Err(InvalidField::new("amount", "must be greater than 0"));
+    }
+    if !(session.currency.len() == 3 && session.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(InvalidField::new(
+            "currency",
+            format!(
+                "must be an ISO 4217 code of three uppercase letters, such as USD, not {:?}",
+                session.currency
+            ),
+        ));
+    }
+    if !(MIN_OCCURRENCES..=MAX_OCCURRENCES).contains(&session.occurrences) {
+        return Err(InvalidField::new(
+            "occurrences",
+            format!(
+                "must be from {MIN_OCCURRENCES} to {MAX_OCCURRENCES}, not {}",
+                session.occurrences
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an expiration date that has already passed, when one is being set.
+pub fn future_expiration(
+    expiration: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), InvalidField> {
+    match expiration {
+        Some(expiration) if expiration <= now => {
+            Err(InvalidField::new("expirationDate", "must be in the future"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The status a session reads as at `now`: an Active session past its expiration is Expired.
+pub fn effective_status(session: &SessionRow, now: DateTime<Utc>) -> &str {
+    match session.expiration_date {
+        Some(expiration) if expiration <= now && session.status == status::ACTIVE => {
+            status::EXPIRED
+        }
+        _ => &session.status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, NaiveDate};
+
+    use super::*;
+
+    fn session() -> SessionRow {
+        SessionRow {
+            id: "pps_x".into(),
+            merchant_uid: "mer_x".into(),
+            contact_id: "ct_x".into(),
+            amount_minor: 10_000,
+            currency: "USD".into(),
+            status: "Active".into(),
+            frequency: "Monthly".into(),
+            start_date: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            occurrences: 12,
+            callback_url: None,
+            cancel_url: None,
+            success_url: None,
+            expiration_date: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn fields_are_checked() {
+        assert!(validate(&session()).is_ok());
+        let field = |change: fn(&mut SessionRow)| {
+            let mut s = session();
+            change(&mut s);
+            validate(&s).unwrap_err().field
+        };
+        assert_eq!(field(|s| s.amount_minor = 0), "amount");
+        assert_eq!(field(|s| s.amount_minor = -100), "amount");
+        assert_eq!(field(|s| s.currency = "usd".into()), "currency");
+        assert_eq!(field(|s| s.occurrences = 0), "occurrences");
+        assert_eq!(field(|s| s.occurrences = 521), "occurrences");
+    }
+
+    #[test]
+    fn past_expiration_reads_as_expired() {
+        let now = Utc::now();
+        let mut s = session();
+        assert_eq!(effective_status(&s, now), "Active");
+        s.expiration_date = Some(now - Duration::seconds(1));
+        assert_eq!(effective_status(&s, now), "Expired");
+        s.status = "Cancelled".into();
+        assert_eq!(effective_status(&s, now), "Cancelled");
+        assert!(future_expiration(Some(now - Duration::seconds(1)), now).is_err());
+        assert!(future_expiration(Some(now + Duration::seconds(60)), now).is_ok());
+    }
+}

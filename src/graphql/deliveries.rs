@@ -1,0 +1,250 @@
+//! Sending links and reading their deliveries. A send checks the session (or payment link), the
+//! channel and the recipient, and queues a delivery row in the same transaction (the outbox);
+//! the dispatcher sends it. A refused send is `success: false` with the reason, not an error.
+
+use juniper::ID;
+use paylink_store::deliveries::{self, DeliveryRow, status as delivery_status};
+use paylink_store::{contacts, merchants, payment_links, sessions};
+
+use super::generated::{
+    DeliveryStatus, LinkDelivery, OperationSuccess, PaymentSessionLinkChannel,
+    SendPaymentLinkInput, SendPaymentPlanSessionLinkInput,
+};
+use super::scalars::DateTime;
+use super::{ApiError, Context};
+use crate::domain::link_sending::{self, Channel, SendRefusal};
+use crate::domain::messages::{self, LinkMessage};
+use crate::domain::session_rules::{self, status as session_status};
+use crate::domain::{ids, timestamps};
+
+/// `paymentLinkDeliveries(link_id)`: the deliveries of one of the caller's payment links.
+pub(super) async fn for_payment_link(
+    ctx: &Context,
+    link_id: String,
+) -> Result<Vec<LinkDelivery>, ApiError> {
+    let merchant_uid = ctx.merchant_uid.clone();
+    let missing = format!("payment link {link_id:?} not found");
+    let rows = ctx
+        .store
+        .run(move |conn| -> Result<_, ApiError> {
+            if payment_links::find(conn, &merchant_uid, &link_id)?.is_none() {
+                return Err(ApiError::NotFound(missing));
+            }
+            Ok(deliveries::for_link(conn, &merchant_uid, &link_id)?)
+        })
+        .await?;
+    rows.into_iter().map(to_link_delivery).collect()
+}
+
+/// `sendPaymentPlanSessionLink`.
+pub(super) async fn send_session_link(
+    ctx: &Context,
+    input: SendPaymentPlanSessionLinkInput,
+) -> Result<OperationSuccess, ApiError> {
+    let merchant_uid = ctx.merchant_uid.clone();
+    let links = ctx.links.clone();
+    let channel = channel(input.channel);
+    let outcome = ctx
+        .store
+        .run(move |conn| {
+            paylink_store::transaction(conn, |conn| -> Result<_, ApiError> {
+                let id = input.id.to_string();
+                // Locked, so the session cannot be cancelled between the check and the queueing.
+                let Some(session) = sessions::find_for_update(conn, &merchant_uid, &id)? else {
+                    return Ok(Err(SendRefusal::SessionNotFound(id)));
+                };
+                let status = session_rules::effective_status(&session, timestamps::now());
+                if status != session_status::ACTIVE {
+                    return Ok(Err(SendRefusal::SessionNotActive {
+                        id,
+                        status: status.to_owned(),
+                    }));
+                }
+                let contact = contacts::find(conn, &merchant_uid, &session.contact_id)?;
+                let recipient = link_sending::recipient(
+                    channel,
+                    input.to.as_deref(),
+                    contact.as_ref().and_then(|c| c.email.as_deref()),
+                    contact.as_ref().and_then(|c| c.phone.as_deref()),
+                    Some(&session.contact_id),
+                );
+                let recipient = match recipient {
+                    Ok(recipient) => recipient,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                let merchant = merchant_name(conn, &merchant_uid)?;
+                let link = links.session_url(&session.id);
+                let message = messages::session_link(
+                    &merchant,
+                    &messages::decimal(session.amount_minor),
+                    &session.currency,
+                    &session.frequency,
+                    &link,
+                );
+                let row = queue(
+                    conn,
+                    &merchant_uid,
+                    Target::Session(session.id),
+                    channel,
+                    recipient,
+                    &message,
+                    &link,
+                )?;
+                Ok(Ok(row))
+            })
+        })
+        .await?;
+    Ok(answer(ctx, outcome))
+}
+
+/// `sendPaymentLink`.
+pub(super) async fn send_payment_link(
+    ctx: &Context,
+    input: SendPaymentLinkInput,
+) -> Result<OperationSuccess, ApiError> {
+    let merchant_uid = ctx.merchant_uid.clone();
+    let links = ctx.links.clone();
+    let channel = channel(input.channel);
+    let outcome = ctx
+        .store
+        .run(move |conn| {
+            paylink_store::transaction(conn, |conn| -> Result<_, ApiError> {
+                let Some(link) = payment_links::find(conn, &merchant_uid, &input.link_id)? else {
+                    return Ok(Err(SendRefusal::LinkNotFound(input.link_id)));
+                };
+                if !link.is_active {
+                    return Ok(Err(SendRefusal::LinkNotActive(link.link_id)));
+                }
+                let recipient =
+                    match link_sending::recipient(channel, input.to.as_deref(), None, None, None) {
+                        Ok(recipient) => recipient,
+                        Err(refusal) => return Ok(Err(refusal)),
+                    };
+                let merchant = merchant_name(conn, &merchant_uid)?;
+                let url = links.link_url(&link.link_id);
+                let amount = link.amount.map(|minor| {
+                    format!("{} {}", messages::decimal(i64::from(minor)), link.currency)
+                });
+                let message =
+                    messages::payment_link(&merchant, &link.payment_name, amount.as_deref(), &url);
+                let row = queue(
+                    conn,
+                    &merchant_uid,
+                    Target::PaymentLink(link.link_id),
+                    channel,
+                    recipient,
+                    &message,
+                    &url,
+                )?;
+                Ok(Ok(row))
+            })
+        })
+        .await?;
+    Ok(answer(ctx, outcome))
+}
+
+/// What a delivery sends.
+enum Target {
+    Session(String),
+    PaymentLink(String),
+}
+
+fn channel(channel: PaymentSessionLinkChannel) -> Channel {
+    match channel {
+        PaymentSessionLinkChannel::Email => Channel::Email,
+        PaymentSessionLinkChannel::Phone => Channel::Phone,
+    }
+}
+
+fn merchant_name(
+    conn: &mut paylink_store::Connection,
+    merchant_uid: &str,
+) -> Result<String, ApiError> {
+    merchants::find(conn, merchant_uid)?
+        .map(|merchant| merchant.name)
+        .ok_or_else(|| {
+            ApiError::internal(format!("merchant {merchant_uid} of a valid key is missing"))
+        })
+}
+
+/// Inserts the Queued outbox row.
+fn queue(
+    conn: &mut paylink_store::Connection,
+    merchant_uid: &str,
+    target: Target,
+    channel: Channel,
+    recipient: String,
+    message: &LinkMessage,
+    link: &str,
+) -> Result<DeliveryRow, ApiError> {
+    let now = timestamps::now();
+    let (session_id, link_id) = match target {
+        Target::Session(id) => (Some(id), None),
+        Target::PaymentLink(id) => (None, Some(id)),
+    };
+    let body_text = match channel {
+        Channel::Email => message.text.clone(),
+        Channel::Phone => messages::sms_body(message, link),
+    };
+    Ok(deliveries::insert(
+        conn,
+        &DeliveryRow {
+            id: ids::new_delivery_id(),
+            merchant_uid: merchant_uid.to_owned(),
+            session_id,
+            link_id,
+            channel: channel.as_str().to_owned(),
+            recipient,
+            subject: message.subject.clone(),
+            body_text,
+            body_html: message.html.clone(),
+            status: delivery_status::QUEUED.to_owned(),
+            attempts: 0,
+            last_error: None,
+            provider_message_id: None,
+            next_attempt_at: now,
+            lease_until: None,
+            created_at: now,
+            sent_at: None,
+        },
+    )?)
+}
+
+/// The contract's answer; a queued delivery wakes the dispatcher.
+fn answer(ctx: &Context, outcome: Result<DeliveryRow, SendRefusal>) -> OperationSuccess {
+    match outcome {
+        Ok(row) => {
+            ctx.deliveries_queued.notify_one();
+            OperationSuccess {
+                success: true,
+                message: Some(format!(
+                    "delivery {} queued: {} to {}",
+                    row.id, row.channel, row.recipient
+                )),
+            }
+        }
+        Err(refusal) => OperationSuccess {
+            success: false,
+            message: Some(refusal.to_string()),
+        },
+    }
+}
+
+/// The API's view of a delivery.
+pub(super) fn to_link_delivery(row: DeliveryRow) -> Result<LinkDelivery, ApiError> {
+    let channel = PaymentSessionLinkChannel::from_sdl_name(&row.channel)
+        .ok_or_else(|| ApiError::internal(format!("unknown channel {:?}", row.channel)))?;
+    let status = DeliveryStatus::from_sdl_name(&row.status)
+        .ok_or_else(|| ApiError::internal(format!("unknown delivery status {:?}", row.status)))?;
+    Ok(LinkDelivery {
+        id: ID::new(row.id),
+        channel,
+        recipient: row.recipient,
+        status,
+        attempts: row.attempts,
+        last_error: row.last_error,
+        provider_message_id: row.provider_message_id,
+        created_at: DateTime(row.created_at),
+        sent_at: row.sent_at.map(DateTime),
+    })
+}

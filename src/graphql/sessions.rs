@@ -1,0 +1,207 @@
+//! Resolvers of payment-plan sessions.
+
+use juniper::ID;
+use paylink_store::contacts::{self, ContactRow};
+use paylink_store::deliveries;
+use paylink_store::sessions::{self, SessionRow};
+use paylink_store::{Connection, StoreError};
+
+use super::contacts::to_contact;
+use super::deliveries::to_link_delivery;
+use super::generated::{
+    CreatePaymentPlanSessionInput, PaymentPlanFrequency, PaymentPlanSession,
+    PaymentPlanSessionStatus, Selection, UpdatePaymentPlanSessionInput,
+};
+use super::patch::{set_optional, set_required};
+use super::scalars::{Amount, Date, DateTime, Url};
+use super::{ApiError, Context};
+use crate::domain::session_rules::{self, status};
+use crate::domain::{ids, timestamps};
+
+/// A session with what its API view needs.
+struct Loaded {
+    session: SessionRow,
+    contact: ContactRow,
+    deliveries: Vec<deliveries::DeliveryRow>,
+}
+
+/// Reads the session's contact, and its deliveries when the client asked for them.
+fn load(
+    conn: &mut Connection,
+    session: SessionRow,
+    with_deliveries: bool,
+) -> Result<Loaded, StoreError> {
+    let contact = contacts::find(conn, &session.merchant_uid, &session.contact_id)?
+        .ok_or(StoreError::NotFound)?;
+    let deliveries = if with_deliveries {
+        deliveries::for_session(conn, &session.merchant_uid, &session.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Loaded {
+        session,
+        contact,
+        deliveries,
+    })
+}
+
+/// `paymentPlanSession(id)`: the caller's session, or null.
+pub(super) async fn get(
+    ctx: &Context,
+    selection: Selection,
+    id: ID,
+) -> Result<Option<PaymentPlanSession>, ApiError> {
+    let merchant_uid = ctx.merchant_uid.clone();
+    let with_deliveries = selection.contains("deliveries");
+    let loaded = ctx
+        .store
+        .run(move |conn| -> Result<_, StoreError> {
+            sessions::find(conn, &merchant_uid, &id)?
+                .map(|session| load(conn, session, with_deliveries))
+                .transpose()
+        })
+        .await?;
+    loaded.map(|loaded| to_session(ctx, loaded)).transpose()
+}
+
+/// `createPaymentPlanSession` for one of the caller's contacts.
+pub(super) async fn create(
+    ctx: &Context,
+    selection: Selection,
+    input: CreatePaymentPlanSessionInput,
+) -> Result<PaymentPlanSession, ApiError> {
+    let now = timestamps::now();
+    let expiration_date = input.expiration_date.map(|d| d.0);
+    session_rules::future_expiration(expiration_date, now)?;
+    let row = SessionRow {
+        id: ids::new_session_id(),
+        merchant_uid: ctx.merchant_uid.clone(),
+        contact_id: input.contact_id.to_string(),
+        amount_minor: input.amount.minor(),
+        currency: input.currency,
+        status: status::ACTIVE.to_owned(),
+        frequency: input.frequency.as_str().to_owned(),
+        start_date: input.start_date.0,
+        occurrences: input.occurrences,
+        callback_url: input.callback_url.map(|u| u.0),
+        cancel_url: input.cancel_url.map(|u| u.0),
+        success_url: input.success_url.map(|u| u.0),
+        expiration_date,
+        created_at: now,
+        updated_at: now,
+    };
+    session_rules::validate(&row)?;
+    let with_deliveries = selection.contains("deliveries");
+    let loaded = ctx
+        .store
+        .run(move |conn| {
+            paylink_store::transaction(conn, |conn| -> Result<_, ApiError> {
+                if contacts::find(conn, &row.merchant_uid, &row.contact_id)?.is_none() {
+                    return Err(ApiError::NotFound(format!(
+                        "contact {} not found",
+                        row.contact_id
+                    )));
+                }
+                let session = sessions::insert(conn, &row)?;
+                Ok(load(conn, session, with_deliveries)?)
+            })
+        })
+        .await?;
+    to_session(ctx, loaded)
+}
+
+/// `updatePaymentPlanSession`: omitted fields stay, null clears (or is refused where the field
+/// cannot be null).
+pub(super) async fn update(
+    ctx: &Context,
+    selection: Selection,
+    input: UpdatePaymentPlanSessionInput,
+) -> Result<PaymentPlanSession, ApiError> {
+    let merchant_uid = ctx.merchant_uid.clone();
+    let id = input.id.to_string();
+    let missing = format!("payment plan session {id} not found");
+    let with_deliveries = selection.contains("deliveries");
+    let loaded = ctx
+        .store
+        .run(move |conn| {
+            let session = sessions::update(conn, &merchant_uid, &id, |mut row| {
+                let now = timestamps::now();
+                set_required(
+                    "status",
+                    &mut row.status,
+                    input.status.map(|s| s.as_str().to_owned()),
+                )?;
+                set_required(
+                    "amount",
+                    &mut row.amount_minor,
+                    input.amount.map(Amount::minor),
+                )?;
+                set_required(
+                    "frequency",
+                    &mut row.frequency,
+                    input.frequency.map(|f| f.as_str().to_owned()),
+                )?;
+                set_required(
+                    "startDate",
+                    &mut row.start_date,
+                    input.start_date.map(|d| d.0),
+                )?;
+                set_required("occurrences", &mut row.occurrences, input.occurrences)?;
+                set_optional(&mut row.callback_url, input.callback_url.map(|u| u.0));
+                set_optional(&mut row.cancel_url, input.cancel_url.map(|u| u.0));
+                set_optional(&mut row.success_url, input.success_url.map(|u| u.0));
+                if let juniper::Nullable::Some(expiration) = &input.expiration_date {
+                    session_rules::future_expiration(Some(expiration.0), now)?;
+                }
+                set_optional(&mut row.expiration_date, input.expiration_date.map(|d| d.0));
+                session_rules::validate(&row)?;
+                row.updated_at = now;
+                Ok::<_, ApiError>(row)
+            })?;
+            Ok::<_, ApiError>(load(conn, session, with_deliveries)?)
+        })
+        .await
+        .map_err(|error| match error {
+            ApiError::NotFound(_) => ApiError::NotFound(missing),
+            other => other,
+        })?;
+    to_session(ctx, loaded)
+}
+
+/// The API's view of a session.
+fn to_session(ctx: &Context, loaded: Loaded) -> Result<PaymentPlanSession, ApiError> {
+    let Loaded {
+        session,
+        contact,
+        deliveries,
+    } = loaded;
+    let status_name = session_rules::effective_status(&session, timestamps::now());
+    let status = PaymentPlanSessionStatus::from_sdl_name(status_name)
+        .ok_or_else(|| ApiError::internal(format!("unknown session status {status_name:?}")))?;
+    let frequency = PaymentPlanFrequency::from_sdl_name(&session.frequency)
+        .ok_or_else(|| ApiError::internal(format!("unknown frequency {:?}", session.frequency)))?;
+    let link = (status == PaymentPlanSessionStatus::Active)
+        .then(|| Url(ctx.links.session_url(&session.id)));
+    Ok(PaymentPlanSession {
+        id: ID::new(session.id),
+        contact_id: ID::new(session.contact_id),
+        contact: to_contact(contact),
+        amount: Amount::from_minor(session.amount_minor),
+        currency: session.currency,
+        status,
+        frequency,
+        start_date: Date(session.start_date),
+        occurrences: session.occurrences,
+        callback_url: session.callback_url.map(Url),
+        cancel_url: session.cancel_url.map(Url),
+        success_url: session.success_url.map(Url),
+        link,
+        expiration_date: session.expiration_date.map(DateTime),
+        created_at: DateTime(session.created_at),
+        updated_at: DateTime(session.updated_at),
+        deliveries: deliveries
+            .into_iter()
+            .map(to_link_delivery)
+            .collect::<Result<_, _>>()?,
+    })
+}
