@@ -30,7 +30,11 @@ fn options() -> Options {
         context_type: "crate::graphql::Context".into(),
         error_type: "crate::graphql::ApiError".into(),
         resolvers_type: "crate::graphql::Resolvers".into(),
-        scalars: Default::default(),
+        // Every custom scalar of the contract needs a Rust type; the paths need not exist here.
+        scalars: ["Amount", "Date", "DateTime", "URL"]
+            .into_iter()
+            .map(|name| (name.to_owned(), format!("crate::graphql::scalars::{name}")))
+            .collect(),
     }
 }
 
