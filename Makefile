@@ -16,11 +16,11 @@ STATE := $(CURDIR)/.paylink
 PG_HOME := $(STATE)/postgres
 ADMIN_URL_FILE := $(STATE)/admin-database-url
 
-.PHONY: help run test build fmt lint unit-tests schema-check postgres postgres-stop clean
+.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop clean
 
 help:
 	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
-	@echo "make test   everything CI checks: fmt, clippy, tests against PostgreSQL, schema check"
+	@echo "make test   everything CI checks: fmt, clippy, tests against PostgreSQL, schema and contract checks"
 	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
 
 build:
@@ -97,7 +97,13 @@ unit-tests: postgres
 schema-check:
 	$(CARGO) run --quiet --locked --bin paylink -- schema check
 
-test: fmt lint unit-tests schema-check
+# The released contract (schema/released/) against schema/: a BREAKING change fails unless its
+# coordinate is listed in schema/released/ACCEPTED_BREAKS (see the README, "Schema contract").
+contract-check:
+	$(CARGO) run --quiet --locked --bin paylink -- schema diff schema/released schema \
+	  --accept schema/released/ACCEPTED_BREAKS
+
+test: fmt lint unit-tests schema-check contract-check
 
 clean:
 	$(CARGO) clean

@@ -61,13 +61,21 @@ pub fn issue(
     Ok(IssuedKey { key, record })
 }
 
-/// The merchant of an unrevoked key, or `None` for an unknown or revoked key.
-pub fn merchant_of(conn: &mut Connection, key: &str) -> Result<Option<String>, StoreError> {
+/// The unrevoked key's record, or `None` for an unknown or revoked key.
+pub fn authenticate(
+    conn: &mut Connection,
+    key: &str,
+) -> Result<Option<api_keys::ApiKey>, StoreError> {
     // A string that cannot be a key is refused without a database round trip.
     if !key.starts_with(KEY_PREFIX) || key.len() != KEY_PREFIX.len() + RANDOM_CHARS {
         return Ok(None);
     }
-    Ok(api_keys::find_active_by_hash(conn, &digest(key))?.map(|record| record.merchant_uid))
+    api_keys::find_active_by_hash(conn, &digest(key))
+}
+
+/// The merchant of an unrevoked key, or `None` for an unknown or revoked key.
+pub fn merchant_of(conn: &mut Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(authenticate(conn, key)?.map(|record| record.merchant_uid))
 }
 
 /// The key in an `Authorization: Bearer <key>` header value.

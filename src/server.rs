@@ -17,6 +17,7 @@ pub struct Server {
     listener: TcpListener,
     app: Arc<App>,
     dispatcher: Dispatcher,
+    shutdown_grace: std::time::Duration,
 }
 
 impl Server {
@@ -31,7 +32,10 @@ impl Server {
             Arc::clone(&deliveries_queued),
         );
         let app = App {
-            schema: Arc::new(graphql::schema()),
+            schema: Arc::new(graphql::schema_with(
+                config.query_limits,
+                config.introspection,
+            )),
             store,
             links: Arc::new(LinkSettings {
                 public_link_base_url: config.public_link_base_url.clone(),
@@ -39,11 +43,19 @@ impl Server {
             }),
             max_body_bytes: config.max_body_bytes,
             deliveries_queued,
+            graphiql: config.graphiql,
+            max_batch_size: config.max_batch_size,
+            max_variables_bytes: config.max_variables_bytes,
+            trusted_proxies: config.trusted_proxies.clone(),
+            metrics: Arc::new(crate::http::metrics::Metrics::default()),
+            rate_limiter: crate::http::rate_limit::KeyRateLimiter::new(config.rate_limit),
+            idempotency_ttl: config.idempotency_ttl,
         };
         Ok(Self {
             listener,
             app: Arc::new(app),
             dispatcher,
+            shutdown_grace: config.shutdown_grace,
         })
     }
 
@@ -56,13 +68,39 @@ impl Server {
     /// requests and the deliveries being sent.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let dispatcher = tokio::spawn(self.dispatcher.run(stopped));
-        let served = http::serve(self.listener, self.app, shutdown).await;
+        let dispatcher = tokio::spawn(self.dispatcher.run(stopped.clone()));
+        let maintenance = tokio::spawn(maintain(Arc::clone(&self.app), stopped));
+        let served = http::serve(self.listener, self.app, shutdown, self.shutdown_grace).await;
         let _ = stop.send(true);
+        // The deliveries being sent finish within their own timeout, which the lease exceeds.
         if let Err(error) = dispatcher.await {
             tracing::error!(%error, "the delivery dispatcher panicked");
         }
+        let _ = maintenance.await;
         served
+    }
+}
+
+/// How often housekeeping runs.
+const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Housekeeping until `stop`: expired idempotency keys and idle rate-limit buckets go.
+async fn maintain(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(MAINTENANCE_EVERY) => {}
+        }
+        match app
+            .store
+            .run(paylink_store::idempotency::delete_expired)
+            .await
+        {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "expired idempotency keys deleted"),
+            Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),
+        }
+        app.rate_limiter.forget_idle_keys();
     }
 }
 

@@ -25,12 +25,12 @@ pub enum DevCommand {
 }
 
 /// Runs a development command.
-pub(super) fn run(command: DevCommand) -> Result<(), CliError> {
+pub(super) fn run(command: DevCommand, file: Option<&Path>) -> Result<(), CliError> {
     let DevCommand::Setup {
         key_file,
         merchant_name,
     } = command;
-    let config = Config::from_env()?;
+    let config = Config::load(file)?;
     if paylink_store::database::create_if_missing(config.database_url.expose())? {
         println!("Created the database named in DATABASE_URL.");
     }

@@ -1,8 +1,9 @@
-//! The command line: `serve`, `migrate`, merchant and key administration, schema printing and the
-//! development set-up used by `make run`.
+//! The command line: `serve`, `migrate`, merchant and key administration, the schema commands
+//! (print, check, diff) and the development set-up used by `make run`.
 
 mod admin;
 mod dev;
+mod schema;
 
 use clap::{Parser, Subcommand};
 use paylink_store::{PoolSettings, Store, StoreError, migrations};
@@ -10,6 +11,8 @@ use paylink_store::{PoolSettings, Store, StoreError, migrations};
 use crate::config::{Config, ConfigError};
 use crate::server::{self, Server};
 use crate::telemetry::LogFormat;
+
+pub use schema::{DiffArgs, FailOn, Format, SchemaCommand};
 
 /// paylink: a GraphQL gateway for payment links. Configuration comes from environment
 /// variables (see the README); `DATABASE_URL` is required by every command that uses the database.
@@ -19,6 +22,9 @@ pub struct Cli {
     /// How log lines are written.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// A TOML file of settings (keys as in the README); environment variables override it.
+    #[arg(long, global = true, env = "PAYLINK_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -47,19 +53,16 @@ pub enum Command {
     /// Development helpers.
     #[command(subcommand)]
     Dev(dev::DevCommand),
+    /// Work with the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
 }
 
-/// Schema commands.
+/// Configuration commands.
 #[derive(Debug, Subcommand)]
-pub enum SchemaCommand {
-    /// Print the served schema as SDL.
-    Print,
-    /// Check that the served schema equals the SDL in a folder, type by type; exit 1 if not.
-    Check {
-        /// The folder of `.graphql` files that is the contract.
-        #[arg(long, default_value = "schema")]
-        dir: std::path::PathBuf,
-    },
+pub enum ConfigCommand {
+    /// Validate the configuration and print the effective settings, secrets redacted.
+    Check,
 }
 
 /// Why a command failed.
@@ -77,12 +80,26 @@ pub enum CliError {
     /// The command cannot do what was asked.
     #[error("{0}")]
     Refused(String),
+    /// An input of the command (such as a side of `schema diff`) cannot be read.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+impl CliError {
+    /// The process's exit status for this error: 2 when an input cannot be read, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Unreadable(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve { no_migrate } => serve(!no_migrate),
+        Command::Serve { no_migrate } => serve(cli.config.as_deref(), !no_migrate),
+        Command::Config(ConfigCommand::Check) => config_check(cli.config.as_deref()),
         Command::Migrate => {
             let store = database_store()?;
             let applied = store.run_sync(migrations::run_pending)?;
@@ -96,12 +113,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Merchant(command) => admin::merchant(&database_store()?, command),
         Command::Key(command) => admin::key(&database_store()?, command),
-        Command::Schema(SchemaCommand::Print) => {
-            print!("{}", crate::graphql::schema().as_sdl());
-            Ok(())
-        }
-        Command::Schema(SchemaCommand::Check { dir }) => schema_check(&dir),
-        Command::Dev(command) => dev::run(command),
+        Command::Schema(command) => schema::run(command),
+        Command::Dev(command) => dev::run(command, cli.config.as_deref()),
     }
 }
 
@@ -117,24 +130,34 @@ fn database_store() -> Result<Store, CliError> {
     )?)
 }
 
-fn schema_check(dir: &std::path::Path) -> Result<(), CliError> {
-    let differences = crate::graphql::contract::differences(dir)?;
-    if differences.is_empty() {
-        println!("the served schema equals {}", dir.display());
-        return Ok(());
+fn config_check(file: Option<&std::path::Path>) -> Result<(), CliError> {
+    Config::load(file)?;
+    let sources = crate::config::settings::Sources::load(file)?;
+    for setting in crate::config::settings::SETTINGS {
+        let (value, source) = sources.get(setting.env);
+        let shown = match (&value, setting.secret) {
+            (Some(_), true) => "***".to_owned(),
+            (Some(value), false) => value.clone(),
+            (None, _) if setting.default.is_empty() => "(unset)".to_owned(),
+            (None, _) => setting.default.to_owned(),
+        };
+        let source = match source {
+            crate::config::settings::Source::Environment => "environment",
+            crate::config::settings::Source::File => "config file",
+            crate::config::settings::Source::Default => "default",
+        };
+        println!(
+            "{} = {shown}    # {}, from {source}",
+            setting.file_key(),
+            setting.env
+        );
     }
-    for difference in &differences {
-        println!("{difference}");
-    }
-    Err(CliError::Refused(format!(
-        "the served schema differs from {} in {} place(s)",
-        dir.display(),
-        differences.len()
-    )))
+    println!("configuration is valid");
+    Ok(())
 }
 
-fn serve(migrate: bool) -> Result<(), CliError> {
-    let config = Config::from_env()?;
+fn serve(file: Option<&std::path::Path>, migrate: bool) -> Result<(), CliError> {
+    let config = Config::load(file)?;
     let store = Store::new(
         config.database_url.expose(),
         &server::pool_settings(&config),

@@ -3,8 +3,12 @@
 //! Every error names the variable at fault, so an operator can fix it without reading code.
 
 pub mod delivery;
+pub mod settings;
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use ipnet::IpNet;
 
 pub use paylink_notify::Secret;
 use url::Url;
@@ -38,8 +42,47 @@ pub struct Config {
     pub pool_size: u32,
     /// Largest request body accepted, in bytes (`PAYLINK_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// Largest `variables` object of one request, in bytes of JSON (`PAYLINK_MAX_VARIABLES_BYTES`).
+    pub max_variables_bytes: usize,
+    /// Document limits enforced before execution.
+    pub query_limits: QueryLimits,
+    /// Most operations in one batched request (`PAYLINK_MAX_BATCH_SIZE`); 1 refuses batches.
+    pub max_batch_size: usize,
+    /// Whether introspection queries are answered (`PAYLINK_INTROSPECTION`).
+    pub introspection: bool,
+    /// Whether browsers get GraphiQL at GET /graphql (`PAYLINK_GRAPHIQL`).
+    pub graphiql: bool,
+    /// Peers whose `X-Forwarded-For` is believed (`PAYLINK_TRUSTED_PROXIES`, comma-separated
+    /// addresses or CIDR ranges).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Requests each API key may make (`PAYLINK_RATE_LIMIT_PER_SECOND`, `PAYLINK_RATE_LIMIT_BURST`).
+    pub rate_limit: RateLimit,
+    /// How long in-flight work may run on after a stop signal (`PAYLINK_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace: Duration,
+    /// How long an `Idempotency-Key` is remembered (`PAYLINK_IDEMPOTENCY_TTL_SECS`).
+    pub idempotency_ttl: Duration,
     /// Email, SMS and the dispatcher.
     pub delivery: DeliveryConfig,
+}
+
+/// Limits on a GraphQL document, checked while it is parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Deepest nesting of selections (`PAYLINK_MAX_QUERY_DEPTH`).
+    pub depth: usize,
+    /// Most fields, fragment spreads expanded (`PAYLINK_MAX_QUERY_FIELDS`).
+    pub fields: usize,
+    /// Most tokens (`PAYLINK_MAX_QUERY_TOKENS`).
+    pub tokens: usize,
+}
+
+/// A token bucket per API key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained requests per second; 0 turns the limit off.
+    pub per_second: u32,
+    /// Requests allowed in a burst.
+    pub burst: u32,
 }
 
 /// A setting that is missing or malformed.
@@ -86,9 +129,114 @@ impl Config {
                 DEFAULT_MAX_BODY_BYTES,
                 1024..=64 * 1024 * 1024,
             )?,
+            max_variables_bytes: in_range(
+                "PAYLINK_MAX_VARIABLES_BYTES",
+                get("PAYLINK_MAX_VARIABLES_BYTES"),
+                64 * 1024,
+                64..=16 * 1024 * 1024,
+            )?,
+            query_limits: QueryLimits {
+                depth: in_range(
+                    "PAYLINK_MAX_QUERY_DEPTH",
+                    get("PAYLINK_MAX_QUERY_DEPTH"),
+                    15,
+                    2..=200,
+                )?,
+                fields: in_range(
+                    "PAYLINK_MAX_QUERY_FIELDS",
+                    get("PAYLINK_MAX_QUERY_FIELDS"),
+                    500,
+                    1..=100_000,
+                )?,
+                tokens: in_range(
+                    "PAYLINK_MAX_QUERY_TOKENS",
+                    get("PAYLINK_MAX_QUERY_TOKENS"),
+                    5000,
+                    10..=1_000_000,
+                )?,
+            },
+            max_batch_size: in_range(
+                "PAYLINK_MAX_BATCH_SIZE",
+                get("PAYLINK_MAX_BATCH_SIZE"),
+                10,
+                1..=1000,
+            )?,
+            introspection: boolean("PAYLINK_INTROSPECTION", get("PAYLINK_INTROSPECTION"), true)?,
+            graphiql: boolean("PAYLINK_GRAPHIQL", get("PAYLINK_GRAPHIQL"), true)?,
+            trusted_proxies: networks("PAYLINK_TRUSTED_PROXIES", get("PAYLINK_TRUSTED_PROXIES"))?,
+            rate_limit: RateLimit {
+                per_second: in_range(
+                    "PAYLINK_RATE_LIMIT_PER_SECOND",
+                    get("PAYLINK_RATE_LIMIT_PER_SECOND"),
+                    50,
+                    0..=1_000_000,
+                )?,
+                burst: in_range(
+                    "PAYLINK_RATE_LIMIT_BURST",
+                    get("PAYLINK_RATE_LIMIT_BURST"),
+                    100,
+                    1..=1_000_000,
+                )?,
+            },
+            shutdown_grace: Duration::from_secs(in_range(
+                "PAYLINK_SHUTDOWN_GRACE_SECS",
+                get("PAYLINK_SHUTDOWN_GRACE_SECS"),
+                10,
+                0..=3600,
+            )?),
+            idempotency_ttl: Duration::from_secs(in_range(
+                "PAYLINK_IDEMPOTENCY_TTL_SECS",
+                get("PAYLINK_IDEMPOTENCY_TTL_SECS"),
+                24 * 3600,
+                60..=30 * 24 * 3600,
+            )?),
             delivery: DeliveryConfig::from_lookup(&get)?,
         })
     }
+
+    /// Reads the configuration from the environment and, when given, a TOML file; the
+    /// environment wins over the file.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let sources = settings::Sources::load(file)?;
+        Self::from_lookup(|name| sources.get(name).0)
+    }
+}
+
+fn boolean(
+    variable: &'static str,
+    value: Option<String>,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match value
+        .as_deref()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError {
+            variable,
+            message: format!("must be true or false, not {other:?}"),
+        }),
+    }
+}
+
+fn networks(variable: &'static str, value: Option<String>) -> Result<Vec<IpNet>, ConfigError> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError {
+                    variable,
+                    message: format!("{item:?} is not an IP address or CIDR range"),
+                })
+        })
+        .collect()
 }
 
 /// Checks `DATABASE_URL`, which is required.
@@ -212,11 +360,52 @@ mod tests {
             ("PAYLINK_DB_POOL_SIZE", "0"),
             ("PAYLINK_DB_POOL_SIZE", "ten"),
             ("PAYLINK_MAX_BODY_BYTES", "12"),
+            ("PAYLINK_INTROSPECTION", "maybe"),
+            ("PAYLINK_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local"),
+            ("PAYLINK_MAX_QUERY_DEPTH", "0"),
+            ("PAYLINK_DELIVERY_LEASE_SECS", "5"),
+            ("PAYLINK_SMS_PROVIDER", "pigeon"),
+            ("PAYLINK_SMTP_URL", "ftp://mail.example.com"),
         ] {
             let error = config(&[DB, (variable, bad)]).unwrap_err();
             assert_eq!(error.variable, variable, "{bad}");
             assert!(error.to_string().starts_with(variable));
         }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_ranges() {
+        let config =
+            config(&[DB, ("PAYLINK_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert!(
+            config.trusted_proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap())
+        );
+    }
+
+    #[test]
+    fn every_setting_read_is_registered_and_every_registered_one_is_read() {
+        let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let _ = Config::from_lookup(|name| {
+            read.borrow_mut().insert(name.to_owned());
+            (name == "DATABASE_URL").then(|| "postgres://localhost/x".to_owned())
+        });
+        let registered: std::collections::BTreeSet<String> = settings::SETTINGS
+            .iter()
+            .map(|s| s.env.to_owned())
+            .collect();
+        let read = read.into_inner();
+        // Twilio settings are only read when Twilio is chosen.
+        let unread: Vec<_> = registered
+            .difference(&read)
+            .filter(|name| !name.starts_with("PAYLINK_TWILIO_"))
+            .collect();
+        assert!(unread.is_empty(), "registered but never read: {unread:?}");
+        let unregistered: Vec<_> = read.difference(&registered).collect();
+        assert!(
+            unregistered.is_empty(),
+            "read but not registered: {unregistered:?}"
+        );
     }
 
     #[test]

@@ -16,11 +16,12 @@ use tokio::task::JoinSet;
 pub use retry::RetryPolicy;
 
 use crate::domain::timestamps;
+use crate::telemetry::redact_contact_details;
 
 /// How the dispatcher works.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DispatchSettings {
-    /// Most deliveries claimed (and sent concurrently) at once.
+    /// Most deliveries being sent at once by one server.
     pub batch: i64,
     /// How long a claim holds before another server may take the delivery over; longer than a
     /// send attempt may take.
@@ -67,39 +68,49 @@ impl Dispatcher {
     }
 
     /// Runs until `stop` turns true; the deliveries being sent then are finished first.
+    /// Claims as many deliveries as there are free sending slots, so one slow provider answer
+    /// does not hold up deliveries queued after it.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let slots = usize::try_from(this.settings.batch).unwrap_or(1).max(1);
+        let mut sending = JoinSet::new();
         loop {
+            while sending.try_join_next().is_some() {}
             if *stop.borrow() {
                 break;
             }
-            let (batch, lease) = (this.settings.batch, this.settings.lease);
-            let claimed = this
-                .store
-                .run(move |conn| deliveries::claim(conn, batch, lease))
-                .await;
-            let claimed = match claimed {
-                Ok(claimed) => claimed,
-                Err(error) => {
-                    tracing::warn!(%error, "claiming deliveries failed; will retry");
-                    Vec::new()
+            let free = slots.saturating_sub(sending.len());
+            let mut claimed_any = false;
+            if free > 0 {
+                let lease = this.settings.lease;
+                let limit = i64::try_from(free).unwrap_or(1);
+                match this
+                    .store
+                    .run(move |conn| deliveries::claim(conn, limit, lease))
+                    .await
+                {
+                    Ok(claimed) => {
+                        claimed_any = !claimed.is_empty();
+                        for row in claimed {
+                            let this = Arc::clone(&this);
+                            sending.spawn(async move { this.deliver(row).await });
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "claiming deliveries failed; will retry"),
                 }
-            };
-            if claimed.is_empty() {
-                tokio::select! {
-                    () = this.wake.notified() => {}
-                    () = tokio::time::sleep(this.settings.poll) => {}
-                    _ = stop.changed() => {}
-                }
+            }
+            if claimed_any && sending.len() < slots {
+                // More may be due right away.
                 continue;
             }
-            let mut sending = JoinSet::new();
-            for row in claimed {
-                let this = Arc::clone(&this);
-                sending.spawn(async move { this.deliver(row).await });
+            tokio::select! {
+                () = this.wake.notified() => {}
+                () = tokio::time::sleep(this.settings.poll) => {}
+                Some(_) = sending.join_next(), if !sending.is_empty() => {}
+                _ = stop.changed() => {}
             }
-            while sending.join_next().await.is_some() {}
         }
+        while sending.join_next().await.is_some() {}
         tracing::info!("delivery dispatcher stopped");
     }
 
@@ -143,11 +154,11 @@ impl Dispatcher {
                 );
                 match next {
                     Some(at) => {
-                        tracing::warn!(delivery = %id, attempt, reason = %error, retry_at = %at, "delivery failed; will retry");
+                        tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), retry_at = %at, "delivery failed; will retry");
                         Outcome::Retry(error.reason().to_owned(), at)
                     }
                     None => {
-                        tracing::warn!(delivery = %id, attempt, reason = %error, "delivery failed; retries exhausted");
+                        tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), "delivery failed; retries exhausted");
                         Outcome::Failed(format!(
                             "{} (gave up after {attempt} attempts)",
                             error.reason()
@@ -156,7 +167,7 @@ impl Dispatcher {
                 }
             }
             Err(error) => {
-                tracing::warn!(delivery = %id, attempt, reason = %error, "delivery refused by the provider");
+                tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), "delivery refused by the provider");
                 Outcome::Failed(error.reason().to_owned())
             }
         };

@@ -1,8 +1,6 @@
 //! What a contact's fields must be: a valid email address, an E.164 phone number, short names.
 
-use std::str::FromStr;
-
-use email_address::EmailAddress;
+use email_address::{EmailAddress, Options};
 
 use super::InvalidField;
 
@@ -12,7 +10,10 @@ pub const MAX_NAME_CHARS: usize = 255;
 /// Checks an email address; returns it as given.
 pub fn email(field: &str, value: &str) -> Result<String, InvalidField> {
     let trimmed = value.trim();
-    if EmailAddress::from_str(trimmed).is_ok() {
+    // The crate's default also takes a mailbox with a display name ("Jo <jo@example.com>"),
+    // which is not an address and would be stored and sent as given.
+    let options = Options::default().without_display_text();
+    if EmailAddress::parse_with_options(trimmed, options).is_ok() {
         Ok(trimmed.to_owned())
     } else {
         Err(InvalidField::new(
@@ -45,6 +46,7 @@ pub fn phone(field: &str, value: &str) -> Result<String, InvalidField> {
 
 /// Checks a name field's length.
 pub fn name(field: &str, value: &str) -> Result<String, InvalidField> {
+    super::storable_text(field, value)?;
     let trimmed = value.trim();
     if trimmed.chars().count() > MAX_NAME_CHARS {
         return Err(InvalidField::new(
@@ -65,7 +67,13 @@ mod tests {
             email("email", " jo@example.com ").unwrap(),
             "jo@example.com"
         );
-        for bad in ["jo", "jo@", "@example.com", "jo example@x.com"] {
+        for bad in [
+            "jo",
+            "jo@",
+            "@example.com",
+            "jo example@x.com",
+            "Jo <jo@example.com>",
+        ] {
             assert_eq!(email("email", bad).unwrap_err().field, "email", "{bad}");
         }
     }

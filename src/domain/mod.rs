@@ -21,6 +21,15 @@ pub struct InvalidField {
     pub message: String,
 }
 
+/// Refuses text PostgreSQL cannot store: it rejects NUL characters in text values.
+pub fn storable_text(field: &str, value: &str) -> Result<(), InvalidField> {
+    if value.contains('\0') {
+        Err(InvalidField::new(field, "must not contain NUL characters"))
+    } else {
+        Ok(())
+    }
+}
+
 impl InvalidField {
     /// A problem with `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {

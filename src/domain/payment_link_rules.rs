@@ -18,6 +18,22 @@ pub const MAX_REDIRECT_URL_CHARS: usize = 2_048;
 
 /// Checks every rule; the first broken one is returned.
 pub fn validate(link: &PaymentLinkRow) -> Result<(), InvalidField> {
+    for (field, value) in [
+        ("link_name", Some(&link.link_name)),
+        ("payment_name", Some(&link.payment_name)),
+        ("payment_description", link.payment_description.as_ref()),
+        ("currency", Some(&link.currency)),
+        ("account_code", link.account_code.as_ref()),
+        (
+            "custom_success_message",
+            link.custom_success_message.as_ref(),
+        ),
+        ("redirect_url", link.redirect_url.as_ref()),
+    ] {
+        if let Some(value) = value {
+            super::storable_text(field, value)?;
+        }
+    }
     name("link_name", &link.link_name)?;
     name("payment_name", &link.payment_name)?;
     if let Some(description) = &link.payment_description {

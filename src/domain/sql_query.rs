@@ -50,6 +50,7 @@ pub fn compile(query: Option<&SqlQuery>) -> Result<CompiledQuery, InvalidField> 
 
 /// Parses a value given as text for `column`, as filters and paging cursors give them.
 pub fn parse_value(column: Column, text: &str, field: &str) -> Result<Value, InvalidField> {
+    super::storable_text(field, text)?;
     let invalid = |expected: &str| {
         InvalidField::new(
             field,
@@ -209,12 +210,22 @@ fn compile_item(path: &str, item: &QueryPair, depth: usize) -> Result<Filter, In
         parse_value(column, text, &field)
     };
     let pattern = || -> Result<String, InvalidField> {
-        item.value.clone().ok_or_else(|| {
+        let field = format!("{path}.value");
+        let pattern = item.value.clone().ok_or_else(|| {
             InvalidField::new(
-                format!("{path}.value"),
+                &field,
                 format!("is required with {}: give a pattern", operator.as_str()),
             )
-        })
+        })?;
+        super::storable_text(&field, &pattern)?;
+        let trailing_escapes = pattern.chars().rev().take_while(|c| *c == '\\').count();
+        if trailing_escapes % 2 == 1 {
+            return Err(InvalidField::new(
+                field,
+                "must not end with a lone \\ (it escapes the next character; write \\\\ for a backslash)",
+            ));
+        }
+        Ok(pattern)
     };
     let test = match operator {
         Operator::Equal => Test::Eq(value()?),

@@ -22,5 +22,18 @@ pub use context::{Context, LinkSettings};
 pub use error::ApiError;
 pub use generated::{Schema, schema};
 
+/// The schema to serve, with document limits and introspection as configured.
+pub fn schema_with(limits: crate::config::QueryLimits, introspection: bool) -> Schema {
+    let schema = schema()
+        .limit_depth(limits.depth)
+        .limit_fields(limits.fields)
+        .limit_tokens(limits.tokens);
+    if introspection {
+        schema
+    } else {
+        schema.disable_introspection()
+    }
+}
+
 /// Implements the generated resolver traits; a field without an implementation does not compile.
 pub struct Resolvers;

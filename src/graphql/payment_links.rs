@@ -23,6 +23,9 @@ pub(super) async fn list(
     query: Option<SqlQuery>,
 ) -> Result<PaymentLinks, ApiError> {
     let limit = paging::limit(limit)?;
+    if let Some(id) = &offset_id {
+        crate::domain::storable_text("offset_id", id)?;
+    }
     let CompiledQuery { filter, sort } = sql_query::compile(query.as_ref())?;
     let offset = offset
         .map(|text| sql_query::parse_value(sort.column, &text, "offset"))

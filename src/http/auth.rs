@@ -6,11 +6,20 @@ use paylink_store::{Store, StoreError};
 use super::responses::{self, Body};
 use crate::api_keys;
 
-/// The merchant of the request's `Authorization: Bearer` key, or the response that refuses it.
-pub(super) async fn merchant(
+/// Who a request acts as.
+#[derive(Clone, Debug)]
+pub(super) struct Caller {
+    /// The API key's row id, the unit of rate limiting.
+    pub(super) key_id: i64,
+    /// The key's merchant.
+    pub(super) merchant_uid: String,
+}
+
+/// The caller of the request's `Authorization: Bearer` key, or the response that refuses it.
+pub(super) async fn caller(
     store: &Store,
     headers: &HeaderMap,
-) -> Result<String, http::Response<Body>> {
+) -> Result<Caller, http::Response<Body>> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(unauthenticated(
             "missing API key: send Authorization: Bearer <api-key>",
@@ -23,10 +32,13 @@ pub(super) async fn merchant(
     };
     let key = key.to_owned();
     match store
-        .run(move |conn| api_keys::merchant_of(conn, &key))
+        .run(move |conn| api_keys::authenticate(conn, &key))
         .await
     {
-        Ok(Some(merchant_uid)) => Ok(merchant_uid),
+        Ok(Some(record)) => Ok(Caller {
+            key_id: record.id,
+            merchant_uid: record.merchant_uid,
+        }),
         Ok(None) => Err(unauthenticated("invalid or revoked API key")),
         Err(StoreError::Unavailable(detail)) => {
             tracing::warn!(error = %detail, "database unavailable while checking an API key");

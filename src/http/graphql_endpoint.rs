@@ -1,27 +1,50 @@
-//! GraphQL over HTTP: POST with a JSON body (one request or a batch), GET with `query`,
-//! `variables` and `operationName` parameters for queries only, and GraphiQL for a browser's GET.
+//! GraphQL over HTTP (graphql.github.io/graphql-over-http): POST with a JSON body (one request
+//! or a batch), GET with `query`, `variables` and `operationName` parameters for queries only,
+//! and GraphiQL for a browser's GET. Responses are `application/graphql-response+json` when the
+//! client accepts it, else `application/json`, with the status codes the specification gives
+//! for each.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use juniper::http::{GraphQLBatchRequest, GraphQLBatchResponse, GraphQLRequest, GraphQLResponse};
-use juniper::{InputValue, OperationType, ValidatedOperation};
+use juniper::{
+    DefaultScalarValue, ExecutionError, InputValue, OperationType, ScalarValue as _,
+    ValidatedOperation, Value,
+};
 
 use super::App;
 use super::auth;
+use super::idempotency;
+use super::media::{self, ResponseMedia};
 use super::responses::{self, Body};
 use crate::graphql::{Context, Schema};
 
+/// What a handled request did, for logs and metrics.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Outcome {
+    /// Names of the operations run (`-` for anonymous ones).
+    pub(crate) operations: Vec<String>,
+    /// The merchant of the API key.
+    pub(crate) merchant_uid: Option<String>,
+    /// `extensions.code` of every error in the response.
+    pub(crate) error_codes: Vec<String>,
+}
+
 /// Handles `GET /graphql` and `POST /graphql`.
-pub(super) async fn handle(app: &App, request: Request<Incoming>) -> http::Response<Body> {
+pub(super) async fn handle(
+    app: &App,
+    request: Request<Incoming>,
+    outcome: &mut Outcome,
+) -> http::Response<Body> {
     let (parts, body) = request.into_parts();
     let get_request = if parts.method == Method::GET {
         match parse_get(parts.uri.query().unwrap_or("")) {
             GetRequest::Query(request) => Some(request),
-            GetRequest::None if accepts_html(&parts.headers) => {
+            GetRequest::None if app.graphiql && accepts_html(&parts.headers) => {
                 return responses::html(juniper::http::graphiql::graphiql_source("/graphql", None));
             }
             GetRequest::None => return bad_request("GET /graphql needs a `query` parameter"),
@@ -30,74 +53,153 @@ pub(super) async fn handle(app: &App, request: Request<Incoming>) -> http::Respo
     } else if is_json(&parts.headers) {
         None
     } else {
-        return responses::graphql_error(
+        return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "send the request as Content-Type: application/json",
         );
     };
+    let Some(media) = media::negotiate(&parts.headers) else {
+        return error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "accept application/graphql-response+json or application/json",
+        );
+    };
 
     // The key is checked before the body is read, so anonymous clients cannot make the server
     // buffer bodies.
-    let merchant_uid = match auth::merchant(&app.store, &parts.headers).await {
-        Ok(merchant_uid) => merchant_uid,
+    let caller = match auth::caller(&app.store, &parts.headers).await {
+        Ok(caller) => caller,
         Err(response) => {
             discard_body(body).await;
             return response;
         }
     };
-    let batch = match get_request {
-        Some(request) => GraphQLBatchRequest::Single(request),
-        None => {
-            let bytes = match read_body(body, app.max_body_bytes).await {
-                Ok(bytes) => bytes,
-                Err(response) => return response,
-            };
-            match serde_json::from_slice::<GraphQLBatchRequest>(&bytes) {
-                Ok(batch) => batch,
-                Err(error) => {
-                    return bad_request(&format!(
-                        "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
-                         \"variables\": {{...}}}}"
-                    ));
-                }
-            }
+    let merchant_uid = caller.merchant_uid;
+    outcome.merchant_uid = Some(merchant_uid.clone());
+    if let Err(wait) = app.rate_limiter.check(caller.key_id) {
+        discard_body(body).await;
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            &format!("too many requests for this API key; retry in {seconds} s"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        return response;
+    }
+    if let Some(request) = get_request {
+        let batch = GraphQLBatchRequest::Single(request);
+        return respond(app, merchant_uid, batch, media, true, outcome).await;
+    }
+    let idempotency_key = match idempotency::key(&parts.headers) {
+        Ok(key) => key,
+        Err(message) => {
+            discard_body(body).await;
+            return bad_request(message);
         }
     };
+    let bytes = match read_body(body, app.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    let Some(key) = idempotency_key else {
+        return respond_to_body(app, &merchant_uid, &bytes, media, outcome).await;
+    };
+    match idempotency::begin(app, &merchant_uid, &key, &bytes).await {
+        idempotency::Decision::Answer(response) => response,
+        idempotency::Decision::Run => {
+            let response = respond_to_body(app, &merchant_uid, &bytes, media, outcome).await;
+            idempotency::finish(app, &merchant_uid, &key, response).await
+        }
+    }
+}
+
+/// Answers a POST body.
+async fn respond_to_body(
+    app: &App,
+    merchant_uid: &str,
+    body: &Bytes,
+    media: ResponseMedia,
+    outcome: &mut Outcome,
+) -> http::Response<Body> {
+    match serde_json::from_slice::<GraphQLBatchRequest>(body) {
+        Ok(batch) => respond(app, merchant_uid.to_owned(), batch, media, false, outcome).await,
+        Err(error) => bad_request(&format!(
+            "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
+             \"variables\": {{...}}}} or a list of them"
+        )),
+    }
+}
+
+/// Checks the limits of a parsed request, runs its operations and builds the response.
+async fn respond(
+    app: &App,
+    merchant_uid: String,
+    batch: GraphQLBatchRequest,
+    media: ResponseMedia,
+    only_queries: bool,
+    outcome: &mut Outcome,
+) -> http::Response<Body> {
+    let requests: Vec<&GraphQLRequest> = match &batch {
+        GraphQLBatchRequest::Single(request) => vec![request],
+        GraphQLBatchRequest::Batch(requests) => requests.iter().collect(),
+    };
+    if requests.len() > app.max_batch_size {
+        return bad_request(&format!(
+            "a batch may hold at most {} operations, not {}",
+            app.max_batch_size,
+            requests.len()
+        ));
+    }
+    for request in &requests {
+        outcome.operations.push(
+            request
+                .operation_name
+                .clone()
+                .unwrap_or_else(|| "-".to_owned()),
+        );
+        if let Some(response) = check_variables(request, app.max_variables_bytes) {
+            return response;
+        }
+    }
+
     let context = Context {
         merchant_uid,
         store: app.store.clone(),
         links: Arc::clone(&app.links),
         deliveries_queued: Arc::clone(&app.deliveries_queued),
     };
-    let only_queries = parts.method == Method::GET;
-    let response = match &batch {
-        GraphQLBatchRequest::Single(request) => {
-            match execute(&app.schema, &context, request, only_queries).await {
-                Ok(response) => GraphQLBatchResponse::Single(response),
-                Err(response) => return response,
-            }
+    let mut executed = Vec::with_capacity(requests.len());
+    for request in &requests {
+        match execute(&app.schema, &context, request, only_queries, outcome).await {
+            Ok(response) => executed.push(response),
+            Err(response) => return response,
         }
-        GraphQLBatchRequest::Batch(requests) => {
-            let mut responses = Vec::with_capacity(requests.len());
-            for request in requests {
-                responses.push(
-                    match execute(&app.schema, &context, request, only_queries).await {
-                        Ok(response) => response,
-                        Err(response) => return response,
-                    },
-                );
-            }
-            GraphQLBatchResponse::Batch(responses)
-        }
+    }
+    let request_error = executed.iter().any(|response| !response.is_ok());
+    let response = match batch {
+        GraphQLBatchRequest::Single(_) => GraphQLBatchResponse::Single(executed.remove(0)),
+        GraphQLBatchRequest::Batch(_) => GraphQLBatchResponse::Batch(executed),
     };
-    let status = if response.is_ok() {
-        StatusCode::OK
-    } else {
+    let status = if outcome
+        .error_codes
+        .iter()
+        .any(|code| code == "SERVICE_UNAVAILABLE")
+    {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if request_error && media == ResponseMedia::GraphqlResponseJson {
+        // A document that does not parse or validate never executed: the new media type says
+        // so with 400; application/json answers every well-formed request with 200.
         StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     };
     match serde_json::to_vec(&response) {
-        Ok(body) => responses::json(status, body),
+        Ok(body) => graphql_response(status, media, body),
         Err(error) => {
             tracing::error!(%error, "serialising a GraphQL response failed");
             responses::graphql_error(
@@ -115,6 +217,7 @@ async fn execute(
     context: &Context,
     request: &GraphQLRequest,
     only_queries: bool,
+    outcome: &mut Outcome,
 ) -> Result<GraphQLResponse, http::Response<Body>> {
     let operation =
         match ValidatedOperation::new(&request.query, request.operation_name.as_deref(), schema) {
@@ -122,18 +225,63 @@ async fn execute(
             Err(error) => return Ok(GraphQLResponse::from_result(Err(error))),
         };
     if only_queries && operation.operation_type() != OperationType::Query {
-        let mut response = responses::graphql_error(
+        let mut response = error(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
             "mutations must be sent with POST",
         );
         response
             .headers_mut()
-            .insert(header::ALLOW, http::HeaderValue::from_static("POST"));
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Err(response);
     }
     let result = operation.execute(&request.variables(), context).await;
+    if let Ok((_, errors)) = &result {
+        outcome
+            .error_codes
+            .extend(errors.iter().filter_map(error_code));
+    }
     Ok(GraphQLResponse::from_result(result))
+}
+
+/// The `extensions.code` of an execution error.
+fn error_code(error: &ExecutionError<DefaultScalarValue>) -> Option<String> {
+    match error.error().extensions() {
+        Value::Object(object) => object
+            .get_field_value("code")
+            .and_then(Value::as_scalar)
+            .and_then(|code| code.try_to_string()),
+        _ => None,
+    }
+}
+
+/// Refuses a request whose variables are larger than allowed.
+fn check_variables(request: &GraphQLRequest, limit: usize) -> Option<http::Response<Body>> {
+    let size = request
+        .variables
+        .as_ref()
+        .and_then(|variables| serde_json::to_vec(variables).ok())
+        .map_or(0, |json| json.len());
+    (size > limit).then(|| {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the variables take {size} bytes; at most {limit} are allowed"),
+        )
+    })
+}
+
+fn graphql_response(
+    status: StatusCode,
+    media: ResponseMedia,
+    body: Vec<u8>,
+) -> http::Response<Body> {
+    let mut response = responses::json(status, body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    response
 }
 
 enum GetRequest {
@@ -226,19 +374,23 @@ async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, http::Resp
         }
     }
     if received > limit {
-        let mut response = responses::graphql_error(
+        let mut response = error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
             &format!("the request body is larger than {limit} bytes"),
         );
         response
             .headers_mut()
-            .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return Err(response);
     }
     Ok(Bytes::from(bytes))
 }
 
+fn error(status: StatusCode, code: &str, message: &str) -> http::Response<Body> {
+    responses::graphql_error(status, code, message)
+}
+
 fn bad_request(message: &str) -> http::Response<Body> {
-    responses::graphql_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
 }

@@ -3,7 +3,12 @@
 //! store to the GraphQL context.
 
 mod auth;
+mod client_addr;
 mod graphql_endpoint;
+mod idempotency;
+mod media;
+pub mod metrics;
+pub mod rate_limit;
 mod responses;
 mod router;
 
@@ -33,10 +38,21 @@ pub struct App {
     pub max_body_bytes: usize,
     /// Wakes the delivery dispatcher.
     pub deliveries_queued: Arc<tokio::sync::Notify>,
+    /// Whether browsers get GraphiQL.
+    pub graphiql: bool,
+    /// Most operations in one batched request.
+    pub max_batch_size: usize,
+    /// Largest `variables` of one operation, in bytes of JSON.
+    pub max_variables_bytes: usize,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Request and outbox metrics.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Requests per API key.
+    pub rate_limiter: rate_limit::KeyRateLimiter,
+    /// How long an `Idempotency-Key` is remembered.
+    pub idempotency_ttl: Duration,
 }
-
-/// How long in-flight requests may run on after shutdown begins.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish
 /// (for a bounded time) and returns.
@@ -44,6 +60,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     shutdown: impl Future<Output = ()>,
+    grace: Duration,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -77,7 +94,7 @@ pub async fn serve(
         });
     }
     tracing::info!("shutting down: waiting for in-flight requests");
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
     {

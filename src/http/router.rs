@@ -1,26 +1,36 @@
-//! Routes a request to its handler by path and method.
+//! Routes a request to its handler by path and method, gives it a request id, and logs and
+//! counts its outcome: one log line per request.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use http::{Method, Request, StatusCode, header};
+use http::{HeaderValue, Method, Request, StatusCode, header};
 use hyper::body::Incoming;
 
 use super::App;
-use super::graphql_endpoint;
+use super::client_addr::client_addr;
+use super::graphql_endpoint::{self, Outcome};
 use super::responses::{self, Body};
 
-/// Handles one request and logs its outcome.
+/// Longest `X-Request-Id` taken from a client; a longer or odd one is replaced.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Handles one request.
 pub(super) async fn handle(
     app: &App,
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> http::Response<Body> {
     let started = Instant::now();
+    let request_id = request_id(request.headers());
+    let client = client_addr(peer.ip(), request.headers(), &app.trusted_proxies);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = match (request.method(), path.as_str()) {
-        (&Method::GET | &Method::POST, "/graphql") => graphql_endpoint::handle(app, request).await,
+    let mut outcome = Outcome::default();
+    let mut response = match (request.method(), path.as_str()) {
+        (&Method::GET | &Method::POST, "/graphql") => {
+            graphql_endpoint::handle(app, request, &mut outcome).await
+        }
         (_, "/graphql") => {
             let mut response = responses::graphql_error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -29,19 +39,74 @@ pub(super) async fn handle(
             );
             response
                 .headers_mut()
-                .insert(header::ALLOW, http::HeaderValue::from_static("GET, POST"));
+                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
             response
         }
         (&Method::GET | &Method::HEAD, "/healthz") => responses::text(StatusCode::OK, "ok\n"),
+        (&Method::GET | &Method::HEAD, "/readyz") => match app.store.readiness().await {
+            Ok(()) => responses::text(StatusCode::OK, "ready\n"),
+            Err(error) => {
+                tracing::warn!(%error, "not ready");
+                responses::text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+            }
+        },
+        (&Method::GET, "/metrics") => {
+            let mut response = responses::text(StatusCode::OK, "");
+            *response.body_mut() =
+                http_body_util::Full::new(app.metrics.render(&app.store).await.into());
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            response
+        }
         _ => responses::text(StatusCode::NOT_FOUND, "not found\n"),
     };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    let status = response.status();
+    let elapsed = started.elapsed();
+    app.metrics.record_latency(elapsed);
+    if path == "/graphql" && !outcome.operations.is_empty() {
+        let result = if status.is_success() && outcome.error_codes.is_empty() {
+            "ok"
+        } else {
+            "error"
+        };
+        app.metrics
+            .record_request(&outcome.operations, result, &outcome.error_codes);
+    } else if path == "/graphql" && !status.is_success() {
+        app.metrics
+            .record_request(&["-".to_owned()], "rejected", &[]);
+    }
     tracing::info!(
-        %peer,
+        request_id,
+        client = %client,
         %method,
         path,
-        status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        operation = outcome.operations.join(","),
+        merchant = outcome.merchant_uid.as_deref().unwrap_or("-"),
+        status = status.as_u16(),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
         "request"
     );
     response
+}
+
+/// The client's `X-Request-Id` when it is short and printable, else a new one.
+fn request_id(headers: &http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= MAX_REQUEST_ID_LEN
+                && id.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            use rand::distr::{Alphanumeric, SampleString};
+            Alphanumeric.sample_string(&mut rand::rng(), 20)
+        })
 }

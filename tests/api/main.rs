@@ -3,8 +3,14 @@
 
 mod auth;
 mod cli;
+mod deliveries;
 mod paging;
 mod payment_links;
+mod processes;
 mod protocol;
+mod query_filters;
+mod query_proptest;
 mod schema_contract;
+mod schema_diff;
 mod support;
+mod test_servers;

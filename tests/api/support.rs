@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 pub(crate) struct TestApp {
     /// Kept so the database lives as long as the server.
     _db: TestDb,
+    /// Where the development email (`email/*.eml`) and SMS (`sms.jsonl`) files of this test go.
+    pub(crate) outbox: std::path::PathBuf,
     pub(crate) store: Store,
     pub(crate) addr: SocketAddr,
     pub(crate) client: reqwest::Client,
@@ -29,16 +31,42 @@ pub(crate) struct Merchant {
 
 impl TestApp {
     pub(crate) async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server whose settings are the test defaults overridden by `overrides`
+    /// (environment variable names, as the README lists them).
+    pub(crate) async fn start_with(overrides: &[(&str, String)]) -> Self {
         let db = TestDb::new();
-        let vars: HashMap<&str, String> = HashMap::from([
+        // Development email and SMS files go to a folder of this test's own.
+        let outbox = std::env::temp_dir().join(format!("{}-outbox", db.name()));
+        let mut vars: HashMap<&str, String> = HashMap::from([
             ("DATABASE_URL", db.url().to_owned()),
             ("PAYLINK_LISTEN", "127.0.0.1:0".to_owned()),
             (
                 "PAYLINK_PUBLIC_LINK_BASE_URL",
                 "https://pay.test/l/".to_owned(),
             ),
+            (
+                "PAYLINK_PUBLIC_SESSION_BASE_URL",
+                "https://pay.test/s/".to_owned(),
+            ),
             ("PAYLINK_DB_POOL_SIZE", "4".to_owned()),
+            (
+                "PAYLINK_EMAIL_DIR",
+                outbox.join("email").display().to_string(),
+            ),
+            (
+                "PAYLINK_SMS_FILE",
+                outbox.join("sms.jsonl").display().to_string(),
+            ),
+            ("PAYLINK_DELIVERY_POLL_MS", "50".to_owned()),
+            // Tests make requests as fast as they can; the rate-limit tests turn it on.
+            ("PAYLINK_RATE_LIMIT_PER_SECOND", "0".to_owned()),
         ]);
+        for (name, value) in overrides {
+            vars.insert(*name, value.clone());
+        }
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
         let store = Store::new(db.url(), &server::pool_settings(&config)).expect("pool");
         let server = Server::bind(&config, store.clone()).await.expect("bind");
@@ -49,6 +77,7 @@ impl TestApp {
         }));
         Self {
             _db: db,
+            outbox,
             store,
             addr,
             client: reqwest::Client::new(),
@@ -178,4 +207,71 @@ pub(crate) async fn create_link(app: &TestApp, merchant: &Merchant, name: &str) 
         .await;
     assert!(body.get("errors").is_none(), "{body}");
     body["data"]["createPaymentLink"].clone()
+}
+
+/// A list query taking a `SqlQuery`, selecting every scalar field so that a test can read any
+/// item's sort value (the paging cursor) back.
+pub(crate) const LIST_QUERY: &str = "query($direction: MoveDirection, $limit: Int, $offset: String,
+      $offset_id: String, $query: SqlQuery) {
+  paymentLinks(direction: $direction, limit: $limit, offset: $offset, offset_id: $offset_id,
+      query: $query) {
+    total_row_count
+    items {
+      merchant_uid link_id link_url link_name payment_name payment_description amount currency
+      fee_mode amount_is_variable min_amount max_amount require_phone call_to_action
+      accepted_payment_methods account_code custom_success_message redirect_url is_active
+      created_date
+    }
+  }
+}";
+
+/// A row with the API's defaults, for tests that then set the fields they care about.
+pub(crate) fn link_row(
+    merchant_uid: &str,
+    link_id: &str,
+    created_date: chrono::DateTime<chrono::Utc>,
+) -> paylink_store::payment_links::PaymentLinkRow {
+    paylink_store::payment_links::PaymentLinkRow {
+        link_id: link_id.to_owned(),
+        merchant_uid: merchant_uid.to_owned(),
+        link_name: "Link".into(),
+        payment_name: "Dues".into(),
+        payment_description: None,
+        amount: Some(1500),
+        currency: "USD".into(),
+        fee_mode: "SERVICE_FEE".into(),
+        amount_is_variable: false,
+        min_amount: None,
+        max_amount: None,
+        require_phone: false,
+        call_to_action: "PAY".into(),
+        accepted_payment_methods: "ALL".into(),
+        account_code: None,
+        custom_success_message: None,
+        redirect_url: None,
+        is_active: true,
+        created_date,
+        updated_at: created_date,
+    }
+}
+
+/// Stores rows directly in one statement: seeding through the API could not choose
+/// `created_date`, and would be slow for many links.
+pub(crate) async fn insert_links(
+    app: &TestApp,
+    rows: Vec<paylink_store::payment_links::PaymentLinkRow>,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    app.store
+        .run(move |conn| {
+            use diesel::prelude::*;
+            diesel::insert_into(paylink_store::schema::payment_links::table)
+                .values(&rows)
+                .execute(conn)
+                .map_err(paylink_store::StoreError::from)
+        })
+        .await
+        .expect("seeding links");
 }

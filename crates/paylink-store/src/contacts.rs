@@ -44,6 +44,9 @@ pub fn find(
     merchant_uid: &str,
     id: &str,
 ) -> Result<Option<ContactRow>, StoreError> {
+    if !crate::storable(id) {
+        return Ok(None);
+    }
     Ok(dsl::contacts
         .filter(dsl::merchant_uid.eq(merchant_uid))
         .filter(dsl::id.eq(id))
@@ -63,6 +66,9 @@ pub fn update<E>(
 where
     E: From<StoreError> + From<diesel::result::Error>,
 {
+    if !crate::storable(id) {
+        return Err(StoreError::NotFound.into());
+    }
     conn.transaction(|conn| {
         let current = dsl::contacts
             .filter(dsl::merchant_uid.eq(merchant_uid))

@@ -103,6 +103,9 @@ pub fn for_link(
 
 /// One delivery by id, whoever owns it (for the dispatcher and tests).
 pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
+    if !crate::storable(id) {
+        return Ok(None);
+    }
     Ok(dsl::link_deliveries
         .find(id)
         .select(DeliveryRow::as_select())

@@ -33,6 +33,13 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
+            // libpq reports a lost server through the message only.
+            DieselError::DatabaseError(_, info) if is_connection_lost(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::BrokenTransactionManager => {
+                Self::Unavailable("the connection broke during a transaction".to_owned())
+            }
             other => Self::Database(other),
         }
     }
@@ -48,4 +55,18 @@ impl From<diesel::ConnectionError> for StoreError {
     fn from(error: diesel::ConnectionError) -> Self {
         Self::Unavailable(error.to_string())
     }
+}
+
+/// Whether a libpq message says the server went away rather than refused the statement.
+fn is_connection_lost(message: &str) -> bool {
+    const SIGNS: [&str; 7] = [
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "connection to server",
+        "could not connect",
+        "Connection refused",
+        "the database system is shutting down",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
 }

@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod database;
 pub mod deliveries;
 mod error;
+pub mod idempotency;
 pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
@@ -102,6 +103,12 @@ impl Store {
     }
 }
 
+/// Whether PostgreSQL can hold `text` at all: it refuses NUL characters, so a key with one cannot
+/// match any row and is answered as absent instead of failing the statement.
+pub(crate) fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 /// Runs `work` in one database transaction: committed when it returns `Ok`, rolled back when it
 /// returns `Err`.
 pub fn transaction<T, E, F>(conn: &mut PgConnection, work: F) -> Result<T, E>
@@ -111,4 +118,41 @@ where
 {
     use diesel::Connection as _;
     conn.transaction(work)
+}
+
+/// Connections of the pool right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolState {
+    /// Open connections.
+    pub connections: u32,
+    /// Open connections not in use.
+    pub idle_connections: u32,
+}
+
+impl Store {
+    /// How many connections are open and idle.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle_connections: state.idle_connections,
+        }
+    }
+
+    /// Whether the database answers and has every migration applied; the error says why not.
+    pub async fn readiness(&self) -> Result<(), StoreError> {
+        self.run(|conn| {
+            let pending = migrations::pending(conn)?;
+            if pending.is_empty() {
+                Ok(())
+            } else {
+                Err(StoreError::Migration(format!(
+                    "{} migration(s) pending: {}",
+                    pending.len(),
+                    pending.join(", ")
+                )))
+            }
+        })
+        .await
+    }
 }

@@ -57,6 +57,9 @@ pub fn find(
     merchant_uid: &str,
     id: &str,
 ) -> Result<Option<SessionRow>, StoreError> {
+    if !crate::storable(id) {
+        return Ok(None);
+    }
     Ok(dsl::payment_plan_sessions
         .filter(dsl::merchant_uid.eq(merchant_uid))
         .filter(dsl::id.eq(id))
@@ -72,6 +75,9 @@ pub fn find_for_update(
     merchant_uid: &str,
     id: &str,
 ) -> Result<Option<SessionRow>, StoreError> {
+    if !crate::storable(id) {
+        return Ok(None);
+    }
     Ok(dsl::payment_plan_sessions
         .filter(dsl::merchant_uid.eq(merchant_uid))
         .filter(dsl::id.eq(id))
@@ -92,6 +98,9 @@ pub fn update<E>(
 where
     E: From<StoreError> + From<diesel::result::Error>,
 {
+    if !crate::storable(id) {
+        return Err(StoreError::NotFound.into());
+    }
     conn.transaction(|conn| {
         let current = find_for_update(conn, merchant_uid, id)?.ok_or(StoreError::NotFound)?;
         let mut next = change(current.clone())?;

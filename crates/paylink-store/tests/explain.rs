@@ -44,7 +44,7 @@ fn row(merchant: usize, i: usize) -> PaymentLinkRow {
         account_code: None,
         custom_success_message: None,
         redirect_url: None,
-        is_active: i % 10 != 0,
+        is_active: !i.is_multiple_of(10),
         created_date,
         updated_at: created_date,
     }

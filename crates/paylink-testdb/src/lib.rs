@@ -4,7 +4,9 @@
 //! a changed migration makes a new template); every test then gets its own database cloned from
 //! it with `CREATE DATABASE ... TEMPLATE`, which takes milliseconds, and drops it when done. Tests
 //! therefore run in parallel, in one process or many (nextest), against a real server. Databases
-//! left behind by crashed runs are swept when a template is checked.
+//! left behind by crashed runs are swept when a template is checked. Templates of older
+//! migration sets are kept (a concurrent run on another checkout may be using one); they are
+//! small, and `DROP DATABASE` removes them by hand.
 //!
 //! The server is the one at `PAYLINK_TEST_DATABASE_URL`, else `DATABASE_URL`, else
 //! `postgres://postgres@127.0.0.1:5432/postgres`; the URL's role must be allowed to create
@@ -192,7 +194,6 @@ fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
         .expect("taking the template lock");
     sweep_stale_test_databases(admin);
     if !database_names(admin, &template).contains(&template) {
-        sweep_old_templates(admin, &template);
         // Migrate under a scratch name and rename at the end, so a crash never leaves a
         // half-migrated template under the real name.
         let scratch = format!("{template}_wip");
@@ -219,15 +220,6 @@ fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
         .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})"))
         .expect("releasing the template lock");
     template
-}
-
-/// Drops templates of other migration sets.
-fn sweep_old_templates(admin: &mut PgConnection, current_template: &str) {
-    for name in database_names(admin, TEMPLATE_PREFIX) {
-        if name != current_template {
-            let _ = admin.batch_execute(&format!(r#"DROP DATABASE IF EXISTS "{name}""#));
-        }
-    }
 }
 
 /// Drops test databases left by crashed runs.

@@ -76,6 +76,9 @@ pub fn find(
     merchant_uid: &str,
     link_id: &str,
 ) -> Result<Option<PaymentLinkRow>, StoreError> {
+    if !crate::storable(link_id) {
+        return Ok(None);
+    }
     Ok(dsl::payment_links
         .filter(dsl::merchant_uid.eq(merchant_uid))
         .filter(dsl::link_id.eq(link_id))
@@ -96,6 +99,9 @@ pub fn update<E>(
 where
     E: From<StoreError> + From<diesel::result::Error>,
 {
+    if !crate::storable(link_id) {
+        return Err(StoreError::NotFound.into());
+    }
     conn.transaction(|conn| {
         let current = dsl::payment_links
             .filter(dsl::merchant_uid.eq(merchant_uid))

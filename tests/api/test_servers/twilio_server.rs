@@ -1,0 +1,597 @@
+//! A local stand-in for Twilio's Messages API, for tests: plain HTTP/1.1 on 127.0.0.1.
+//!
+//! Self-contained (tokio and std only) so it can be copied as one file into another crate's
+//! `tests/support/`. It needs tokio's `net`, `io-util`, `time`, `sync`, `rt` and `macros`.
+//!
+//! ```ignore
+//! let twilio = TwilioServer::start("AC123", "secret-token").await;
+//! // point the client at twilio.base_url() ("http://127.0.0.1:PORT") ...
+//! let sent = twilio.wait_for_messages(1, Duration::from_secs(5)).await;
+//! assert_eq!(sent[0].to, "+15551234567");
+//! twilio.push_response(CannedResponse::error(500, 20500, "Internal Server Error"));
+//! ```
+//!
+//! It answers `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` as Twilio does: basic auth
+//! must be the account SID and auth token (else 401, code 20003), the form needs `To`, `From` or
+//! `MessagingServiceSid`, and `Body` (else 400 with Twilio's codes; a `To` that is not E.164
+//! gets 21211), and success is 201 with a message resource whose `sid` is `SM` + 32 hex digits.
+//! A repeated `I-Twilio-Idempotency-Token` gets the first answer again without a second
+//! message. Canned responses (status + JSON body, optional delay) are served first, in order,
+//! and create no message; [`TwilioServer::set_delay`] holds every answer back so a client times
+//! out. Every request is recorded. Dropping the server stops it and every open connection.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::{TcpListener, TcpStream},
+    sync::Notify,
+    task::{JoinHandle, JoinSet},
+};
+
+/// Largest request head or body accepted.
+const MAX_BYTES: usize = 1024 * 1024;
+
+/// An answer to serve instead of the normal one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannedResponse {
+    /// HTTP status, e.g. 500.
+    pub status: u16,
+    /// Response body, sent as `application/json`.
+    pub body: String,
+    /// How long to wait before answering.
+    pub delay: Duration,
+}
+
+impl CannedResponse {
+    /// This status and JSON body, at once.
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        CannedResponse {
+            status,
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// Twilio's error body: `{"code", "message", "more_info", "status"}`.
+    pub fn error(status: u16, code: u32, message: &str) -> Self {
+        Self::json(status, error_body(status, code, message))
+    }
+
+    /// The same answer, `delay` later.
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// One HTTP request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedRequest {
+    /// `POST`, `GET`, ...
+    pub method: String,
+    /// Path and query as sent, e.g. `/2010-04-01/Accounts/AC123/Messages.json`.
+    pub path: String,
+    /// Headers in order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The decoded `application/x-www-form-urlencoded` body, in order (empty otherwise).
+    pub form: Vec<(String, String)>,
+    /// User and password from `Authorization: Basic`, if present and decodable.
+    pub basic_auth: Option<(String, String)>,
+}
+
+impl ReceivedRequest {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The first form field with this name (case-sensitive, as Twilio's are).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The `I-Twilio-Idempotency-Token` header.
+    pub fn idempotency_token(&self) -> Option<&str> {
+        self.header("I-Twilio-Idempotency-Token")
+    }
+}
+
+/// A message the server created (answered 201 for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMessage {
+    /// `SM…` id returned to the client.
+    pub sid: String,
+    /// `To` field.
+    pub to: String,
+    /// `From` field, if given.
+    pub from: Option<String>,
+    /// `MessagingServiceSid` field, if given.
+    pub messaging_service_sid: Option<String>,
+    /// `Body` field.
+    pub body: String,
+    /// The request's `I-Twilio-Idempotency-Token`, if any.
+    pub idempotency_token: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    canned: VecDeque<CannedResponse>,
+    delay: Duration,
+    requests: Vec<ReceivedRequest>,
+    messages: Vec<SentMessage>,
+    by_token: HashMap<String, (u16, String)>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Notify,
+    account_sid: String,
+    auth_token: String,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panicking test thread must not hide the recorded requests from the others.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The running server; dropping it stops it.
+pub struct TwilioServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl TwilioServer {
+    /// Starts a server on 127.0.0.1 on a free port that accepts these credentials.
+    pub async fn start(account_sid: &str, auth_token: &str) -> TwilioServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the test Twilio server");
+        let addr = listener.local_addr().expect("test Twilio server address");
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+            account_sid: account_sid.to_owned(),
+            auth_token: auth_token.to_owned(),
+        });
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
+        TwilioServer { addr, shared, task }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the value for the client's base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves `response` to the next request instead of the normal answer; several queue up.
+    pub fn push_response(&self, response: CannedResponse) {
+        self.shared.lock().canned.push_back(response);
+    }
+
+    /// Holds back every normal answer by `delay` (the message is created before the wait, as
+    /// a slow Twilio would); `Duration::ZERO` turns it off.
+    pub fn set_delay(&self, delay: Duration) {
+        self.shared.lock().delay = delay;
+    }
+
+    /// Every request received, oldest first.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Messages created, oldest first.
+    pub fn messages(&self) -> Vec<SentMessage> {
+        self.shared.lock().messages.clone()
+    }
+
+    /// Waits until at least `count` messages were created, and returns all of them; panics
+    /// after `timeout` so a test fails instead of hanging.
+    pub async fn wait_for_messages(&self, count: usize, timeout: Duration) -> Vec<SentMessage> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.shared.changed.notified();
+            {
+                let state = self.shared.lock();
+                if state.messages.len() >= count {
+                    return state.messages.clone();
+                }
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                let got = self.shared.lock().messages.len();
+                panic!(
+                    "test Twilio server: expected {count} messages within {timeout:?}, got {got}"
+                );
+            }
+        }
+    }
+}
+
+impl Drop for TwilioServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    // Owning the connection tasks here means aborting this task ends them too.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                connections.spawn(serve(stream, Arc::clone(&shared)));
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// One request per connection (`Connection: close`), which every HTTP client handles.
+async fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let Some(request) = read_request(&mut reader).await else {
+        return;
+    };
+    let (status, body, delay) = respond(&shared, request);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reason_phrase(status),
+        body.len()
+    );
+    if status == 401 {
+        head.push_str("WWW-Authenticate: Basic realm=\"Twilio API\"\r\n");
+    }
+    head.push_str("\r\n");
+    let _ = write.write_all(head.as_bytes()).await;
+    let _ = write.write_all(body.as_bytes()).await;
+    let _ = write.shutdown().await;
+}
+
+async fn read_request(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+) -> Option<ReceivedRequest> {
+    let mut lines = Vec::new();
+    let mut total = 0;
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line).await.ok()?;
+        total += n;
+        if n == 0 || total > MAX_BYTES {
+            return None;
+        }
+        let line = line.trim_end_matches(['\r', '\n']).to_owned();
+        if line.is_empty() {
+            break;
+        }
+        lines.push(line);
+    }
+    let mut first = lines.first()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines[1..]
+        .iter()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let length: usize = header("Content-Length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if length > MAX_BYTES {
+        return None;
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await.ok()?;
+    let is_form =
+        header("Content-Type").is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form = if is_form {
+        parse_form(&String::from_utf8_lossy(&body))
+    } else {
+        Vec::new()
+    };
+    let basic_auth = header("Authorization").and_then(|value| {
+        let encoded = value.strip_prefix("Basic ")?;
+        let decoded = String::from_utf8(decode_base64(encoded)?).ok()?;
+        let (user, password) = decoded.split_once(':')?;
+        Some((user.to_owned(), password.to_owned()))
+    });
+    Some(ReceivedRequest {
+        method,
+        path,
+        headers,
+        form,
+        basic_auth,
+    })
+}
+
+/// Decides the answer; everything that changes state happens here, before any delay.
+fn respond(shared: &Shared, request: ReceivedRequest) -> (u16, String, Duration) {
+    let mut state = shared.lock();
+    state.requests.push(request.clone());
+    if let Some(canned) = state.canned.pop_front() {
+        return (canned.status, canned.body, canned.delay);
+    }
+    let delay = state.delay;
+
+    let expected_path = format!("/2010-04-01/Accounts/{}/Messages.json", shared.account_sid);
+    let path = request.path.split('?').next().unwrap_or_default();
+    let credentials_ok = request.basic_auth.as_ref().is_some_and(|(user, password)| {
+        *user == shared.account_sid && *password == shared.auth_token
+    });
+    if !credentials_ok {
+        return (401, error_body(401, 20003, "Authenticate"), delay);
+    }
+    if path != expected_path {
+        let message = format!("The requested resource {path} was not found");
+        return (404, error_body(404, 20404, &message), delay);
+    }
+    if request.method != "POST" {
+        return (405, error_body(405, 20004, "Method not allowed"), delay);
+    }
+
+    let token = request.idempotency_token().map(str::to_owned);
+    if let Some((status, body)) = token.as_ref().and_then(|t| state.by_token.get(t)) {
+        return (*status, body.clone(), delay);
+    }
+    let (status, body) = create_message(shared, &mut state, &request, token.clone());
+    if let Some(token) = token {
+        state.by_token.insert(token, (status, body.clone()));
+    }
+    drop(state);
+    shared.changed.notify_waiters();
+    (status, body, delay)
+}
+
+fn create_message(
+    shared: &Shared,
+    state: &mut State,
+    request: &ReceivedRequest,
+    idempotency_token: Option<String>,
+) -> (u16, String) {
+    let field = |name: &str| {
+        request
+            .field(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let Some(to) = field("To") else {
+        return (
+            400,
+            error_body(400, 21604, "A 'To' phone number is required."),
+        );
+    };
+    let from = field("From");
+    let messaging_service_sid = field("MessagingServiceSid");
+    if from.is_none() && messaging_service_sid.is_none() {
+        return (
+            400,
+            error_body(400, 21603, "A 'From' phone number is required."),
+        );
+    }
+    let Some(body) = field("Body") else {
+        return (400, error_body(400, 21602, "Message body is required."));
+    };
+    if !is_e164(&to) {
+        let message = format!("The 'To' number {to} is not a valid phone number.");
+        return (400, error_body(400, 21211, &message));
+    }
+    let sid = format!("SM{:032x}", state.messages.len() + 1);
+    let now = http_date(SystemTime::now());
+    let account = &shared.account_sid;
+    let status = if from.is_some() { "queued" } else { "accepted" };
+    let resource = format!(
+        concat!(
+            "{{\"account_sid\":{},\"api_version\":\"2010-04-01\",\"body\":{},",
+            "\"date_created\":{},\"date_sent\":null,\"date_updated\":{},",
+            "\"direction\":\"outbound-api\",\"error_code\":null,\"error_message\":null,",
+            "\"from\":{},\"messaging_service_sid\":{},\"num_media\":\"0\",\"num_segments\":\"1\",",
+            "\"price\":null,\"price_unit\":\"USD\",\"sid\":{},\"status\":{},",
+            "\"subresource_uris\":{{\"media\":{}}},\"to\":{},\"uri\":{}}}"
+        ),
+        json_string(account),
+        json_string(&body),
+        json_string(&now),
+        json_string(&now),
+        json_or_null(from.as_deref()),
+        json_or_null(messaging_service_sid.as_deref()),
+        json_string(&sid),
+        json_string(status),
+        json_string(&format!(
+            "/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"
+        )),
+        json_string(&to),
+        json_string(&format!(
+            "/2010-04-01/Accounts/{account}/Messages/{sid}.json"
+        )),
+    );
+    state.messages.push(SentMessage {
+        sid,
+        to,
+        from,
+        messaging_service_sid,
+        body,
+        idempotency_token,
+    });
+    (201, resource)
+}
+
+fn error_body(status: u16, code: u32, message: &str) -> String {
+    format!(
+        "{{\"code\":{code},\"message\":{},\"more_info\":\"https://www.twilio.com/docs/errors/{code}\",\"status\":{status}}}",
+        json_string(message)
+    )
+}
+
+/// `+` and 8 to 15 digits, or a `whatsapp:` address around one.
+fn is_e164(number: &str) -> bool {
+    let number = number.strip_prefix("whatsapp:").unwrap_or(number);
+    number.strip_prefix('+').is_some_and(|digits| {
+        (8..=15).contains(&digits.len())
+            && !digits.starts_with('0')
+            && digits.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_or_null(text: Option<&str>) -> String {
+    text.map_or_else(|| "null".to_owned(), json_string)
+}
+
+fn parse_form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for byte in text.trim().bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// RFC 2822 date in UTC, the format of Twilio's `date_created`.
+fn http_date(time: SystemTime) -> String {
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil-from-days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
+        WEEKDAYS[(days % 7) as usize],
+        day,
+        MONTHS[(month - 1) as usize],
+        year,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
