@@ -21,6 +21,7 @@ ADMIN_URL_FILE := $(STATE)/admin-database-url
 help:
 	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
 	@echo "make test   everything CI checks: fmt, clippy, tests against PostgreSQL, schema and contract checks"
+	@echo "make bench  build release binaries, seed a database, load-test paylink; table + target/bench/results.json"
 	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
 
 build:
@@ -104,6 +105,13 @@ contract-check:
 	  --accept schema/released/ACCEPTED_BREAKS
 
 test: fmt lint unit-tests schema-check contract-check
+
+# The load benchmark (README, "Benchmarks"); not part of `make test`. BENCH_* variables configure it.
+.PHONY: bench
+bench: postgres
+	$(CARGO) build --release --locked -p paylink --bin paylink -p paylink-bench --bin paylink-bench
+	./target/release/paylink-bench --server ./target/release/paylink \
+	  --admin-url "$$(cat "$(ADMIN_URL_FILE)")"
 
 clean:
 	$(CARGO) clean

@@ -165,6 +165,15 @@ async fn respond(
         if let Some(response) = check_variables(request, app.max_variables_bytes) {
             return response;
         }
+        // juniper ignores `variables` that are not an object and runs the operation without
+        // them; the specification makes that a malformed request.
+        if request
+            .variables
+            .as_ref()
+            .is_some_and(|v| !v.is_null() && v.to_object_value().is_none())
+        {
+            return bad_request("`variables` must be a JSON object (or null)");
+        }
     }
 
     let context = Context {
@@ -174,8 +183,8 @@ async fn respond(
         deliveries_queued: Arc::clone(&app.deliveries_queued),
     };
     let mut executed = Vec::with_capacity(requests.len());
-    for request in &requests {
-        match execute(&app.schema, &context, request, only_queries, outcome).await {
+    for (index, request) in requests.iter().enumerate() {
+        match execute(&app.schema, &context, request, index, only_queries, outcome).await {
             Ok(response) => executed.push(response),
             Err(response) => return response,
         }
@@ -216,6 +225,7 @@ async fn execute(
     schema: &Schema,
     context: &Context,
     request: &GraphQLRequest,
+    index: usize,
     only_queries: bool,
     outcome: &mut Outcome,
 ) -> Result<GraphQLResponse, http::Response<Body>> {
@@ -224,6 +234,14 @@ async fn execute(
             Ok(operation) => operation,
             Err(error) => return Ok(GraphQLResponse::from_result(Err(error))),
         };
+    // Clients rarely send `operationName` for a document of one operation; its name is then the
+    // one in the document, which logs and metrics should show.
+    if request.operation_name.is_none()
+        && let Some(name) = document_operation_name(&request.query)
+        && let Some(slot) = outcome.operations.get_mut(index)
+    {
+        *slot = name;
+    }
     if only_queries && operation.operation_type() != OperationType::Query {
         let mut response = error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -242,6 +260,40 @@ async fn execute(
             .extend(errors.iter().filter_map(error_code));
     }
     Ok(GraphQLResponse::from_result(result))
+}
+
+/// The name of the only operation of a document that passed validation, or `None` when it is
+/// anonymous. Definitions start at nesting level 0, at the start or after the `}` that ends the
+/// previous one; a description string may come first.
+fn document_operation_name(document: &str) -> Option<String> {
+    use juniper::parser::{Lexer, ScalarToken, Token};
+    let mut tokens = Lexer::new(document).map_while(Result::ok).map(|t| t.item);
+    let mut depth = 0usize;
+    let mut at_definition_start = true;
+    while let Some(token) = tokens.next() {
+        match token {
+            Token::Scalar(ScalarToken::String(_)) if at_definition_start => {}
+            Token::Name("query" | "mutation" | "subscription") if at_definition_start => {
+                return match tokens.next() {
+                    Some(Token::Name(name)) => Some(name.to_owned()),
+                    _ => None,
+                };
+            }
+            // The `{ ... }` shorthand is an anonymous query.
+            Token::CurlyOpen if at_definition_start => return None,
+            Token::CurlyOpen | Token::ParenOpen | Token::BracketOpen => {
+                depth += 1;
+                at_definition_start = false;
+            }
+            Token::CurlyClose | Token::ParenClose | Token::BracketClose => {
+                depth = depth.saturating_sub(1);
+                at_definition_start = depth == 0 && token == Token::CurlyClose;
+            }
+            Token::EndOfFile => return None,
+            _ => at_definition_start = false,
+        }
+    }
+    None
 }
 
 /// The `extensions.code` of an execution error.
@@ -393,4 +445,30 @@ fn error(status: StatusCode, code: &str, message: &str) -> http::Response<Body> 
 
 fn bad_request(message: &str) -> http::Response<Body> {
     error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::document_operation_name;
+
+    #[test]
+    fn the_operation_name_is_read_from_the_document() {
+        let name = |document: &str| document_operation_name(document);
+        assert_eq!(
+            name("query CountLinks { a }").as_deref(),
+            Some("CountLinks")
+        );
+        assert_eq!(
+            name("mutation Make($i: In = {a: {b: 1}}, $l: [Int] = [1]) { a }").as_deref(),
+            Some("Make")
+        );
+        assert_eq!(
+            name("fragment query on Query { a } \"Counts.\" query Count { ...query }").as_deref(),
+            Some("Count")
+        );
+        assert_eq!(name("# query Commented\n{ a }"), None);
+        assert_eq!(name("{ query: a }"), None);
+        assert_eq!(name("query { a }"), None);
+        assert_eq!(name("query($a: Int) { a }"), None);
+    }
 }

@@ -93,6 +93,9 @@ pub async fn serve(
             }
         });
     }
+    // Closing the listener now refuses new connections at once; kept open, they would queue in
+    // the backlog unanswered until the grace period ran out.
+    drop(listener);
     tracing::info!("shutting down: waiting for in-flight requests");
     if tokio::time::timeout(grace, graceful.shutdown())
         .await

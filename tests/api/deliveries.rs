@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::*;
-use crate::test_servers::smtp_server::{SmtpAction, SmtpCommand, SmtpServer};
-use crate::test_servers::twilio_server::{CannedResponse, TwilioServer};
+use paylink_test_servers::smtp_server::{SmtpAction, SmtpCommand, SmtpServer};
+use paylink_test_servers::twilio_server::{CannedResponse, TwilioServer};
 
 pub(crate) const CREATE_CONTACT: &str = "mutation($input: CreateContactInput!) {
   createContact(input: $input) { id name givenName familyName email phone createdAt updatedAt }
@@ -924,7 +924,7 @@ async fn the_readme_example_request_works_as_printed() {
 /// mail-parser is not a dependency of this crate, and lettre only uses 7bit, quoted-printable
 /// and base64, so a small reader suffices.
 fn mime_parts(
-    message: &crate::test_servers::smtp_server::ReceivedMessage,
+    message: &paylink_test_servers::smtp_server::ReceivedMessage,
 ) -> Vec<(String, String)> {
     let content_type = message.header("Content-Type").expect("Content-Type");
     let boundary = content_type

@@ -4,6 +4,9 @@
 mod auth;
 mod cli;
 mod deliveries;
+mod hardening;
+mod malformed;
+mod operations;
 mod paging;
 mod payment_links;
 mod processes;
@@ -13,4 +16,3 @@ mod query_proptest;
 mod schema_contract;
 mod schema_diff;
 mod support;
-mod test_servers;

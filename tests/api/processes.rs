@@ -15,8 +15,8 @@ use crate::deliveries::{
     CREATE_CONTACT, CREATE_SESSION, SEND_SESSION_LINK, SESSION, SETTLE_WITHIN, TWILIO_FROM,
     TWILIO_SID, TWILIO_TOKEN, delivery_id_in, is_final, session_input,
 };
-use crate::test_servers::smtp_server::{SmtpAction, SmtpCommand, SmtpServer};
-use crate::test_servers::twilio_server::{CannedResponse, TwilioServer};
+use paylink_test_servers::smtp_server::{SmtpAction, SmtpCommand, SmtpServer};
+use paylink_test_servers::twilio_server::{CannedResponse, TwilioServer};
 
 const PAYLINK: &str = env!("CARGO_BIN_EXE_paylink");
 

@@ -275,3 +275,77 @@ pub(crate) async fn insert_links(
         .await
         .expect("seeding links");
 }
+
+/// A response read off the wire by [`raw_request`].
+#[derive(Clone, Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    /// Header names in lower case, in the order received.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The first header called `name` (lower case).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Sends `request` (head and body, exactly as given; it should say `Connection: close`) on a new
+/// connection and reads the response until the server closes it. reqwest always adds headers
+/// such as `Accept: */*`; this sends nothing the test did not write. An error means the server
+/// dropped the connection without an answer.
+pub(crate) async fn raw_request(addr: SocketAddr, request: &[u8]) -> std::io::Result<RawResponse> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.write_all(request).await?;
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received).await?;
+    parse_raw_response(&received)
+}
+
+/// Parses an HTTP/1.1 response with a `Content-Length` body (all this server sends).
+pub(crate) fn parse_raw_response(received: &[u8]) -> std::io::Result<RawResponse> {
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let end = received
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| invalid("no complete response head"))?;
+    let head = String::from_utf8_lossy(&received[..end]);
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| invalid("no status line"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = received[end + 4..].to_vec();
+    if let Some(length) = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+    {
+        if body.len() < length {
+            return Err(invalid("the body was cut short"));
+        }
+        body.truncate(length);
+    }
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}

@@ -3,8 +3,8 @@
 //! The SDL files in `schema/` are the contract. [`generate`] turns them into juniper 0.18
 //! types (enums, input objects, objects) and, for each root operation type, a resolver
 //! trait that hand-written code must implement, so the served schema cannot drift from the
-//! SDL without a compile error. [`compare::semantic_differences`] then proves that what
-//! juniper serves (`RootNode::as_sdl()`) still equals the SDL, type by type.
+//! SDL without a compile error. (`paylink schema check`, with the `paylink-contract` crate,
+//! then proves that what juniper serves still equals the SDL, type by type.)
 //!
 //! Everything the generator cannot serve faithfully (interfaces, unions, subscriptions,
 //! enum default values, ...) is refused with a diagnostic that names the file and line,
@@ -12,7 +12,6 @@
 
 mod attrs;
 mod build_script;
-pub mod compare;
 mod defaults;
 mod diagnostics;
 mod emit_enum;

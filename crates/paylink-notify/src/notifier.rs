@@ -66,11 +66,12 @@ fn log_outcome(channel: &str, key: &str, result: &Result<Delivered, SendError>) 
             provider_message_id = delivered.provider_message_id.as_deref(),
             "notification handed over"
         ),
+        // No reason here: a provider's reason can echo the recipient's number or address (Twilio
+        // 21211, SMTP 550), and the caller logs it with contact details redacted.
         Err(error) => tracing::debug!(
             channel,
             idempotency_key = key,
             transient = error.is_transient(),
-            reason = error.reason(),
             "notification attempt failed"
         ),
     }

@@ -1,7 +1,6 @@
-//! Real SMTP conversations against the test server in `support/smtp_server.rs`.
+//! Real SMTP conversations against the test server of `paylink-test-servers`.
 
-#[path = "support/smtp_server.rs"]
-mod smtp_server;
+use paylink_test_servers::smtp_server;
 
 use std::{path::PathBuf, time::Duration};
 

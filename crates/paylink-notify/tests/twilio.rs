@@ -1,7 +1,6 @@
-//! Twilio's Messages API, against the local stand-in in `support/twilio_server.rs`.
+//! Twilio's Messages API, against the local stand-in of `paylink-test-servers`.
 
-#[path = "support/twilio_server.rs"]
-mod twilio_server;
+use paylink_test_servers::twilio_server;
 
 use std::{path::PathBuf, time::Duration};
 

@@ -17,7 +17,10 @@
 //! answered with a chosen reply, or made to close the connection or to stall, once or always.
 //! Dropping the server stops it and every open connection.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    missing_docs,
+    reason = "a test fixture; the module docs say how to use it"
+)]
 
 use std::{
     collections::{HashMap, VecDeque},

@@ -20,7 +20,10 @@
 //! and create no message; [`TwilioServer::set_delay`] holds every answer back so a client times
 //! out. Every request is recorded. Dropping the server stops it and every open connection.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    missing_docs,
+    reason = "a test fixture; the module docs say how to use it"
+)]
 
 use std::{
     collections::{HashMap, VecDeque},

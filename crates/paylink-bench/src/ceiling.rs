@@ -1,0 +1,81 @@
+//! The database's ceiling: the SQL that serves the first page (`payment_links::page` with the
+//! same `Search` as `paymentLinks(limit: 10)`), run directly against PostgreSQL by `n` threads,
+//! each with its own connection, back to back for the same window as the HTTP scenarios.
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use paylink_store::payment_links::{self, Direction, Search, Sort};
+
+use crate::Fallible;
+use crate::database;
+use crate::measure::{Recorder, Window};
+
+/// The `Search` paylink builds for `paymentLinks(limit: 10)`: no filter, newest first, forward
+/// from the start.
+pub(crate) fn first_page() -> Search {
+    Search {
+        filter: None,
+        sort: Sort::default(),
+        direction: Direction::Forward,
+        cursor: None,
+        limit: 10,
+    }
+}
+
+/// Runs `search` for `merchant_uid` on `concurrency` connections for `warmup` + `duration`.
+pub(crate) fn run(
+    url: &str,
+    merchant_uid: &str,
+    search: &Search,
+    concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Fallible<(Recorder, Window)> {
+    // Every connection is opened before the clock starts.
+    let connections = (0..concurrency)
+        .map(|_| database::connect(url))
+        .collect::<Fallible<Vec<_>>>()?;
+    let start = Arc::new(Barrier::new(concurrency + 1));
+    let window = Arc::new(std::sync::OnceLock::<Window>::new());
+    let threads: Vec<_> = connections
+        .into_iter()
+        .map(|mut conn| {
+            let start = Arc::clone(&start);
+            let window = Arc::clone(&window);
+            let merchant_uid = merchant_uid.to_owned();
+            let search = search.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                let window = *window.get().expect("set before the barrier");
+                let mut recorder = Recorder::new();
+                while Instant::now() < window.end {
+                    let started = Instant::now();
+                    let result = payment_links::page(&mut conn, &merchant_uid, &search);
+                    let finished = Instant::now();
+                    match result {
+                        Ok(rows) if rows.len() as i64 == search.limit => {
+                            if window.counts(finished) {
+                                recorder.success(finished - started);
+                            }
+                        }
+                        Ok(rows) => recorder.error(|| format!("{} rows", rows.len())),
+                        Err(error) => recorder.error(|| error.to_string()),
+                    }
+                }
+                recorder
+            })
+        })
+        .collect();
+    let _ = window.set(Window::starting_now(warmup, duration));
+    start.wait();
+    let mut total = Recorder::new();
+    for thread in threads {
+        match thread.join() {
+            Ok(recorder) => total.merge(&recorder),
+            Err(_) => total.error(|| "a ceiling thread panicked".into()),
+        }
+    }
+    let window = *window.get().expect("set");
+    Ok((total, window))
+}

@@ -1,0 +1,174 @@
+//! The scenarios driven over HTTP: what each sends and what a good answer contains.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::HeaderValue;
+use serde_json::{Value, json};
+
+use crate::load::{RequestTemplate, Workload};
+use crate::seed::Fixture;
+
+/// The fields every listing selects.
+const ITEM_FIELDS: &str =
+    "link_id link_url link_name payment_name amount currency is_active created_date";
+
+/// One scenario.
+#[derive(Clone, Debug)]
+pub(crate) struct Scenario {
+    /// Short id, as the table prints it and `BENCH_SCENARIOS` names it.
+    pub(crate) id: &'static str,
+    /// What it does, in words.
+    pub(crate) description: String,
+    /// What it sends.
+    pub(crate) workload: Workload,
+}
+
+/// Every HTTP scenario, in the order they run. The listings are the first merchant's (the one
+/// with most links), as the database ceiling's are.
+pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
+    let first = &fixture.merchants[0];
+    let first_merchant =
+        |query: String, variables: Value| vec![template(&first.key, &query, variables)];
+    vec![
+        Scenario {
+            id: "first-page",
+            description: "paymentLinks(limit: 10), newest first, without total_row_count".into(),
+            workload: workload(
+                first_merchant(
+                    format!("query FirstPage {{ paymentLinks(limit: 10) {{ items {{ {ITEM_FIELDS} }} }} }}"),
+                    json!({}),
+                ),
+                "\"items\":[{",
+            ),
+        },
+        Scenario {
+            id: "first-page-total",
+            description: format!(
+                "the same, selecting total_row_count (counts the merchant's {} links)",
+                first.links
+            ),
+            workload: workload(
+                first_merchant(
+                    format!(
+                        "query FirstPageTotal {{ paymentLinks(limit: 10) {{ total_row_count items {{ {ITEM_FIELDS} }} }} }}"
+                    ),
+                    json!({}),
+                ),
+                "\"total_row_count\":",
+            ),
+        },
+        Scenario {
+            id: "deep-page",
+            description: format!(
+                "the page {} rows deep by keyset (offset = created_date, offset_id = link_id)",
+                fixture.deep.rows_before
+            ),
+            workload: workload(
+                first_merchant(
+                    format!(
+                        "query DeepPage($o: String, $id: String) {{ paymentLinks(limit: 10, offset: $o, offset_id: $id) {{ items {{ {ITEM_FIELDS} }} }} }}"
+                    ),
+                    json!({ "o": fixture.deep.created_date, "id": fixture.deep.link_id }),
+                ),
+                "\"items\":[{",
+            ),
+        },
+        Scenario {
+            id: "filter-amount",
+            description: "amount from 1000 to 5000, sort_list amount ASC".into(),
+            workload: workload(
+                first_merchant(
+                    filtered("FilterAmount"),
+                    json!({ "q": {
+                        "query_list": [
+                            { "key": "amount", "operator": "GREATER_EQUAL", "value": "1000", "conjunctive_operator": "AND_NEXT" },
+                            { "key": "amount", "operator": "LESS_EQUAL", "value": "5000" }
+                        ],
+                        "sort_list": [{ "key": "amount", "direction": "ASC" }]
+                    } }),
+                ),
+                "\"items\":[{",
+            ),
+        },
+        Scenario {
+            id: "filter-name",
+            description: "link_name LIKE 'tuition%' (a fifth of the links), newest first".into(),
+            workload: workload(
+                first_merchant(
+                    filtered("FilterName"),
+                    json!({ "q": { "query_list": [
+                        { "key": "link_name", "operator": "LIKE", "value": "tuition%" }
+                    ] } }),
+                ),
+                "\"items\":[{",
+            ),
+        },
+        Scenario {
+            id: "create",
+            description: "createPaymentLink, every merchant's key in turn".into(),
+            workload: workload(
+                fixture
+                    .merchants
+                    .iter()
+                    .map(|merchant| {
+                        template(
+                            &merchant.key,
+                            "mutation CreateLink($input: PaymentLinkInput!) { createPaymentLink(input: $input) { link_id link_url created_date } }",
+                            json!({ "input": {
+                                "merchant_uid": merchant.uid,
+                                "link_name": "Bench link",
+                                "payment_name": "Dues",
+                                "amount": 1500
+                            } }),
+                        )
+                    })
+                    .collect(),
+                "\"link_id\":",
+            ),
+        },
+        Scenario {
+            id: "send",
+            description: format!(
+                "sendPaymentPlanSessionLink by Phone (SMS to the local endpoint), {} sessions in turn",
+                fixture.sessions.len()
+            ),
+            workload: workload(
+                fixture
+                    .sessions
+                    .iter()
+                    .map(|(merchant, session)| {
+                        template(
+                            &fixture.merchants[*merchant].key,
+                            "mutation SendLink($input: SendPaymentPlanSessionLinkInput!) { sendPaymentPlanSessionLink(input: $input) { success message } }",
+                            json!({ "input": { "id": session, "channel": "Phone" } }),
+                        )
+                    })
+                    .collect(),
+                "\"success\":true",
+            ),
+        },
+    ]
+}
+
+fn filtered(name: &str) -> String {
+    format!(
+        "query {name}($q: SqlQuery) {{ paymentLinks(limit: 10, query: $q) {{ items {{ {ITEM_FIELDS} }} }} }}"
+    )
+}
+
+fn workload(requests: Vec<RequestTemplate>, expect: &'static str) -> Workload {
+    Workload {
+        requests: Arc::from(requests),
+        expect,
+    }
+}
+
+fn template(key: &str, query: &str, variables: Value) -> RequestTemplate {
+    let body = json!({ "query": query, "variables": variables });
+    RequestTemplate {
+        authorization: HeaderValue::from_str(&format!("Bearer {key}"))
+            .expect("API keys are header-safe"),
+        body: Bytes::from(serde_json::to_vec(&body).expect("JSON")),
+    }
+}

@@ -1,0 +1,243 @@
+//! Seeding the run's database quickly: merchants and their API keys through paylink's own
+//! functions, then payment links, contacts and Active payment-plan sessions with one set-based
+//! `INSERT ... SELECT ... FROM generate_series` each, then `VACUUM ANALYZE`.
+//!
+//! The first merchant holds 95 % of the links (95,000 of the default 100,000) and the others
+//! share the rest, so that one merchant has a page 90,000 rows deep. Five links share each
+//! `created_date`, so paging must break ties by `link_id`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
+
+use crate::Fallible;
+
+/// Contacts (each with one Active session) per merchant.
+const SESSIONS_PER_MERCHANT: u32 = 100;
+/// Links sharing each `created_date`.
+const LINKS_PER_TIMESTAMP: u32 = 5;
+
+/// What the scenarios need to know about the seeded data.
+#[derive(Clone, Debug)]
+pub(crate) struct Fixture {
+    /// Every merchant; the first is the one with most links.
+    pub(crate) merchants: Vec<Merchant>,
+    /// The boundary of the deep page: the item it starts after.
+    pub(crate) deep: DeepCursor,
+    /// Every Active session, mixed across merchants: (index into `merchants`, session id).
+    pub(crate) sessions: Vec<(usize, String)>,
+    /// Seeded row counts.
+    pub(crate) counts: SeedCounts,
+}
+
+/// A seeded merchant and its API key.
+#[derive(Clone, Debug)]
+pub(crate) struct Merchant {
+    /// `merchant_uid`.
+    pub(crate) uid: String,
+    /// Its API key.
+    pub(crate) key: String,
+    /// Its links.
+    pub(crate) links: u32,
+}
+
+/// The first merchant's item the deep page starts after, in the default order.
+#[derive(Clone, Debug)]
+pub(crate) struct DeepCursor {
+    /// Items before the page.
+    pub(crate) rows_before: u32,
+    /// The item's `created_date`, as the API shows it.
+    pub(crate) created_date: String,
+    /// The item's `link_id`.
+    pub(crate) link_id: String,
+}
+
+/// Rows seeded.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub(crate) struct SeedCounts {
+    /// Merchants (one API key each).
+    pub(crate) merchants: u32,
+    /// Payment links.
+    pub(crate) links: u32,
+    /// Payment links of the first merchant.
+    pub(crate) links_of_first_merchant: u32,
+    /// Contacts, each with a phone number.
+    pub(crate) contacts: u32,
+    /// Active payment-plan sessions.
+    pub(crate) sessions: u32,
+    /// Rows the deep page starts after.
+    pub(crate) deep_page_offset: u32,
+}
+
+/// Seeds `links` links over `merchants` merchants, with contacts and sessions.
+pub(crate) fn seed(conn: &mut PgConnection, links: u32, merchants: u32) -> Fallible<Fixture> {
+    let first_links = if merchants == 1 {
+        links
+    } else {
+        links / 100 * 95
+    };
+    let deep_rows = links / 100 * 90;
+    let uids = seed_merchants(conn, merchants)?;
+    let uid_list: Vec<String> = uids.iter().map(|m| m.uid.clone()).collect();
+    seed_links(conn, &uid_list, links, first_links)?;
+    let sessions = merchants * SESSIONS_PER_MERCHANT;
+    seed_sessions(conn, &uid_list, sessions)?;
+    conn.batch_execute("VACUUM ANALYZE")?;
+
+    let mut merchants_out = uids;
+    for merchant in &mut merchants_out {
+        merchant.links = link_count(conn, &merchant.uid)?;
+    }
+    let deep = deep_cursor(conn, &uid_list[0], deep_rows)?;
+    let sessions_list = session_ids(conn, &uid_list)?;
+    Ok(Fixture {
+        merchants: merchants_out,
+        deep,
+        sessions: sessions_list,
+        counts: SeedCounts {
+            merchants,
+            links,
+            links_of_first_merchant: first_links,
+            contacts: sessions,
+            sessions,
+            deep_page_offset: deep_rows,
+        },
+    })
+}
+
+fn seed_merchants(conn: &mut PgConnection, count: u32) -> Fallible<Vec<Merchant>> {
+    (0..count)
+        .map(|i| {
+            let merchant = paylink_store::merchants::insert(
+                conn,
+                &paylink::domain::ids::new_merchant_uid(),
+                &format!("Bench merchant {}", i + 1),
+            )?;
+            let issued = paylink::api_keys::issue(conn, &merchant.merchant_uid, Some("bench"))?;
+            Ok(Merchant {
+                uid: merchant.merchant_uid,
+                key: issued.key,
+                links: 0,
+            })
+        })
+        .collect()
+}
+
+/// Link `i` (from 0) belongs to the first merchant while `i < first_links`, then to the others
+/// in turn; `created_date` steps back one second every five links from a fixed instant.
+fn seed_links(
+    conn: &mut PgConnection,
+    uids: &[String],
+    links: u32,
+    first_links: u32,
+) -> Fallible<()> {
+    let newest: DateTime<Utc> = "2026-06-30T12:00:00.123456Z".parse()?;
+    diesel::sql_query(format!(
+        "INSERT INTO payment_links (link_id, merchant_uid, link_name, payment_name, \
+           payment_description, amount, currency, fee_mode, amount_is_variable, min_amount, \
+           max_amount, require_phone, call_to_action, accepted_payment_methods, account_code, \
+           custom_success_message, redirect_url, is_active, created_date, updated_at) \
+         SELECT 'pt_link_' || substr(md5('bench-link-' || i), 1, 24), \
+           CASE WHEN i < $2 THEN $1[1] \
+                ELSE $1[2 + i % greatest(cardinality($1) - 1, 1)] END, \
+           (ARRAY['Tuition', 'Membership', 'Donation', 'Invoice', 'Booking'])[1 + i % 5] \
+             || ' ' || i, \
+           (ARRAY['Dues', 'Fees', 'Gift', 'Order'])[1 + i % 4], \
+           CASE WHEN i % 3 = 0 THEN 'Seeded by paylink-bench' END, \
+           100 + (i * 7919) % 99901, 'USD', \
+           CASE WHEN i % 2 = 0 THEN 'SERVICE_FEE' ELSE 'INTERCHANGE' END, \
+           false, NULL, NULL, i % 7 = 0, 'PAY', 'ALL', NULL, NULL, NULL, i % 10 <> 0, \
+           $4 - (i / {LINKS_PER_TIMESTAMP}) * interval '1 second', \
+           $4 - (i / {LINKS_PER_TIMESTAMP}) * interval '1 second' \
+         FROM generate_series(0, $3 - 1) AS i"
+    ))
+    .bind::<Array<Text>, _>(uids)
+    .bind::<Integer, _>(i32::try_from(first_links)?)
+    .bind::<Integer, _>(i32::try_from(links)?)
+    .bind::<Timestamptz, _>(newest)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Contact and session `i` belong to merchant `i % merchants`; every contact has a phone.
+fn seed_sessions(conn: &mut PgConnection, uids: &[String], count: u32) -> Fallible<()> {
+    let count = i32::try_from(count)?;
+    diesel::sql_query(
+        "INSERT INTO contacts (id, merchant_uid, name, email, phone, created_at, updated_at) \
+         SELECT 'ct_' || substr(md5('bench-contact-' || i), 1, 24), \
+           $1[1 + i % cardinality($1)], 'Bench contact ' || i, \
+           'contact' || i || '@example.com', '+1415555' || lpad((i % 10000)::text, 4, '0'), \
+           now(), now() \
+         FROM generate_series(0, $2 - 1) AS i",
+    )
+    .bind::<Array<Text>, _>(uids)
+    .bind::<Integer, _>(count)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO payment_plan_sessions (id, merchant_uid, contact_id, amount_minor, currency, \
+           status, frequency, start_date, occurrences, expiration_date, created_at, updated_at) \
+         SELECT 'pps_' || substr(md5('bench-session-' || i), 1, 24), \
+           $1[1 + i % cardinality($1)], 'ct_' || substr(md5('bench-contact-' || i), 1, 24), \
+           10000, 'USD', 'Active', 'Monthly', DATE '2027-01-01', 12, NULL, now(), now() \
+         FROM generate_series(0, $2 - 1) AS i",
+    )
+    .bind::<Array<Text>, _>(uids)
+    .bind::<Integer, _>(count)
+    .execute(conn)?;
+    Ok(())
+}
+
+fn link_count(conn: &mut PgConnection, merchant_uid: &str) -> Fallible<u32> {
+    let count = paylink_store::payment_links::count(conn, merchant_uid, None)?;
+    Ok(u32::try_from(count)?)
+}
+
+fn deep_cursor(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    rows_before: u32,
+) -> Fallible<DeepCursor> {
+    #[derive(QueryableByName)]
+    struct Boundary {
+        #[diesel(sql_type = Text)]
+        link_id: String,
+        #[diesel(sql_type = Timestamptz)]
+        created_date: DateTime<Utc>,
+    }
+    let boundary = diesel::sql_query(
+        "SELECT link_id, created_date FROM payment_links WHERE merchant_uid = $1 \
+         ORDER BY created_date DESC, link_id DESC OFFSET $2 LIMIT 1",
+    )
+    .bind::<Text, _>(merchant_uid)
+    .bind::<BigInt, _>(i64::from(rows_before.max(1)) - 1)
+    .get_result::<Boundary>(conn)?;
+    Ok(DeepCursor {
+        rows_before,
+        created_date: boundary
+            .created_date
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
+        link_id: boundary.link_id,
+    })
+}
+
+/// Every session with its merchant's index, in id order (which mixes the merchants).
+fn session_ids(conn: &mut PgConnection, uids: &[String]) -> Fallible<Vec<(usize, String)>> {
+    #[derive(QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = Text)]
+        merchant_uid: String,
+    }
+    let sessions =
+        diesel::sql_query("SELECT id, merchant_uid FROM payment_plan_sessions ORDER BY id")
+            .load::<Session>(conn)?;
+    Ok(sessions
+        .into_iter()
+        .filter_map(|s| {
+            let merchant = uids.iter().position(|uid| *uid == s.merchant_uid)?;
+            Some((merchant, s.id))
+        })
+        .collect())
+}
