@@ -50,6 +50,7 @@ impl Server {
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
             rate_limiter: crate::http::rate_limit::KeyRateLimiter::new(config.rate_limit),
             idempotency_ttl: config.idempotency_ttl,
+            key_cache: crate::http::key_cache::KeyCache::new(config.api_key_cache_ttl),
         };
         Ok(Self {
             listener,

@@ -61,6 +61,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// How long an `Idempotency-Key` is remembered (`PAYLINK_IDEMPOTENCY_TTL_SECS`).
     pub idempotency_ttl: Duration,
+    /// How long a resolved API key is trusted without asking the database again, so also how
+    /// long a revoked key may keep working (`PAYLINK_API_KEY_CACHE_SECS`; 0 turns it off).
+    pub api_key_cache_ttl: Duration,
     /// Email, SMS and the dispatcher.
     pub delivery: DeliveryConfig,
 }
@@ -184,6 +187,12 @@ impl Config {
                 get("PAYLINK_IDEMPOTENCY_TTL_SECS"),
                 24 * 3600,
                 60..=30 * 24 * 3600,
+            )?),
+            api_key_cache_ttl: Duration::from_secs(in_range(
+                "PAYLINK_API_KEY_CACHE_SECS",
+                get("PAYLINK_API_KEY_CACHE_SECS"),
+                30,
+                0..=3600,
             )?),
             delivery: DeliveryConfig::from_lookup(&get)?,
         })

@@ -67,6 +67,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("PAYLINK_RATE_LIMIT_BURST", "100"),
     setting("PAYLINK_SHUTDOWN_GRACE_SECS", "10"),
     setting("PAYLINK_IDEMPOTENCY_TTL_SECS", "86400"),
+    setting("PAYLINK_API_KEY_CACHE_SECS", "30"),
     secret("PAYLINK_SMTP_URL"),
     setting("PAYLINK_EMAIL_FROM", super::delivery::DEFAULT_EMAIL_FROM),
     setting("PAYLINK_EMAIL_DIR", super::delivery::DEFAULT_EMAIL_DIR),

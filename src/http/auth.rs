@@ -3,6 +3,7 @@
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use paylink_store::{Store, StoreError};
 
+use super::key_cache::{KeyCache, ResolvedKey};
 use super::responses::{self, Body};
 use crate::api_keys;
 
@@ -18,6 +19,7 @@ pub(super) struct Caller {
 /// The caller of the request's `Authorization: Bearer` key, or the response that refuses it.
 pub(super) async fn caller(
     store: &Store,
+    cache: &KeyCache,
     headers: &HeaderMap,
 ) -> Result<Caller, http::Response<Body>> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -30,15 +32,31 @@ pub(super) async fn caller(
             "malformed Authorization header: expected Bearer <api-key>",
         ));
     };
+    let digest = api_keys::digest(key);
+    if let Some(resolved) = cache.get(&digest) {
+        return Ok(Caller {
+            key_id: resolved.key_id,
+            merchant_uid: resolved.merchant_uid,
+        });
+    }
     let key = key.to_owned();
     match store
         .run(move |conn| api_keys::authenticate(conn, &key))
         .await
     {
-        Ok(Some(record)) => Ok(Caller {
-            key_id: record.id,
-            merchant_uid: record.merchant_uid,
-        }),
+        Ok(Some(record)) => {
+            cache.put(
+                digest,
+                ResolvedKey {
+                    key_id: record.id,
+                    merchant_uid: record.merchant_uid.clone(),
+                },
+            );
+            Ok(Caller {
+                key_id: record.id,
+                merchant_uid: record.merchant_uid,
+            })
+        }
         Ok(None) => Err(unauthenticated("invalid or revoked API key")),
         Err(StoreError::Unavailable(detail)) => {
             tracing::warn!(error = %detail, "database unavailable while checking an API key");

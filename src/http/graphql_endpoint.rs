@@ -8,16 +8,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use juniper::http::{GraphQLBatchRequest, GraphQLBatchResponse, GraphQLRequest, GraphQLResponse};
 use juniper::{
-    DefaultScalarValue, ExecutionError, InputValue, OperationType, ScalarValue as _,
-    ValidatedOperation, Value,
+    DefaultScalarValue, ExecutionError, OperationType, ScalarValue as _, ValidatedOperation, Value,
 };
 
 use super::App;
 use super::auth;
+use super::body::{discard_body, read_body};
+use super::get_request::{GetRequest, parse_get};
 use super::idempotency;
 use super::media::{self, ResponseMedia};
 use super::responses::{self, Body};
@@ -69,7 +69,7 @@ pub(super) async fn handle(
 
     // The key is checked before the body is read, so anonymous clients cannot make the server
     // buffer bodies.
-    let caller = match auth::caller(&app.store, &parts.headers).await {
+    let caller = match auth::caller(&app.store, &app.key_cache, &parts.headers).await {
         Ok(caller) => caller,
         Err(response) => {
             discard_body(body).await;
@@ -336,42 +336,6 @@ fn graphql_response(
     response
 }
 
-enum GetRequest {
-    Query(GraphQLRequest),
-    None,
-    Invalid(String),
-}
-
-fn parse_get(query_string: &str) -> GetRequest {
-    let mut query = None;
-    let mut operation_name = None;
-    let mut variables = None;
-    for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
-        let slot = match key.as_ref() {
-            "query" => &mut query,
-            "operationName" => &mut operation_name,
-            "variables" => &mut variables,
-            _ => continue,
-        };
-        if slot.replace(value.into_owned()).is_some() {
-            return GetRequest::Invalid(format!("the `{key}` parameter is given twice"));
-        }
-    }
-    let Some(query) = query else {
-        return GetRequest::None;
-    };
-    let variables = match variables.map(|v| serde_json::from_str::<InputValue>(&v)) {
-        None => None,
-        Some(Ok(variables)) if variables.is_null() || variables.to_object_value().is_some() => {
-            Some(variables)
-        }
-        Some(_) => {
-            return GetRequest::Invalid("the `variables` parameter must be a JSON object".into());
-        }
-    };
-    GetRequest::Query(GraphQLRequest::new(query, operation_name, variables))
-}
-
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -385,58 +349,6 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
-}
-
-/// How much of an oversized body is read and thrown away before the 413 is sent. A client that is
-/// still sending when the server closes the connection would see a reset instead of the 413.
-const OVERSIZED_DRAIN_BYTES: usize = 8 * 1024 * 1024;
-
-/// Reads and drops a body the server will not use, up to a bound, so that the client reads the
-/// response instead of a connection reset.
-async fn discard_body(mut body: Incoming) {
-    let mut received = 0usize;
-    while let Some(Ok(frame)) = body.frame().await {
-        received = received.saturating_add(frame.data_ref().map_or(0, |data| data.len()));
-        if received > OVERSIZED_DRAIN_BYTES {
-            break;
-        }
-    }
-}
-
-/// Reads the body, refusing with 413 once it passes `limit` bytes.
-async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, http::Response<Body>> {
-    let mut bytes = Vec::new();
-    let mut received = 0usize;
-    while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(error) => {
-                tracing::debug!(%error, "reading a request body failed");
-                return Err(bad_request("the request body could not be read"));
-            }
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        received = received.saturating_add(data.len());
-        if received <= limit {
-            bytes.extend_from_slice(&data);
-        } else if received > limit.saturating_add(OVERSIZED_DRAIN_BYTES) {
-            break;
-        }
-    }
-    if received > limit {
-        let mut response = error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("the request body is larger than {limit} bytes"),
-        );
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return Err(response);
-    }
-    Ok(Bytes::from(bytes))
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> http::Response<Body> {

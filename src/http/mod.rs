@@ -3,9 +3,12 @@
 //! store to the GraphQL context.
 
 mod auth;
+mod body;
 mod client_addr;
+mod get_request;
 mod graphql_endpoint;
 mod idempotency;
+pub mod key_cache;
 mod media;
 pub mod metrics;
 pub mod rate_limit;
@@ -52,6 +55,8 @@ pub struct App {
     pub rate_limiter: rate_limit::KeyRateLimiter,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl: Duration,
+    /// Recently resolved API keys.
+    pub key_cache: key_cache::KeyCache,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish

@@ -58,3 +58,20 @@ async fn a_key_only_ever_acts_for_its_own_merchant() {
     let body = app.gql(&first, QUERY, json!({})).await;
     assert_eq!(body["data"]["paymentLinks"]["total_row_count"], 2, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_key_stops_working_once_the_key_cache_lets_go() {
+    // With the cache off, revocation takes effect on the next request.
+    let app = TestApp::start_with(&[("PAYLINK_API_KEY_CACHE_SECS", "0".to_owned())]).await;
+    let merchant = app.merchant("Acme").await;
+    let (status, _) = app.post(Some(&merchant.key), QUERY, json!({})).await;
+    assert_eq!(status, 200);
+    let prefix = merchant.key[..12].to_owned();
+    app.store
+        .run(move |conn| paylink_store::api_keys::revoke_by_prefix(conn, &prefix))
+        .await
+        .unwrap();
+    let (status, body) = app.post(Some(&merchant.key), QUERY, json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+}

@@ -559,7 +559,15 @@ async fn sigterm_finishes_the_request_in_flight_refuses_new_connections_and_exit
         // A listener that is open but no longer accepting lets connections queue (or hang once
         // its backlog is full): both count as not refused.
         match tokio::time::timeout(Duration::from_secs(1), TcpStream::connect(server.addr)).await {
-            Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            // A connection that was queued on the closed listener is reset rather than refused.
+            Ok(Err(error))
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                break;
+            }
             Ok(Err(error)) => panic!("connecting: {error}"),
             Ok(Ok(_)) | Err(_) => assert!(
                 tokio::time::Instant::now() < deadline,

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use diesel::PgConnection;
 use paylink_store::payment_links::{self, Direction, Search, Sort};
 
 use crate::Fallible;
@@ -23,6 +24,17 @@ pub(crate) fn first_page() -> Search {
     }
 }
 
+/// What a ceiling point measured, and its connections, still open so that their backends' CPU
+/// time can be read before they end.
+pub(crate) struct CeilingRun {
+    /// Latencies and errors.
+    pub(crate) recorder: Recorder,
+    /// The time frame.
+    pub(crate) window: Window,
+    /// The connections used.
+    pub(crate) connections: Vec<PgConnection>,
+}
+
 /// Runs `search` for `merchant_uid` on `concurrency` connections for `warmup` + `duration`.
 pub(crate) fn run(
     url: &str,
@@ -31,7 +43,7 @@ pub(crate) fn run(
     concurrency: usize,
     warmup: Duration,
     duration: Duration,
-) -> Fallible<(Recorder, Window)> {
+) -> Fallible<CeilingRun> {
     // Every connection is opened before the clock starts.
     let connections = (0..concurrency)
         .map(|_| database::connect(url))
@@ -63,19 +75,27 @@ pub(crate) fn run(
                         Err(error) => recorder.error(|| error.to_string()),
                     }
                 }
-                recorder
+                (recorder, conn)
             })
         })
         .collect();
     let _ = window.set(Window::starting_now(warmup, duration));
     start.wait();
-    let mut total = Recorder::new();
+    let mut recorder = Recorder::new();
+    let mut connections = Vec::with_capacity(concurrency);
     for thread in threads {
         match thread.join() {
-            Ok(recorder) => total.merge(&recorder),
-            Err(_) => total.error(|| "a ceiling thread panicked".into()),
+            Ok((thread_recorder, conn)) => {
+                recorder.merge(&thread_recorder);
+                connections.push(conn);
+            }
+            Err(_) => recorder.error(|| "a ceiling thread panicked".into()),
         }
     }
     let window = *window.get().expect("set");
-    Ok((total, window))
+    Ok(CeilingRun {
+        recorder,
+        window,
+        connections,
+    })
 }

@@ -2,6 +2,11 @@
 
 use serde::Serialize;
 
+/// Cores this process may use.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// The machine, as the results record it.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Machine {
@@ -42,7 +47,7 @@ impl Machine {
             })
             .map_or(0, |kib| kib / 1024);
         Self {
-            nproc: std::thread::available_parallelism().map_or(1, usize::from),
+            nproc: cores(),
             cpu_model,
             memory_mib,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),

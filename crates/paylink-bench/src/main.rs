@@ -7,6 +7,7 @@
 //! See the README's "Benchmarks" section for what it measures and how to configure it.
 
 mod ceiling;
+mod cpu;
 mod database;
 mod http_client;
 mod load;

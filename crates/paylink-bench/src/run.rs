@@ -2,11 +2,14 @@
 
 use std::time::{Duration, Instant};
 
+use diesel::PgConnection;
 use tokio::runtime::Runtime;
 
 use crate::Fallible;
+use crate::cpu::CpuSample;
 use crate::measure::Window;
 use crate::report::{self, CEILING, Results, Row, ScenarioInfo, ServerFacts};
+use crate::scenarios::Scenario;
 use crate::server::{ServerOptions, ServerProcess};
 use crate::settings::Settings;
 use crate::sms_endpoint::SmsEndpoint;
@@ -50,103 +53,26 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
         fixture.counts.links, fixture.counts.links_of_first_merchant, fixture.counts.sessions
     );
 
-    let mut rows: Vec<Row> = Vec::new();
-    if settings.wants(CEILING) {
-        let search = ceiling::first_page();
-        for &concurrency in &settings.concurrency {
-            let (recorder, window) = ceiling::run(
-                &url,
-                &fixture.merchants[0].uid,
-                &search,
-                concurrency,
-                settings.warmup(),
-                settings.duration(),
-            )?;
-            if let Some(error) = recorder.first_error() {
-                eprintln!("  first error: {error}");
-            }
-            let row = Row {
-                scenario: CEILING,
-                concurrency,
-                summary: recorder.summary(window.length()),
-                share_of_db_ceiling: None,
-                server_memory: None,
-            };
-            eprintln!("{}", report::progress(&row));
-            rows.push(row);
-        }
-    }
-
-    let scenarios: Vec<_> = scenarios::all(&fixture)
-        .into_iter()
-        .filter(|scenario| settings.wants(scenario.id))
-        .collect();
-    let pool_size = settings.pool_size(cores);
+    let mut rows = if settings.wants(CEILING) {
+        ceiling_rows(settings, &url, &fixture.merchants[0].uid, &mut conn, cores)?
+    } else {
+        Vec::new()
+    };
+    let scenarios = settings.pick(scenarios::all(&fixture), |scenario| scenario.id);
     let mut server_facts = ServerFacts {
-        pool_size,
+        pool_size: settings.pool_size(cores),
         ..ServerFacts::default()
     };
     if !scenarios.is_empty() {
-        let highest = settings.concurrency.iter().copied().max().unwrap_or(1);
-        runtime.block_on(async {
-            let sms = SmsEndpoint::start().await?;
-            let log = settings
-                .output
-                .parent()
-                .unwrap_or(std::path::Path::new("."))
-                .join("server.log");
-            let mut server = ServerProcess::spawn(&ServerOptions {
-                binary: &settings.server,
-                database_url: &url,
-                pool_size,
-                sms_base_url: sms.base_url(),
-                log,
-            })?;
-            server.wait_ready().await?;
-            eprintln!(
-                "paylink-bench: paylink serve ready on {} (pool size {pool_size})",
-                server.addr()
-            );
-            for scenario in &scenarios {
-                for &concurrency in &settings.concurrency {
-                    let window = Window::starting_now(settings.warmup(), settings.duration());
-                    let recorder =
-                        load::run(server.addr(), &scenario.workload, concurrency, window).await;
-                    if let Some(error) = recorder.first_error() {
-                        eprintln!("  first error: {error}");
-                    }
-                    let memory = server.memory()?;
-                    if concurrency == highest {
-                        server_facts.rss_kib_after_highest_concurrency = server_facts
-                            .rss_kib_after_highest_concurrency
-                            .max(memory.rss_kib);
-                    }
-                    let summary = recorder.summary(window.length());
-                    let share_of_db_ceiling = (scenario.id == "first-page")
-                        .then(|| {
-                            rows.iter().find(|row| {
-                                row.scenario == CEILING && row.concurrency == concurrency
-                            })
-                        })
-                        .flatten()
-                        .map(|ceiling| summary.rps / ceiling.summary.rps);
-                    let row = Row {
-                        scenario: scenario.id,
-                        concurrency,
-                        summary,
-                        share_of_db_ceiling,
-                        server_memory: Some(memory),
-                    };
-                    eprintln!("{}", report::progress(&row));
-                    rows.push(row);
-                }
-            }
-            wait_for_outbox(&mut conn).await?;
-            server_facts.memory_at_end = server.memory()?;
-            server_facts.sms_messages = sms.messages();
-            server.stop();
-            Fallible::Ok(())
-        })?;
+        let http = runtime.block_on(http_rows(
+            settings,
+            &url,
+            &scenarios,
+            &mut conn,
+            &rows,
+            &mut server_facts,
+        ))?;
+        rows.extend(http);
         server_facts.deliveries = database::delivery_counts(&mut conn)?;
     }
 
@@ -186,8 +112,110 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
     })
 }
 
+/// The database ceiling at each concurrency.
+fn ceiling_rows(
+    settings: &Settings,
+    url: &str,
+    merchant_uid: &str,
+    conn: &mut PgConnection,
+    cores: usize,
+) -> Fallible<Vec<Row>> {
+    let search = ceiling::first_page();
+    let mut rows = Vec::new();
+    for &concurrency in &settings.concurrency {
+        let before = CpuSample::take(conn, None)?;
+        let point = ceiling::run(
+            url,
+            merchant_uid,
+            &search,
+            concurrency,
+            settings.warmup(),
+            settings.duration(),
+        )?;
+        // Read the backends' CPU time before their connections close.
+        let cpu = before.until(&CpuSample::take(conn, None)?, cores);
+        drop(point.connections);
+        if let Some(error) = point.recorder.first_error() {
+            eprintln!("  first error: {error}");
+        }
+        let summary = point.recorder.summary(point.window.length());
+        let row = Row::new(CEILING, concurrency, summary, None, cpu);
+        eprintln!("{}", report::progress(&row));
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Starts the SMS stand-in and the server, drives every scenario at every concurrency, and
+/// notes the server's memory in `facts`.
+async fn http_rows(
+    settings: &Settings,
+    url: &str,
+    scenarios: &[Scenario],
+    conn: &mut PgConnection,
+    ceiling: &[Row],
+    facts: &mut ServerFacts,
+) -> Fallible<Vec<Row>> {
+    let cores = machine::cores();
+    let sms = SmsEndpoint::start().await?;
+    let log = settings
+        .output
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("server.log");
+    let mut server = ServerProcess::spawn(&ServerOptions {
+        binary: &settings.server,
+        database_url: url,
+        pool_size: facts.pool_size,
+        sms_base_url: sms.base_url(),
+        log,
+    })?;
+    server.wait_ready().await?;
+    eprintln!(
+        "paylink-bench: paylink serve ready on {} (pool size {})",
+        server.addr(),
+        facts.pool_size
+    );
+    let highest = settings.concurrency.iter().copied().max().unwrap_or(1);
+    let mut rows = Vec::new();
+    for scenario in scenarios {
+        for &concurrency in &settings.concurrency {
+            let before = CpuSample::take(conn, Some(server.pid()))?;
+            let window = Window::starting_now(settings.warmup(), settings.duration());
+            let recorder = load::run(server.addr(), &scenario.workload, concurrency, window).await;
+            let cpu = before.until(&CpuSample::take(conn, Some(server.pid()))?, cores);
+            if let Some(error) = recorder.first_error() {
+                eprintln!("  first error: {error}");
+            }
+            let memory = server.memory()?;
+            facts.observe(memory, concurrency == highest);
+            let summary = recorder.summary(window.length());
+            let share_of_db_ceiling = (scenario.id == "first-page")
+                .then(|| {
+                    ceiling
+                        .iter()
+                        .find(|row| row.concurrency == concurrency)
+                        .map(|ceiling| summary.rps / ceiling.summary.rps)
+                })
+                .flatten();
+            let row = Row {
+                share_of_db_ceiling,
+                ..Row::new(scenario.id, concurrency, summary, Some(memory), cpu)
+            };
+            eprintln!("{}", report::progress(&row));
+            rows.push(row);
+        }
+    }
+    wait_for_outbox(conn).await?;
+    facts.memory_at_end = server.memory()?;
+    facts.observe(facts.memory_at_end, false);
+    facts.sms_messages = sms.messages();
+    server.stop();
+    Ok(rows)
+}
+
 /// Waits until the dispatcher has sent every queued delivery, or `DRAIN_WITHIN` passes.
-async fn wait_for_outbox(conn: &mut diesel::PgConnection) -> Fallible<()> {
+async fn wait_for_outbox(conn: &mut PgConnection) -> Fallible<()> {
     let deadline = Instant::now() + DRAIN_WITHIN;
     loop {
         let pending = database::delivery_counts(conn)?

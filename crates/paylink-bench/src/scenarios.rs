@@ -24,8 +24,9 @@ pub(crate) struct Scenario {
     pub(crate) workload: Workload,
 }
 
-/// Every HTTP scenario, in the order they run. The listings are the first merchant's (the one
-/// with most links), as the database ceiling's are.
+/// Every HTTP scenario, in the order they run: the deep page right after the first page that it
+/// is compared with, the costly count after both. The listings are the first merchant's (the
+/// one with most links), as the database ceiling's are.
 pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
     let first = &fixture.merchants[0];
     let first_merchant =
@@ -38,6 +39,22 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 first_merchant(
                     format!("query FirstPage {{ paymentLinks(limit: 10) {{ items {{ {ITEM_FIELDS} }} }} }}"),
                     json!({}),
+                ),
+                "\"items\":[{",
+            ),
+        },
+        Scenario {
+            id: "deep-page",
+            description: format!(
+                "the page {} rows deep by keyset (offset = created_date, offset_id = link_id)",
+                fixture.deep.rows_before
+            ),
+            workload: workload(
+                first_merchant(
+                    format!(
+                        "query DeepPage($o: String, $id: String) {{ paymentLinks(limit: 10, offset: $o, offset_id: $id) {{ items {{ {ITEM_FIELDS} }} }} }}"
+                    ),
+                    json!({ "o": fixture.deep.created_date, "id": fixture.deep.link_id }),
                 ),
                 "\"items\":[{",
             ),
@@ -56,22 +73,6 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                     json!({}),
                 ),
                 "\"total_row_count\":",
-            ),
-        },
-        Scenario {
-            id: "deep-page",
-            description: format!(
-                "the page {} rows deep by keyset (offset = created_date, offset_id = link_id)",
-                fixture.deep.rows_before
-            ),
-            workload: workload(
-                first_merchant(
-                    format!(
-                        "query DeepPage($o: String, $id: String) {{ paymentLinks(limit: 10, offset: $o, offset_id: $id) {{ items {{ {ITEM_FIELDS} }} }} }}"
-                    ),
-                    json!({ "o": fixture.deep.created_date, "id": fixture.deep.link_id }),
-                ),
-                "\"items\":[{",
             ),
         },
         Scenario {

@@ -108,6 +108,18 @@ impl Settings {
         self.scenarios.is_empty() || self.scenarios.iter().any(|s| s.trim() == scenario)
     }
 
+    /// The scenarios to run: all of them in their order, or those `BENCH_SCENARIOS` names, in
+    /// its order (a repeated id runs again, for checking that order does not matter).
+    pub(crate) fn pick<T: Clone>(&self, all: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<T> {
+        if self.scenarios.is_empty() {
+            return all;
+        }
+        self.scenarios
+            .iter()
+            .filter_map(|wanted| all.iter().find(|s| id(s) == wanted.trim()).cloned())
+            .collect()
+    }
+
     /// The settings as recorded with the results (no database URL: it may hold a password).
     pub(crate) fn record(&self, cores: usize) -> RecordedSettings {
         RecordedSettings {

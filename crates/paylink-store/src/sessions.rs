@@ -57,15 +57,7 @@ pub fn find(
     merchant_uid: &str,
     id: &str,
 ) -> Result<Option<SessionRow>, StoreError> {
-    if !crate::storable(id) {
-        return Ok(None);
-    }
-    Ok(dsl::payment_plan_sessions
-        .filter(dsl::merchant_uid.eq(merchant_uid))
-        .filter(dsl::id.eq(id))
-        .select(SessionRow::as_select())
-        .first(conn)
-        .optional()?)
+    find_locked(conn, merchant_uid, id, false)
 }
 
 /// One of the merchant's sessions, locked until the transaction ends, so that a check of its
@@ -75,16 +67,28 @@ pub fn find_for_update(
     merchant_uid: &str,
     id: &str,
 ) -> Result<Option<SessionRow>, StoreError> {
+    find_locked(conn, merchant_uid, id, true)
+}
+
+fn find_locked(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    id: &str,
+    lock: bool,
+) -> Result<Option<SessionRow>, StoreError> {
     if !crate::storable(id) {
         return Ok(None);
     }
-    Ok(dsl::payment_plan_sessions
+    let query = dsl::payment_plan_sessions
         .filter(dsl::merchant_uid.eq(merchant_uid))
         .filter(dsl::id.eq(id))
-        .select(SessionRow::as_select())
-        .for_update()
-        .first(conn)
-        .optional()?)
+        .select(SessionRow::as_select());
+    let found = if lock {
+        query.for_update().first(conn)
+    } else {
+        query.first(conn)
+    };
+    Ok(found.optional()?)
 }
 
 /// Changes one of the merchant's sessions under a row lock; see

@@ -394,10 +394,10 @@ fn segment_query(
     let column = search.sort.column.name();
     // Scanning ascending: display ascending read forward, or display descending read backward.
     let ascending = search.sort.descending == (search.direction == Direction::Backward);
-    let (after, after_or_equal, order) = if ascending {
-        (">", ">=", "ASC")
+    let (after, order) = if ascending {
+        (">", "ASC")
     } else {
-        ("<", "<=", "DESC")
+        ("<", "DESC")
     };
 
     let mut sql = SqlBuilder::default();
@@ -433,12 +433,12 @@ fn segment_query(
             std::cmp::Ordering::Greater => {}
             std::cmp::Ordering::Equal => match (&cursor.value, &cursor.link_id) {
                 (Some(value), Some(link_id)) => {
-                    // (k, id) after (a, b), written so the planner can start an index range at a.
-                    sql.push(&format!(" AND {column} {after_or_equal} "));
+                    // A row comparison is one index condition on (key, link_id): both columns
+                    // run in the same direction and this segment holds no NULL keys, so it means
+                    // exactly "k after a, or k = a and id after b", and plans faster than the OR.
+                    sql.push(&format!(" AND ({column}, link_id) {after} ("));
                     sql.push_value(value);
-                    sql.push(&format!(" AND ({column} {after} "));
-                    sql.push_value(value);
-                    sql.push(&format!(" OR link_id {after} "));
+                    sql.push(", ");
                     sql.push_value(&Value::Text(link_id.clone()));
                     sql.push(")");
                 }
