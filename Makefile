@@ -34,11 +34,11 @@ postgres:
 	  echo "$$DATABASE_URL" > "$(ADMIN_URL_FILE)"; \
 	  echo "postgres: using DATABASE_URL"; \
 	elif (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
-	  echo "postgres://postgres@127.0.0.1:5432/postgres" > "$(ADMIN_URL_FILE)"; \
+	  echo "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" > "$(ADMIN_URL_FILE)"; \
 	  echo "postgres: using the server on 127.0.0.1:5432"; \
 	else \
 	  $(MAKE) --no-print-directory private-postgres; \
-	  echo "postgres://postgres@127.0.0.1:$(PG_PORT)/postgres" > "$(ADMIN_URL_FILE)"; \
+	  echo "postgres://postgres@127.0.0.1:$(PG_PORT)/postgres?sslmode=disable" > "$(ADMIN_URL_FILE)"; \
 	fi
 
 .PHONY: private-postgres
@@ -76,7 +76,8 @@ postgres-stop:
 # The app's own database is `paylink` on the discovered server, unless DATABASE_URL names one.
 run: build postgres
 	@admin=$$(cat "$(ADMIN_URL_FILE)"); \
-	export DATABASE_URL="$${DATABASE_URL:-$${admin%/*}/paylink}"; \
+	base="$${admin%%\?*}"; params="$${admin#"$$base"}"; \
+	export DATABASE_URL="$${DATABASE_URL:-$${base%/*}/paylink$$params}"; \
 	./target/debug/paylink dev setup; \
 	echo; \
 	exec ./target/debug/paylink serve
