@@ -62,7 +62,7 @@ impl Server {
 
     /// The address the server listens on.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        http::local_addr(&self.listener)
+        self.listener.local_addr()
     }
 
     /// Serves and dispatches deliveries until `shutdown` completes; then finishes in-flight

@@ -16,7 +16,6 @@ mod responses;
 mod router;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -109,9 +108,4 @@ pub async fn serve(
         tracing::warn!("in-flight requests still running after the grace period; closing them");
     }
     Ok(())
-}
-
-/// The address a listener is bound to, for logs and tests.
-pub fn local_addr(listener: &TcpListener) -> std::io::Result<SocketAddr> {
-    listener.local_addr()
 }

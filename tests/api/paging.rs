@@ -1,7 +1,6 @@
 //! Keyset paging of paymentLinks through many links that share creation times.
 
 use chrono::{Duration, TimeZone, Utc};
-use paylink_store::payment_links::{self, PaymentLinkRow};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -9,44 +8,25 @@ use crate::support::*;
 /// Stores `count` links for the merchant directly, in groups of up to 7 sharing one
 /// `created_date`, and returns their ids in display order.
 async fn seed(app: &TestApp, merchant: &Merchant, count: usize) -> Vec<String> {
-    let merchant_uid = merchant.uid.clone();
-    app.store
-        .run(move |conn| -> Result<_, paylink_store::StoreError> {
-            let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-            let mut rows = Vec::new();
-            for i in 0..count {
-                // Groups of varying size: 1..=7 links per timestamp, microsecond steps between.
-                let group = (i * 3 / 7) as i64;
-                let created_date = start + Duration::microseconds(group * 1_000_001);
-                let row = PaymentLinkRow {
-                    link_id: paylink::domain::ids::new_link_id(),
-                    merchant_uid: merchant_uid.clone(),
-                    link_name: format!("link {i}"),
-                    payment_name: "Dues".into(),
-                    payment_description: None,
-                    amount: Some(100),
-                    currency: "USD".into(),
-                    fee_mode: "SERVICE_FEE".into(),
-                    amount_is_variable: false,
-                    min_amount: None,
-                    max_amount: None,
-                    require_phone: false,
-                    call_to_action: "PAY".into(),
-                    accepted_payment_methods: "ALL".into(),
-                    account_code: None,
-                    custom_success_message: None,
-                    redirect_url: None,
-                    is_active: true,
-                    created_date,
-                    updated_at: created_date,
-                };
-                rows.push(payment_links::insert(conn, &row)?);
-            }
-            rows.sort_by(|a, b| (b.created_date, &b.link_id).cmp(&(a.created_date, &a.link_id)));
-            Ok(rows.into_iter().map(|row| row.link_id).collect())
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut rows: Vec<_> = (0..count)
+        .map(|i| {
+            // Groups of varying size: 1..=7 links per timestamp, microsecond steps between.
+            let group = (i * 3 / 7) as i64;
+            let created_date = start + Duration::microseconds(group * 1_000_001);
+            let mut row = link_row(
+                &merchant.uid,
+                &paylink::domain::ids::new_link_id(),
+                created_date,
+            );
+            row.link_name = format!("link {i}");
+            row
         })
-        .await
-        .expect("seeding links")
+        .collect();
+    rows.sort_by(|a, b| (b.created_date, &b.link_id).cmp(&(a.created_date, &a.link_id)));
+    let ids = rows.iter().map(|row| row.link_id.clone()).collect();
+    insert_links(app, rows).await;
+    ids
 }
 
 fn ids(page: &Value) -> Vec<String> {
