@@ -8,7 +8,7 @@ use crate::schema::contacts::{self, dsl};
 
 /// A contact row.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = contacts, treat_none_as_null = true)]
+#[diesel(table_name = contacts, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ContactRow {
     /// Public id.
     pub id: String,

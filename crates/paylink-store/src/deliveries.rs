@@ -27,7 +27,7 @@ pub mod status {
 
 /// A delivery row.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
-#[diesel(table_name = link_deliveries)]
+#[diesel(table_name = link_deliveries, treat_none_as_default_value = false)]
 pub struct DeliveryRow {
     /// Public id.
     pub id: String,

@@ -17,7 +17,8 @@ pub mod payment_links;
 pub mod schema;
 pub mod sessions;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
@@ -48,6 +49,11 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<ConnectionManager<PgConnection>>,
+    /// One permit per pooled connection. Work waits for a permit on the async side, so a blocking
+    /// thread is taken only when a connection is free: threads never pile up parked on the
+    /// pool, each costing a stack, allocator caches and context switches.
+    permits: Arc<tokio::sync::Semaphore>,
+    connection_timeout: Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -72,19 +78,43 @@ impl Store {
             .connection_timeout(settings.connection_timeout)
             .test_on_check_out(false)
             .build_unchecked(manager);
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            permits: Arc::new(tokio::sync::Semaphore::new(settings.max_size as usize)),
+            connection_timeout: settings.connection_timeout,
+        })
     }
 
-    /// Runs `work` with a pooled connection on a blocking thread.
+    /// Runs `work` with a pooled connection on a blocking thread. Waiting for a free connection
+    /// (at most the pool's connection timeout in all) happens before the thread is taken.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        let started = Instant::now();
+        let permit = tokio::time::timeout(
+            self.connection_timeout,
+            Arc::clone(&self.permits).acquire_owned(),
+        )
+        .await
+        .map_err(|_| {
+            StoreError::Unavailable(format!(
+                "no database connection was free within {:?}",
+                self.connection_timeout
+            ))
+        })?
+        .map_err(|_| StoreError::Unavailable("the connection pool is closed".to_owned()))?;
         let pool = self.pool.clone();
+        // What is left of the timeout covers opening a connection when the pool has none idle.
+        let remaining = self
+            .connection_timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(StoreError::from)?;
+            let _permit = permit;
+            let mut conn = pool.get_timeout(remaining).map_err(StoreError::from)?;
             work(&mut conn)
         })
         .await

@@ -9,7 +9,7 @@ use crate::schema::payment_plan_sessions::{self, dsl};
 /// A session row. `status` holds the stored status; whether it has expired is the caller's
 /// reading of `expiration_date`.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = payment_plan_sessions, treat_none_as_null = true)]
+#[diesel(table_name = payment_plan_sessions, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct SessionRow {
     /// Public id.
     pub id: String,

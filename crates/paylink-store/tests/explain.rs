@@ -2,7 +2,8 @@
 //! store's EXPLAIN of the real page queries over 20,000 links of 20 merchants, after ANALYZE so
 //! that the planner sees a table where a sequential scan would be the wrong choice.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+mod common;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use paylink_store::merchants;
@@ -22,32 +23,7 @@ fn merchant_uid(merchant: usize) -> String {
 }
 
 fn row(merchant: usize, i: usize) -> PaymentLinkRow {
-    // Three links per timestamp, so that the keyset tie-break on link_id is exercised.
-    let created_date: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
-        + Duration::seconds((i / 3) as i64)
-        + Duration::microseconds(merchant as i64);
-    PaymentLinkRow {
-        link_id: format!("pt_link_{merchant:02}{i:022}"),
-        merchant_uid: merchant_uid(merchant),
-        link_name: format!("Link {}", i % 97),
-        payment_name: "Dues".into(),
-        payment_description: None,
-        amount: Some(100 + (i % 50) as i32),
-        currency: "USD".into(),
-        fee_mode: "SERVICE_FEE".into(),
-        amount_is_variable: false,
-        min_amount: None,
-        max_amount: None,
-        require_phone: false,
-        call_to_action: "PAY".into(),
-        accepted_payment_methods: "ALL".into(),
-        account_code: None,
-        custom_success_message: None,
-        redirect_url: None,
-        is_active: !i.is_multiple_of(10),
-        created_date,
-        updated_at: created_date,
-    }
+    common::link_row(&merchant_uid(merchant), i, merchant as i64)
 }
 
 /// Seeds every merchant's links in one transaction, interleaved so that no merchant's rows sit

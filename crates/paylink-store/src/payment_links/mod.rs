@@ -18,7 +18,7 @@ use crate::schema::payment_links::{self, dsl};
 #[derive(
     Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
 )]
-#[diesel(table_name = payment_links, treat_none_as_null = true)]
+#[diesel(table_name = payment_links, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct PaymentLinkRow {
     /// Public id.
     pub link_id: String,

@@ -365,7 +365,7 @@ pub fn explain(
     let mut plan = String::new();
     for segment in segments(search) {
         if let Some(mut query) = segment_query(merchant_uid, search, segment, search.limit) {
-            query.prepend("EXPLAIN ");
+            query.prepend("EXPLAIN ").one_off();
             for line in query.into_query().load::<PlanLine>(conn)? {
                 plan.push_str(&line.line);
                 plan.push('\n');
@@ -462,7 +462,7 @@ fn segment_query(
     } else {
         sql.push(&format!(" ORDER BY link_id {order} LIMIT "));
     }
-    sql.push(&limit.to_string());
+    sql.push_bind(Bind::Count(limit));
     Some(sql)
 }
 

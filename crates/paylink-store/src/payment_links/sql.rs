@@ -1,18 +1,33 @@
-//! SQL text with numbered placeholders and the values bound to them. Column names come only from
+//! SQL text with placeholders and the values bound to them. Column names come only from
 //! [`Column`](super::Column); every client value is a bound parameter.
+//!
+//! The statements run prepared and stay in the connection's statement cache, keyed by their
+//! text, so PostgreSQL parses and plans a listing once per connection instead of once per
+//! request (diesel's own `sql_query` is never cached). Clients choose the filters, so the number
+//! of distinct texts has no natural bound: [`admit`] lets a fixed number of shapes into the
+//! caches and runs the rest as one-off statements.
+
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
-use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{Array, Bool, Int4, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Text, Timestamptz, Untyped};
+use diesel::{QueryResult, RunQueryDsl};
 
 use super::search::Value;
+
+/// Most statement texts that each connection keeps prepared.
+const MAX_PREPARED_SHAPES: usize = 256;
 
 /// A value bound to a placeholder.
 #[derive(Clone, Debug)]
 pub(super) enum Bind {
     /// One value.
     One(Value),
+    /// A row count (`LIMIT`).
+    Count(i64),
     /// An array of values of one kind, for `= ANY($n)`.
     Texts(Vec<String>),
     /// An array of integers.
@@ -22,30 +37,44 @@ pub(super) enum Bind {
 }
 
 /// SQL being built and its binds.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct SqlBuilder {
-    sql: String,
+    /// The text around the placeholders: one piece more than there are binds.
+    pieces: Vec<String>,
     binds: Vec<Bind>,
+    one_off: bool,
+}
+
+impl Default for SqlBuilder {
+    fn default() -> Self {
+        Self {
+            pieces: vec![String::new()],
+            binds: Vec::new(),
+            one_off: false,
+        }
+    }
 }
 
 impl SqlBuilder {
     /// Puts SQL text written by this crate in front of the query.
     pub(super) fn prepend(&mut self, sql: &str) -> &mut Self {
-        self.sql.insert_str(0, sql);
+        self.pieces[0].insert_str(0, sql);
         self
     }
 
     /// Appends SQL text written by this crate.
     pub(super) fn push(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
+        self.pieces
+            .last_mut()
+            .expect("a builder always has a piece")
+            .push_str(sql);
         self
     }
 
     /// Appends a placeholder for `bind`.
     pub(super) fn push_bind(&mut self, bind: Bind) -> &mut Self {
         self.binds.push(bind);
-        let placeholder = format!("${}", self.binds.len());
-        self.sql.push_str(&placeholder);
+        self.pieces.push(String::new());
         self
     }
 
@@ -54,20 +83,131 @@ impl SqlBuilder {
         self.push_bind(Bind::One(value.clone()))
     }
 
+    /// Marks the statement as run once (diagnostics such as `EXPLAIN`): it is not kept prepared.
+    pub(super) fn one_off(&mut self) -> &mut Self {
+        self.one_off = true;
+        self
+    }
+
     /// The query with every value bound.
-    pub(super) fn into_query(self) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
-        let mut query = diesel::sql_query(self.sql).into_boxed::<Pg>();
-        for bind in self.binds {
-            query = match bind {
-                Bind::One(Value::Text(value)) => query.bind::<Text, _>(value),
-                Bind::One(Value::Integer(value)) => query.bind::<Int4, _>(value),
-                Bind::One(Value::Boolean(value)) => query.bind::<Bool, _>(value),
-                Bind::One(Value::Timestamp(value)) => query.bind::<Timestamptz, _>(value),
-                Bind::Texts(values) => query.bind::<Array<Text>, _>(values),
-                Bind::Integers(values) => query.bind::<Array<Int4>, _>(values),
-                Bind::Timestamps(values) => query.bind::<Array<Timestamptz>, _>(values),
-            };
+    pub(super) fn into_query(self) -> BuiltQuery {
+        let prepared = !self.one_off && admit(&self.text());
+        BuiltQuery {
+            pieces: self.pieces,
+            binds: self.binds,
+            prepared,
         }
-        query
+    }
+
+    /// The statement's text with PostgreSQL's `$n` placeholders.
+    fn text(&self) -> String {
+        let mut text = String::with_capacity(self.pieces.iter().map(String::len).sum::<usize>());
+        for (index, piece) in self.pieces.iter().enumerate() {
+            if index > 0 {
+                text.push('$');
+                text.push_str(&index.to_string());
+            }
+            text.push_str(piece);
+        }
+        text
+    }
+}
+
+/// Whether statements with this text may be kept prepared: yes for the first
+/// [`MAX_PREPARED_SHAPES`] texts the process meets, no for any other. Shared by every
+/// connection, so no connection's cache grows past that many listing statements.
+fn admit(text: &str) -> bool {
+    static ADMITTED: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
+    let mut admitted = ADMITTED.lock().unwrap_or_else(PoisonError::into_inner);
+    if admitted.contains(text) {
+        true
+    } else if admitted.len() < MAX_PREPARED_SHAPES {
+        admitted.insert(text.to_owned());
+        true
+    } else {
+        false
+    }
+}
+
+/// A built statement, ready to load rows that implement `QueryableByName`.
+#[derive(Debug)]
+pub(super) struct BuiltQuery {
+    pieces: Vec<String>,
+    binds: Vec<Bind>,
+    prepared: bool,
+}
+
+impl QueryFragment<Pg> for BuiltQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        if !self.prepared {
+            out.unsafe_to_cache_prepared();
+        }
+        let mut binds = self.binds.iter();
+        for piece in &self.pieces {
+            out.push_sql(piece);
+            if let Some(bind) = binds.next() {
+                push_bind(out.reborrow(), bind)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn push_bind<'b>(mut out: AstPass<'_, 'b, Pg>, bind: &'b Bind) -> QueryResult<()> {
+    match bind {
+        Bind::One(Value::Text(value)) => out.push_bind_param::<Text, _>(value),
+        Bind::One(Value::Integer(value)) => out.push_bind_param::<Int4, _>(value),
+        Bind::One(Value::Boolean(value)) => out.push_bind_param::<Bool, _>(value),
+        Bind::One(Value::Timestamp(value)) => out.push_bind_param::<Timestamptz, _>(value),
+        Bind::Count(value) => out.push_bind_param::<BigInt, _>(value),
+        Bind::Texts(values) => out.push_bind_param::<Array<Text>, _>(values),
+        Bind::Integers(values) => out.push_bind_param::<Array<Int4>, _>(values),
+        Bind::Timestamps(values) => out.push_bind_param::<Array<Timestamptz>, _>(values),
+    }
+}
+
+// The statement cache keys a query without a static id by its text and bind types.
+impl QueryId for BuiltQuery {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for BuiltQuery {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for BuiltQuery {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut sql = SqlBuilder::default();
+        sql.push("SELECT 1 WHERE a = ")
+            .push_value(&Value::Integer(1))
+            .push(" AND b = ANY(")
+            .push_bind(Bind::Texts(vec!["x".to_owned()]))
+            .push(") LIMIT ")
+            .push_bind(Bind::Count(10));
+        sql.prepend("EXPLAIN ");
+        assert_eq!(
+            sql.text(),
+            "EXPLAIN SELECT 1 WHERE a = $1 AND b = ANY($2) LIMIT $3"
+        );
+    }
+
+    #[test]
+    fn only_a_bounded_number_of_texts_is_kept_prepared() {
+        let texts: Vec<String> = (0..=MAX_PREPARED_SHAPES)
+            .map(|i| format!("SELECT {i} /* admit test */"))
+            .collect();
+        let admitted: Vec<&String> = texts.iter().filter(|text| admit(text)).collect();
+        assert!(admitted.len() < texts.len(), "every text was admitted");
+        assert!(
+            admitted.iter().all(|text| admit(text)),
+            "a text let in once stays in"
+        );
     }
 }

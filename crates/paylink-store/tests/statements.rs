@@ -1,0 +1,95 @@
+//! The hot statements run prepared: PostgreSQL parses and plans a listing or an insert once per
+//! connection and then only executes it. Checked with `pg_prepared_statements`, which lists the
+//! statements the session holds.
+
+mod common;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use paylink_store::merchants;
+use paylink_store::payment_links::{
+    self, Column, Cursor, Direction, Filter, Search, Sort, Test, Value,
+};
+use paylink_testdb::TestDb;
+
+const MERCHANT: &str = "mer_prepared";
+
+/// The texts of the statements this session keeps prepared that mention `table`.
+fn prepared_on(conn: &mut PgConnection, table: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = Text)]
+        statement: String,
+    }
+    diesel::sql_query("SELECT statement FROM pg_prepared_statements ORDER BY statement")
+        .load::<Prepared>(conn)
+        .expect("pg_prepared_statements")
+        .into_iter()
+        .map(|row| row.statement)
+        .filter(|statement| statement.contains(table))
+        .collect()
+}
+
+#[test]
+fn listings_and_inserts_are_prepared_once_per_connection() {
+    let db = TestDb::new();
+    let mut conn = db.connect();
+    merchants::insert(&mut conn, MERCHANT, "Prepared").expect("merchant");
+    for i in 0..40 {
+        payment_links::insert(&mut conn, &common::link_row(MERCHANT, i, 0)).expect("insert");
+    }
+    let inserts = prepared_on(&mut conn, "INSERT INTO \"payment_links\"");
+    assert_eq!(inserts.len(), 1, "{inserts:#?}");
+
+    // Pages of every size and from every boundary share one statement per shape: first pages,
+    // pages after a cursor, and a filtered listing.
+    let first_page = Search {
+        filter: None,
+        sort: Sort::default(),
+        direction: Direction::Forward,
+        cursor: None,
+        limit: 10,
+    };
+    let mut search = first_page.clone();
+    let mut seen = Vec::new();
+    for limit in [10, 7, 3] {
+        search.limit = limit;
+        let page = payment_links::page(&mut conn, MERCHANT, &search).expect("page");
+        let last = page.last().expect("a full page");
+        search.cursor = Some(Cursor {
+            value: Some(Value::Timestamp(last.created_date)),
+            link_id: Some(last.link_id.clone()),
+        });
+        seen.extend(page.into_iter().map(|link| link.link_id));
+    }
+    let again = payment_links::page(
+        &mut conn,
+        MERCHANT,
+        &Search {
+            limit: 20,
+            ..first_page.clone()
+        },
+    )
+    .expect("first page again");
+    assert_eq!(again.len(), 20);
+    let active = Search {
+        filter: Some(Filter::Test(Column::IsActive, Test::IsTrue)),
+        ..first_page.clone()
+    };
+    for _ in 0..3 {
+        payment_links::page(&mut conn, MERCHANT, &active).expect("filtered page");
+    }
+    let listings = prepared_on(&mut conn, "FROM payment_links WHERE");
+    assert_eq!(listings.len(), 3, "{listings:#?}");
+    assert!(
+        listings.iter().all(|sql| sql.contains("LIMIT $")),
+        "the page size is a parameter, not part of the text: {listings:#?}"
+    );
+    // The cursor pages went on where the previous page ended.
+    let distinct: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), 20, "no link twice across pages: {seen:?}");
+
+    // Diagnostics run once and are not kept.
+    payment_links::explain(&mut conn, MERCHANT, &first_page).expect("explain");
+    assert_eq!(prepared_on(&mut conn, "FROM payment_links WHERE").len(), 3);
+}
