@@ -51,6 +51,7 @@ impl Server {
             rate_limiter: crate::http::rate_limit::KeyRateLimiter::new(config.rate_limit),
             idempotency_ttl: config.idempotency_ttl,
             key_cache: crate::http::key_cache::KeyCache::new(config.api_key_cache_ttl),
+            operations: crate::http::operation_cache::OperationCache::default(),
         };
         Ok(Self {
             listener,

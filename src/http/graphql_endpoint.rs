@@ -10,9 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use hyper::body::Incoming;
 use juniper::http::{GraphQLBatchRequest, GraphQLBatchResponse, GraphQLRequest, GraphQLResponse};
-use juniper::{
-    DefaultScalarValue, ExecutionError, OperationType, ScalarValue as _, ValidatedOperation, Value,
-};
+use juniper::{DefaultScalarValue, ExecutionError, OperationType, ScalarValue as _, Value};
 
 use super::App;
 use super::auth;
@@ -21,7 +19,7 @@ use super::get_request::{GetRequest, parse_get};
 use super::idempotency;
 use super::media::{self, ResponseMedia};
 use super::responses::{self, Body};
-use crate::graphql::{Context, Schema};
+use crate::graphql::Context;
 
 /// What a handled request did, for logs and metrics.
 #[derive(Clone, Debug, Default)]
@@ -184,7 +182,7 @@ async fn respond(
     };
     let mut executed = Vec::with_capacity(requests.len());
     for (index, request) in requests.iter().enumerate() {
-        match execute(&app.schema, &context, request, index, only_queries, outcome).await {
+        match execute(app, &context, request, index, only_queries, outcome).await {
             Ok(response) => executed.push(response),
             Err(response) => return response,
         }
@@ -220,20 +218,25 @@ async fn respond(
     }
 }
 
-/// Parses, validates and runs one operation. A mutation sent over GET is refused before it runs.
+/// Parses and validates one operation (or finds it validated before) and runs it. A mutation sent
+/// over GET is refused before it runs.
 async fn execute(
-    schema: &Schema,
+    app: &App,
     context: &Context,
     request: &GraphQLRequest,
     index: usize,
     only_queries: bool,
     outcome: &mut Outcome,
 ) -> Result<GraphQLResponse, http::Response<Body>> {
-    let operation =
-        match ValidatedOperation::new(&request.query, request.operation_name.as_deref(), schema) {
-            Ok(operation) => operation,
-            Err(error) => return Ok(GraphQLResponse::from_result(Err(error))),
-        };
+    let validated = match app.operations.validated(
+        &app.schema,
+        &request.query,
+        request.operation_name.as_deref(),
+    ) {
+        Ok(validated) => validated,
+        Err(error) => return Ok(GraphQLResponse::from_result(Err(error))),
+    };
+    let operation = validated.operation();
     // Clients rarely send `operationName` for a document of one operation; its name is then the
     // one in the document, which logs and metrics should show.
     if request.operation_name.is_none()

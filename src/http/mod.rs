@@ -11,6 +11,7 @@ mod idempotency;
 pub mod key_cache;
 mod media;
 pub mod metrics;
+pub mod operation_cache;
 pub mod rate_limit;
 mod responses;
 mod router;
@@ -56,6 +57,8 @@ pub struct App {
     pub idempotency_ttl: Duration,
     /// Recently resolved API keys.
     pub key_cache: key_cache::KeyCache,
+    /// Recently validated GraphQL documents.
+    pub operations: operation_cache::OperationCache,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish

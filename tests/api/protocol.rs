@@ -143,3 +143,109 @@ async fn healthz_answers_without_a_key() {
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
 }
+
+/// POSTs `document` with an `operationName` as the holder of `key`.
+async fn post_operation(
+    app: &TestApp,
+    key: &str,
+    document: &str,
+    operation_name: &str,
+    variables: Value,
+) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({
+            "query": document,
+            "operationName": operation_name,
+            "variables": variables,
+        }))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+// The server keeps documents it has validated and runs them again without parsing: nothing of
+// an earlier request (variables, operation, merchant) may carry over to the next one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_document_runs_with_each_requests_variables_operation_and_key() {
+    let app = TestApp::start().await;
+    let acme = app.merchant("Acme").await;
+    let other = app.merchant("Other").await;
+    for name in ["Acme 1", "Acme 2", "Acme 3"] {
+        create_link(&app, &acme, name).await;
+    }
+    create_link(&app, &other, "Other 1").await;
+    let document = "query Page($limit: Int) { paymentLinks(limit: $limit) { items { link_name } } }
+        query Count { paymentLinks { total_row_count } }";
+    let names = |body: &Value| -> Vec<String> {
+        body["data"]["paymentLinks"]["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no items in {body}"))
+            .iter()
+            .map(|item| item["link_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    for limit in [1, 3, 2] {
+        let (status, body) =
+            post_operation(&app, &acme.key, document, "Page", json!({ "limit": limit })).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(names(&body).len(), limit, "{body}");
+    }
+    let (_, body) = post_operation(&app, &acme.key, document, "Count", json!({})).await;
+    assert_eq!(body["data"]["paymentLinks"]["total_row_count"], 3, "{body}");
+    let (_, body) = post_operation(&app, &other.key, document, "Count", json!({})).await;
+    assert_eq!(body["data"]["paymentLinks"]["total_row_count"], 1, "{body}");
+    let (_, body) = post_operation(&app, &other.key, document, "Page", json!({ "limit": 3 })).await;
+    assert_eq!(names(&body), ["Other 1"], "{body}");
+
+    // Variables are still checked against the reused operation's definitions.
+    let (status, body) = post_operation(
+        &app,
+        &acme.key,
+        document,
+        "Page",
+        json!({ "limit": "three" }),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["data"].is_null(), "{body}");
+    assert!(
+        only_error(&body)["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_that_fails_validation_fails_each_time_it_is_sent() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Acme").await;
+    let document = "query Links { paymentLinks { items { no_such_field } } }";
+    for _ in 0..2 {
+        let (status, body) =
+            post_operation(&app, &merchant.key, document, "Links", json!({})).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            only_error(&body)["message"]
+                .as_str()
+                .unwrap()
+                .contains("no_such_field"),
+            "{body}"
+        );
+    }
+    // Naming an operation the document does not have is refused too, though the document's
+    // other operation is known.
+    let document = "query Links { paymentLinks { total_row_count } }";
+    let (_, body) = post_operation(&app, &merchant.key, document, "Links", json!({})).await;
+    assert_eq!(body["data"]["paymentLinks"]["total_row_count"], 0, "{body}");
+    let (_, body) = post_operation(&app, &merchant.key, document, "Other", json!({})).await;
+    assert!(body["data"].is_null(), "{body}");
+    assert!(body["errors"].is_array(), "{body}");
+}
