@@ -9,8 +9,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use hyper::body::Incoming;
-use juniper::http::{GraphQLBatchRequest, GraphQLBatchResponse, GraphQLRequest, GraphQLResponse};
-use juniper::{DefaultScalarValue, ExecutionError, OperationType, ScalarValue as _, Value};
+use juniper::http::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
+use juniper::{
+    DefaultScalarValue, ExecutionError, GraphQLError, OperationType, ScalarValue as _, Value,
+};
+use serde::Serialize;
 
 use super::App;
 use super::auth;
@@ -18,6 +21,7 @@ use super::body::{discard_body, read_body};
 use super::get_request::{GetRequest, parse_get};
 use super::idempotency;
 use super::media::{self, ResponseMedia};
+use super::request_errors::{self, Stage};
 use super::responses::{self, Body};
 use crate::graphql::Context;
 
@@ -180,17 +184,19 @@ async fn respond(
         links: Arc::clone(&app.links),
         deliveries_queued: Arc::clone(&app.deliveries_queued),
     };
-    let mut executed = Vec::with_capacity(requests.len());
+    let mut answers = Vec::with_capacity(requests.len());
     for (index, request) in requests.iter().enumerate() {
         match execute(app, &context, request, index, only_queries, outcome).await {
-            Ok(response) => executed.push(response),
+            Ok(answer) => answers.push(answer),
             Err(response) => return response,
         }
     }
-    let request_error = executed.iter().any(|response| !response.is_ok());
-    let response = match batch {
-        GraphQLBatchRequest::Single(_) => GraphQLBatchResponse::Single(executed.remove(0)),
-        GraphQLBatchRequest::Batch(_) => GraphQLBatchResponse::Batch(executed),
+    let request_error = answers
+        .iter()
+        .any(|answer| matches!(answer, Answer::Refused(_)));
+    let body = match batch {
+        GraphQLBatchRequest::Single(_) => serde_json::to_vec(&answers[0]),
+        GraphQLBatchRequest::Batch(_) => serde_json::to_vec(&answers),
     };
     let status = if outcome
         .error_codes
@@ -205,7 +211,7 @@ async fn respond(
     } else {
         StatusCode::OK
     };
-    match serde_json::to_vec(&response) {
+    match body {
         Ok(body) => graphql_response(status, media, body),
         Err(error) => {
             tracing::error!(%error, "serialising a GraphQL response failed");
@@ -218,6 +224,16 @@ async fn respond(
     }
 }
 
+/// What one operation of a request answers.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Answer {
+    /// It ran: data, and the errors of fields that failed.
+    Ran(GraphQLResponse),
+    /// It never ran: `{"errors": [...]}` with codes.
+    Refused(serde_json::Value),
+}
+
 /// Parses and validates one operation (or finds it validated before) and runs it. A mutation sent
 /// over GET is refused before it runs.
 async fn execute(
@@ -227,14 +243,14 @@ async fn execute(
     index: usize,
     only_queries: bool,
     outcome: &mut Outcome,
-) -> Result<GraphQLResponse, http::Response<Body>> {
+) -> Result<Answer, http::Response<Body>> {
     let validated = match app.operations.validated(
         &app.schema,
         &request.query,
         request.operation_name.as_deref(),
     ) {
         Ok(validated) => validated,
-        Err(error) => return Ok(GraphQLResponse::from_result(Err(error))),
+        Err(error) => return Ok(refused(&error, Stage::Document, outcome)),
     };
     let operation = validated.operation();
     // Clients rarely send `operationName` for a document of one operation; its name is then the
@@ -256,13 +272,25 @@ async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Err(response);
     }
-    let result = operation.execute(&request.variables(), context).await;
-    if let Ok((_, errors)) = &result {
-        outcome
-            .error_codes
-            .extend(errors.iter().filter_map(error_code));
+    match operation.execute(&request.variables(), context).await {
+        Ok((data, errors)) => {
+            outcome
+                .error_codes
+                .extend(errors.iter().filter_map(error_code));
+            Ok(Answer::Ran(GraphQLResponse::from_result(Ok((
+                data, errors,
+            )))))
+        }
+        Err(error) => Ok(refused(&error, Stage::Variables, outcome)),
     }
-    Ok(GraphQLResponse::from_result(result))
+}
+
+/// The answer to an operation that never ran, its code counted for logs and metrics.
+fn refused(error: &GraphQLError, stage: Stage, outcome: &mut Outcome) -> Answer {
+    outcome
+        .error_codes
+        .push(request_errors::code(error, stage).to_owned());
+    Answer::Refused(request_errors::body(error, stage))
 }
 
 /// The name of the only operation of a document that passed validation, or `None` when it is

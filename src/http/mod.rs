@@ -13,6 +13,7 @@ mod media;
 pub mod metrics;
 pub mod operation_cache;
 pub mod rate_limit;
+mod request_errors;
 mod responses;
 mod router;
 

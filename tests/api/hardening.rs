@@ -80,6 +80,20 @@ fn assert_request_error(status: u16, content_type: &str, body: &Value) {
         "{body}"
     );
     assert!(body.get("data").is_none(), "{body}");
+    // Every error says in `extensions.code` why the request never ran.
+    for error in body["errors"].as_array().unwrap() {
+        let code = error["extensions"]["code"].as_str().unwrap_or_default();
+        assert!(
+            [
+                "GRAPHQL_PARSE_FAILED",
+                "GRAPHQL_VALIDATION_FAILED",
+                "OPERATION_RESOLUTION_FAILURE",
+                "BAD_USER_INPUT",
+            ]
+            .contains(&code),
+            "{body}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
