@@ -85,6 +85,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // A response goes out in one write; Nagle's algorithm would only hold back the tail of
+        // one larger than a segment until the client's delayed ACK.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, %peer, "TCP_NODELAY could not be set");
+        }
         let app = Arc::clone(&app);
         let service = service_fn(move |request| {
             let app = Arc::clone(&app);
