@@ -34,6 +34,8 @@ pub(crate) struct Outcome {
     pub(crate) merchant_uid: Option<String>,
     /// `extensions.code` of every error in the response.
     pub(crate) error_codes: Vec<String>,
+    /// Whether a mutation field succeeded, so the request changed something.
+    pub(crate) wrote: bool,
 }
 
 /// Handles `GET /graphql` and `POST /graphql`.
@@ -43,30 +45,72 @@ pub(super) async fn handle(
     outcome: &mut Outcome,
 ) -> http::Response<Body> {
     let (parts, body) = request.into_parts();
-    let get_request = if parts.method == Method::GET {
-        match parse_get(parts.uri.query().unwrap_or("")) {
-            GetRequest::Query(request) => Some(request),
-            GetRequest::None if app.graphiql && accepts_html(&parts.headers) => {
-                return responses::html(juniper::http::graphiql::graphiql_source("/graphql", None));
-            }
-            GetRequest::None => return bad_request("GET /graphql needs a `query` parameter"),
-            GetRequest::Invalid(message) => return bad_request(&message),
-        }
-    } else if is_json(&parts.headers) {
-        None
-    } else {
-        return error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "send the request as Content-Type: application/json",
-        );
-    };
+    let get_request =
+        (parts.method == Method::GET).then(|| parse_get(parts.uri.query().unwrap_or("")));
+    if matches!(get_request, Some(GetRequest::None)) && app.graphiql && accepts_html(&parts.headers)
+    {
+        return responses::html(juniper::http::graphiql::graphiql_source("/graphql", None));
+    }
     let Some(media) = media::negotiate(&parts.headers) else {
         return error(
             StatusCode::NOT_ACCEPTABLE,
             "NOT_ACCEPTABLE",
             "accept application/graphql-response+json or application/json",
         );
+    };
+    let mut response = handle_negotiated(app, parts, body, get_request, media, outcome).await;
+    // Refusals are built as application/json; a client that asked for the newer type gets every
+    // answer in it, errors included.
+    if response.headers().get(header::CONTENT_TYPE)
+        == Some(&HeaderValue::from_static(responses::JSON))
+    {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        );
+    }
+    response
+}
+
+/// Refuses a method other than GET and POST, in the media type the client accepts.
+pub(super) fn wrong_method(headers: &HeaderMap) -> http::Response<Body> {
+    let mut response = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "use GET or POST",
+    );
+    let media = media::negotiate(headers).unwrap_or(ResponseMedia::Json);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}
+
+/// Handles a request whose response media type is settled.
+async fn handle_negotiated(
+    app: &App,
+    parts: http::request::Parts,
+    body: Incoming,
+    get_request: Option<GetRequest>,
+    media: ResponseMedia,
+    outcome: &mut Outcome,
+) -> http::Response<Body> {
+    let get_request = match get_request {
+        Some(GetRequest::Query(request)) => Some(request),
+        Some(GetRequest::None) => return bad_request("GET /graphql needs a `query` parameter"),
+        Some(GetRequest::Invalid(message)) => return bad_request(&message),
+        None if is_json(&parts.headers) => None,
+        None => {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the request as Content-Type: application/json",
+            );
+        }
     };
 
     // The key is checked before the body is read, so anonymous clients cannot make the server
@@ -115,7 +159,7 @@ pub(super) async fn handle(
         idempotency::Decision::Answer(response) => response,
         idempotency::Decision::Run => {
             let response = respond_to_body(app, &merchant_uid, &bytes, media, outcome).await;
-            idempotency::finish(app, &merchant_uid, &key, response).await
+            idempotency::finish(app, &merchant_uid, &key, response, outcome.wrote).await
         }
     }
 }
@@ -277,6 +321,11 @@ async fn execute(
             outcome
                 .error_codes
                 .extend(errors.iter().filter_map(error_code));
+            // A mutation field that failed is null; any other one did what it was asked.
+            outcome.wrote |= operation.operation_type() == OperationType::Mutation
+                && data
+                    .as_object_value()
+                    .is_some_and(|fields| fields.iter().any(|(_, value)| !value.is_null()));
             Ok(Answer::Ran(GraphQLResponse::from_result(Ok((
                 data, errors,
             )))))
@@ -382,7 +431,7 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> http::Response<Body> {
+fn error(status: StatusCode, code: &'static str, message: &str) -> http::Response<Body> {
     responses::graphql_error(status, code, message)
 }
 

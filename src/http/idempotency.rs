@@ -1,8 +1,12 @@
 //! `Idempotency-Key` on POST requests: the same key and the same body from the same merchant
 //! within the configured time return the first response and have no second effect, also when
 //! both arrive at once (the second waits for the first). The same key with a different body is
-//! refused. The first response is stored unless it is a server error, so a retry after an
-//! outage runs again.
+//! refused. The first response is stored unless it is a server error that changed nothing, so a
+//! retry after an outage runs again; a batch that wrote before failing is replayed instead.
+//!
+//! The response is recorded after the request ran, in its own statement. If that write fails
+//! (the database went away in between), the key stays locked until its lock runs out and a retry
+//! after that runs again: the one case where a keyed request can take effect twice.
 
 use std::time::Duration;
 
@@ -100,12 +104,15 @@ pub(super) async fn begin(app: &App, merchant_uid: &str, key: &str, body: &Bytes
     }
 }
 
-/// Stores the response for replays (or forgets the key after a server error) and returns it.
+/// Stores the response for replays and returns it. After a server error that changed nothing
+/// (`wrote` is false) the key is forgotten instead, so that a retry runs again; once something
+/// was written, even a server error is replayed, so that a retry never writes twice.
 pub(super) async fn finish(
     app: &App,
     merchant_uid: &str,
     key: &str,
     response: http::Response<Body>,
+    wrote: bool,
 ) -> http::Response<Body> {
     let (parts, body) = response.into_parts();
     let body: Bytes = match body.collect().await {
@@ -113,7 +120,7 @@ pub(super) async fn finish(
         Err(never) => match never {},
     };
     let (merchant_uid, key) = (merchant_uid.to_owned(), key.to_owned());
-    let recorded = if parts.status.is_server_error() {
+    let recorded = if forget(parts.status, wrote) {
         app.store
             .run(move |conn| idempotency::release(conn, &merchant_uid, &key))
             .await
@@ -139,6 +146,11 @@ pub(super) async fn finish(
     http::Response::from_parts(parts, http_body_util::Full::new(body))
 }
 
+/// Whether a finished request's key is forgotten rather than its response stored.
+fn forget(status: StatusCode, wrote: bool) -> bool {
+    status.is_server_error() && !wrote
+}
+
 fn replay(stored: StoredResponse) -> http::Response<Body> {
     let status = StatusCode::from_u16(stored.status_code).unwrap_or(StatusCode::OK);
     let mut response = responses::json(status, stored.body);
@@ -150,5 +162,21 @@ fn replay(stored: StoredResponse) -> http::Response<Body> {
     response
         .headers_mut()
         .insert("idempotency-replayed", HeaderValue::from_static("true"));
+    response.extensions_mut().insert(responses::Replayed);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_server_errors_that_wrote_nothing_are_forgotten() {
+        assert!(forget(StatusCode::SERVICE_UNAVAILABLE, false));
+        // A batch whose first mutation committed before the database went away: a retry must
+        // get this answer back, not write the first mutation again.
+        assert!(!forget(StatusCode::SERVICE_UNAVAILABLE, true));
+        assert!(!forget(StatusCode::OK, false));
+        assert!(!forget(StatusCode::BAD_REQUEST, false));
+    }
 }

@@ -63,7 +63,7 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "paylink_graphql_requests",
-            "GraphQL requests by operation name and outcome (ok, error, rejected)",
+            "GraphQL requests by operation name and outcome (ok, error, rejected, replayed)",
             requests.clone(),
         );
         // 1 ms to about 16 s.

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use super::App;
 use super::client_addr::client_addr;
 use super::graphql_endpoint::{self, Outcome};
-use super::responses::{self, Body};
+use super::responses::{self, Body, RefusalCode, Replayed};
 
 /// Longest `X-Request-Id` taken from a client; a longer or odd one is replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -31,17 +31,7 @@ pub(super) async fn handle(
         (&Method::GET | &Method::POST, "/graphql") => {
             graphql_endpoint::handle(app, request, &mut outcome).await
         }
-        (_, "/graphql") => {
-            let mut response = responses::graphql_error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "use GET or POST",
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-            response
-        }
+        (_, "/graphql") => graphql_endpoint::wrong_method(request.headers()),
         (&Method::GET | &Method::HEAD, "/healthz") => responses::text(StatusCode::OK, "ok\n"),
         (&Method::GET | &Method::HEAD, "/readyz") => match app.store.readiness().await {
             Ok(()) => responses::text(StatusCode::OK, "ready\n"),
@@ -68,17 +58,30 @@ pub(super) async fn handle(
     let status = response.status();
     let elapsed = started.elapsed();
     app.metrics.record_latency(elapsed);
-    if path == "/graphql" && !outcome.operations.is_empty() {
-        let result = if status.is_success() && outcome.error_codes.is_empty() {
+    if path == "/graphql" {
+        if let Some(RefusalCode(code)) = response.extensions().get::<RefusalCode>() {
+            outcome.error_codes.push((*code).to_owned());
+        }
+        let replayed = response.extensions().get::<Replayed>().is_some();
+        if replayed {
+            outcome.operations = vec!["-".to_owned()];
+        }
+        let result = if replayed {
+            "replayed"
+        } else if outcome.operations.is_empty() {
+            "rejected"
+        } else if status.is_success() && outcome.error_codes.is_empty() {
             "ok"
         } else {
             "error"
         };
+        let operations = if outcome.operations.is_empty() {
+            vec!["-".to_owned()]
+        } else {
+            outcome.operations.clone()
+        };
         app.metrics
-            .record_request(&outcome.operations, result, &outcome.error_codes);
-    } else if path == "/graphql" && !status.is_success() {
-        app.metrics
-            .record_request(&["-".to_owned()], "rejected", &[]);
+            .record_request(&operations, result, &outcome.error_codes);
     }
     tracing::info!(
         request_id,

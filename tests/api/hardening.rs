@@ -282,6 +282,122 @@ async fn unsupported_media_types_and_methods_are_refused() {
     assert_eq!(app.link_count().await, 0);
 }
 
+// Whatever refuses a request, the answer comes in the media type the client asked for.
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_come_in_the_media_type_the_client_accepts() {
+    let app = TestApp::start_with(&[
+        setting("PAYLINK_MAX_BODY_BYTES", 2_000),
+        setting("PAYLINK_MAX_VARIABLES_BYTES", 500),
+        setting("PAYLINK_MAX_BATCH_SIZE", 2),
+    ])
+    .await;
+    let merchant = app.merchant("Acme").await;
+    let url = app.url("/graphql");
+    let create_over_get = format!(
+        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1}}) {{ link_id }} }}"#,
+        merchant.uid
+    );
+    let cases: Vec<(&str, u16, reqwest::RequestBuilder)> = vec![
+        (
+            "no API key",
+            401,
+            app.client.post(&url).json(&json!({ "query": COUNT })),
+        ),
+        (
+            "not JSON",
+            415,
+            app.client
+                .post(&url)
+                .bearer_auth(&merchant.key)
+                .header("Content-Type", "text/plain")
+                .body(COUNT),
+        ),
+        (
+            "PUT",
+            405,
+            app.client
+                .put(&url)
+                .bearer_auth(&merchant.key)
+                .json(&json!({ "query": COUNT })),
+        ),
+        (
+            "mutation over GET",
+            405,
+            app.client
+                .get(&url)
+                .bearer_auth(&merchant.key)
+                .query(&[("query", create_over_get.as_str())]),
+        ),
+        (
+            "GET without a query",
+            400,
+            app.client.get(&url).bearer_auth(&merchant.key),
+        ),
+        (
+            "broken JSON",
+            400,
+            app.client
+                .post(&url)
+                .bearer_auth(&merchant.key)
+                .header("Content-Type", "application/json")
+                .body("{\"query\": "),
+        ),
+        (
+            "body over the limit",
+            413,
+            app.client
+                .post(&url)
+                .bearer_auth(&merchant.key)
+                .json(&json!({ "query": COUNT, "extensions": { "pad": "x".repeat(3_000) } })),
+        ),
+        (
+            "variables over the limit",
+            413,
+            app.client
+                .post(&url)
+                .bearer_auth(&merchant.key)
+                .json(&json!({ "query": COUNT, "variables": { "pad": "x".repeat(600) } })),
+        ),
+        (
+            "batch over the limit",
+            400,
+            app.client
+                .post(&url)
+                .bearer_auth(&merchant.key)
+                .json(&json!([{ "query": COUNT }, { "query": COUNT }, { "query": COUNT }])),
+        ),
+        (
+            "malformed Idempotency-Key",
+            400,
+            app.client
+                .post(&url)
+                .bearer_auth(&merchant.key)
+                .header("Idempotency-Key", "")
+                .json(&json!({ "query": COUNT })),
+        ),
+    ];
+    for (case, status, request) in cases {
+        for (accept, expected) in [
+            (GRAPHQL_RESPONSE_JSON, GRAPHQL_RESPONSE_JSON),
+            ("application/json", "application/json"),
+        ] {
+            let request = request
+                .try_clone()
+                .expect("a request without a stream body");
+            let response = request.header("Accept", accept).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{case}, {accept}");
+            let content_type = content_type(&response);
+            assert!(
+                content_type.starts_with(expected),
+                "{case}, {accept}: {content_type}"
+            );
+            let body: Value = response.json().await.unwrap();
+            assert!(!error_code(&body).is_empty(), "{case}: {body}");
+        }
+    }
+    assert_eq!(app.link_count().await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_are_answered_in_order_up_to_the_configured_size() {
     let app = TestApp::start_with(&[setting("PAYLINK_MAX_BATCH_SIZE", 3)]).await;
@@ -918,6 +1034,22 @@ async fn metrics_are_prometheus_text_with_requests_errors_pool_and_outbox() {
         )
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    // Refused before it ran: counted with its code.
+    let (status, _) = app.post(None, COUNT, json!({})).await;
+    assert_eq!(status, 401);
+    // Sent twice with one Idempotency-Key: the second is a replay.
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&merchant.key)
+            .header("Idempotency-Key", "metrics-replay")
+            .json(&json!({ "query": "query Keyed { paymentLinks { total_row_count } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
 
     let response = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
@@ -960,6 +1092,26 @@ async fn metrics_are_prometheus_text_with_requests_errors_pool_and_outbox() {
         Some(1.0),
         "{metrics}"
     );
+    for (line, value) in [
+        (
+            r#"paylink_graphql_requests_total{operation="-",outcome="rejected"}"#,
+            1.0,
+        ),
+        (
+            r#"paylink_graphql_errors_total{code="UNAUTHENTICATED"}"#,
+            1.0,
+        ),
+        (
+            r#"paylink_graphql_requests_total{operation="Keyed",outcome="ok"}"#,
+            1.0,
+        ),
+        (
+            r#"paylink_graphql_requests_total{operation="-",outcome="replayed"}"#,
+            1.0,
+        ),
+    ] {
+        assert_eq!(sample(&metrics, line), Some(value), "{line}: {metrics}");
+    }
     assert!(
         metrics.contains("# TYPE paylink_http_request_duration_seconds histogram"),
         "{metrics}"
