@@ -2123,3 +2123,36 @@ async fn unusable_text_is_bad_input_not_an_internal_error() {
         failures.join("\n")
     );
 }
+
+// LIKE ignores the case of every letter, not only of ASCII ones.
+#[tokio::test(flavor = "multi_thread")]
+async fn like_ignores_the_case_of_accented_letters_too() {
+    let app = unthrottled_app().await;
+    let merchant = app.merchant("Acme").await;
+    for name in ["École d'été", "ÉCOLE", "Ecole", "Ñandú"] {
+        create_link(&app, &merchant, name).await;
+    }
+    let names = |body: &Value| -> Vec<String> {
+        let mut names: Vec<String> = body["data"]["paymentLinks"]["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|item| item["link_name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let query = "query($q: SqlQuery) { paymentLinks(query: $q) { items { link_name } } }";
+    for (operator, pattern, expected) in [
+        ("LIKE", "école%", vec!["ÉCOLE", "École d'été"]),
+        ("LIKE", "%ÉTÉ", vec!["École d'été"]),
+        ("LIKE", "ñandú", vec!["Ñandú"]),
+        ("NOT_LIKE", "éCOLE%", vec!["Ecole", "Ñandú"]),
+    ] {
+        let variables = json!({ "q": { "query_list": [
+            { "key": "link_name", "operator": operator, "value": pattern }
+        ] } });
+        let body = app.gql(&merchant, query, variables).await;
+        assert_eq!(names(&body), expected, "{operator} {pattern}: {body}");
+    }
+}

@@ -78,9 +78,11 @@ const KEYS: [KeyDef; 19] = [
     key("created_date", Kind::Time, false),
 ];
 
-/// Short ASCII strings, so that ties, case differences and LIKE metacharacters are common.
+/// Short strings, so that ties, case differences (ASCII and not) and LIKE metacharacters are
+/// common.
 const POOL: &[&str] = &[
     "a", "A", "ab", "aB", "Ab", "b", "B", "ba", "a_b", "a%b", "abc", "Zed", "zed", "a b", "_", "%",
+    "é", "É", "Éa", "éA",
 ];
 const AMOUNTS: &[i32] = &[100, 250, 1500, 2500, 99999];
 const MINS: &[i32] = &[100, 500, 1000];
@@ -150,12 +152,13 @@ enum Token {
     Literal(char),
 }
 
-/// LIKE as specified: case-insensitive (ASCII), `%` any run, `_` one character, `\` escapes.
+/// LIKE as specified: case-insensitive (every letter), `%` any run, `_` one character, `\`
+/// escapes.
 fn like(text: &str, pattern: &str) -> bool {
-    let text: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
     let mut tokens = Vec::new();
     let mut chars = pattern
-        .to_ascii_lowercase()
+        .to_lowercase()
         .chars()
         .collect::<Vec<_>>()
         .into_iter();
@@ -669,7 +672,7 @@ fn pattern(text: &str, variant: u8) -> String {
     let last = chars.last().copied().unwrap_or('a');
     match variant % 7 {
         0 => text.to_owned(),
-        1 => text.to_ascii_uppercase(),
+        1 => text.to_uppercase(),
         2 => format!("{first}%"),
         3 => format!("%{last}"),
         4 => format!("_{}", chars.iter().skip(1).collect::<String>()),

@@ -122,3 +122,65 @@ fn page_queries_use_an_index_on_the_first_and_a_deep_page() {
     let plan = payment_links::explain(&mut conn, &merchant, &active_is_true).expect("explain");
     assert_uses_an_index(&plan, "is_active IS TRUE, deep keyset page");
 }
+
+/// Whether the plan sorts rows itself instead of reading them in index order.
+fn sorts(plan: &str) -> bool {
+    plan.contains("Sort  (")
+}
+
+// Every sort key but the three long texts has its own index, so a page in its order, in either
+// direction and however deep, reads the merchant's index entries in order and never sorts.
+#[test]
+fn every_indexed_sort_key_pages_in_index_order() {
+    let db = TestDb::new();
+    let mut conn = db.connect();
+    seed(&mut conn);
+    let merchant = merchant_uid(3);
+    let unindexed = [
+        Column::PaymentDescription,
+        Column::CustomSuccessMessage,
+        Column::RedirectUrl,
+    ];
+    for column in Column::ALL {
+        for descending in [false, true] {
+            let first_page = Search {
+                filter: None,
+                sort: Sort { column, descending },
+                direction: Direction::Forward,
+                cursor: None,
+                limit: 10,
+            };
+            // The boundary 900 links into this order, read with the listing itself.
+            let before = payment_links::page(
+                &mut conn,
+                &merchant,
+                &Search {
+                    limit: 900,
+                    ..first_page.clone()
+                },
+            )
+            .expect("page");
+            let boundary = before.last().expect("900 links");
+            let deep_page = Search {
+                cursor: Some(Cursor {
+                    value: column.value_of(boundary),
+                    link_id: Some(boundary.link_id.clone()),
+                }),
+                ..first_page.clone()
+            };
+            for (what, search) in [("first page", &first_page), ("deep page", &deep_page)] {
+                let plan = payment_links::explain(&mut conn, &merchant, search).expect("explain");
+                let what = format!(
+                    "{} {}, {what}",
+                    column.name(),
+                    if descending { "DESC" } else { "ASC" }
+                );
+                if unindexed.contains(&column) {
+                    continue;
+                }
+                assert_uses_an_index(&plan, &what);
+                assert!(!sorts(&plan), "{what}: sorts in\n{plan}");
+            }
+        }
+    }
+}

@@ -455,13 +455,12 @@ fn segment_query(
             },
         }
     }
-    if segment == Segment::Valued {
-        sql.push(&format!(
-            " ORDER BY {column} {order}, link_id {order} LIMIT "
-        ));
-    } else {
-        sql.push(&format!(" ORDER BY link_id {order} LIMIT "));
-    }
+    // In the NULL segment every key is NULL, so only link_id orders the rows; the key stays in
+    // the ORDER BY all the same, because the planner matches (key, link_id) to the index's order
+    // but does not see that `key IS NULL` leaves link_id alone, and would sort the segment.
+    sql.push(&format!(
+        " ORDER BY {column} {order}, link_id {order} LIMIT "
+    ));
     sql.push_bind(Bind::Count(limit));
     Some(sql)
 }
@@ -504,14 +503,13 @@ fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
         Test::Lt(value) => compare(sql, "<", value),
         Test::Le(value) => compare(sql, "<=", value),
         Test::Like(pattern) => {
-            sql.push(&format!("lower({name}) LIKE lower("));
-            sql.push_value(&Value::Text(pattern.clone()));
-            sql.push(")");
+            sql.push(&format!("{} LIKE ", folded(name)));
+            sql.push_bind_folded(pattern);
         }
         Test::NotLike(pattern) => {
-            sql.push(&format!("({name} IS NULL OR lower({name}) NOT LIKE lower("));
-            sql.push_value(&Value::Text(pattern.clone()));
-            sql.push("))");
+            sql.push(&format!("({name} IS NULL OR {} NOT LIKE ", folded(name)));
+            sql.push_bind_folded(pattern);
+            sql.push(")");
         }
         Test::In(values) => {
             sql.push(&format!("{name} = ANY("));
@@ -536,6 +534,14 @@ fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
             sql.push(&format!("{name} IS FALSE"));
         }
     }
+}
+
+/// `column` lower-cased for case-insensitive LIKE. The "C" collation of the columns lower-cases
+/// ASCII letters only, so the text is lower-cased by ICU's root locale (every letter, "É" as
+/// well as "E"), and the result compared by bytes again, which keeps `LIKE 'prefix%'` an index
+/// range (the name search index is on this same expression).
+fn folded(column: &str) -> String {
+    format!(r#"(lower({column} COLLATE "und-x-icu") COLLATE "C")"#)
 }
 
 /// The values as one array bind; callers give values of one kind (booleans are never listed).

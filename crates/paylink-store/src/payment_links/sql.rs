@@ -83,6 +83,13 @@ impl SqlBuilder {
         self.push_bind(Bind::One(value.clone()))
     }
 
+    /// Appends a placeholder for `text` lower-cased as [`super::search`]'s LIKE columns are.
+    pub(super) fn push_bind_folded(&mut self, text: &str) -> &mut Self {
+        self.push("(lower(")
+            .push_value(&Value::Text(text.to_owned()))
+            .push(r#" COLLATE "und-x-icu") COLLATE "C")"#)
+    }
+
     /// Marks the statement as run once (diagnostics such as `EXPLAIN`): it is not kept prepared.
     pub(super) fn one_off(&mut self) -> &mut Self {
         self.one_off = true;

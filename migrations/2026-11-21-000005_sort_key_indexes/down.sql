@@ -1,0 +1,13 @@
+DROP INDEX payment_links_by_link_id;
+DROP INDEX payment_links_by_currency;
+DROP INDEX payment_links_by_fee_mode;
+DROP INDEX payment_links_by_amount_is_variable;
+DROP INDEX payment_links_by_min_amount;
+DROP INDEX payment_links_by_max_amount;
+DROP INDEX payment_links_by_require_phone;
+DROP INDEX payment_links_by_call_to_action;
+DROP INDEX payment_links_by_accepted_payment_methods;
+DROP INDEX payment_links_by_account_code;
+DROP INDEX payment_links_by_is_active;
+DROP INDEX payment_links_name_search;
+CREATE INDEX payment_links_name_search ON payment_links (merchant_uid, lower(link_name));
