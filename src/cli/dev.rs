@@ -66,11 +66,23 @@ pub(super) fn run(command: DevCommand, file: Option<&Path>) -> Result<(), CliErr
          link_name: \\\"Dues\\\", payment_name: \\\"Monthly dues\\\", amount: 2500}}) {{ link_id link_url \
          created_date }} }}\"}}'"
     );
-    println!("List them:");
+    println!("Change one (LINK_ID: a link_id from the answer above):");
+    println!(
+        "  curl -s {endpoint} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n    \
+         -d '{{\"query\":\"mutation {{ updatePaymentLink(input: {{merchant_uid: \\\"{merchant_uid}\\\", \
+         link_id: \\\"LINK_ID\\\", amount: 3000, is_active: false}}) {{ link_id amount is_active }} }}\"}}'"
+    );
+    println!("List them, newest first:");
     println!(
         "  curl -s {endpoint} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n    \
          -d '{{\"query\":\"{{ paymentLinks(limit: 10) {{ total_row_count items {{ link_id link_name amount \
          created_date }} }} }}\"}}'"
+    );
+    println!("The next page (LINK_ID: the last link_id of the page before):");
+    println!(
+        "  curl -s {endpoint} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n    \
+         -d '{{\"query\":\"{{ paymentLinks(limit: 10, offset_id: \\\"LINK_ID\\\") {{ items {{ link_id \
+         link_name created_date }} }} }}\"}}'"
     );
     println!();
     println!(
