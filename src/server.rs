@@ -66,15 +66,32 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves and dispatches deliveries until `shutdown` completes; then finishes in-flight
-    /// requests and the deliveries being sent.
+    /// Serves and dispatches deliveries until `shutdown` completes. Then, at once, no new
+    /// connection is accepted and no delivery claimed; in-flight requests and the deliveries
+    /// being sent finish side by side, within one grace period from the signal.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let grace = self.shutdown_grace;
+        let (stop, stopped) = tokio::sync::watch::channel(None);
+        // Stops claiming and sets the end of the grace period. Only the first call counts, so
+        // the second, for a serve loop that ended without the signal, changes nothing otherwise.
+        let begin_stopping = || {
+            stop.send_if_modified(|deadline| {
+                if deadline.is_some() {
+                    return false;
+                }
+                *deadline = Some(tokio::time::Instant::now() + grace);
+                true
+            });
+        };
         let dispatcher = tokio::spawn(self.dispatcher.run(stopped.clone()));
         let maintenance = tokio::spawn(maintain(Arc::clone(&self.app), stopped));
-        let served = http::serve(self.listener, self.app, shutdown, self.shutdown_grace).await;
-        let _ = stop.send(true);
-        // The deliveries being sent finish within their own timeout, which the lease exceeds.
+        let signalled = async {
+            shutdown.await;
+            begin_stopping();
+        };
+        // The HTTP drain is bounded by the same grace, counted from the same moment.
+        let served = http::serve(self.listener, self.app, signalled, grace).await;
+        begin_stopping();
         if let Err(error) = dispatcher.await {
             tracing::error!(%error, "the delivery dispatcher panicked");
         }
@@ -86,8 +103,12 @@ impl Server {
 /// How often housekeeping runs.
 const MAINTENANCE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Housekeeping until `stop`: expired idempotency keys and idle rate-limit buckets go.
-async fn maintain(app: Arc<App>, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Housekeeping until `stop` holds a deadline: expired idempotency keys and idle rate-limit
+/// buckets go.
+async fn maintain(
+    app: Arc<App>,
+    mut stop: tokio::sync::watch::Receiver<Option<tokio::time::Instant>>,
+) {
     loop {
         tokio::select! {
             _ = stop.changed() => return,

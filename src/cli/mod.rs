@@ -15,7 +15,8 @@ use crate::telemetry::LogFormat;
 pub use schema::{DiffArgs, FailOn, Format, SchemaCommand};
 
 /// paylink: a GraphQL gateway for payment links. Configuration comes from environment
-/// variables (see the README); `DATABASE_URL` is required by every command that uses the database.
+/// variables and, optionally, a TOML file (see the README); `DATABASE_URL` is required by every
+/// command that uses the database.
 #[derive(Debug, Parser)]
 #[command(name = "paylink", version, about)]
 pub struct Cli {
@@ -101,7 +102,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve { no_migrate } => serve(cli.config.as_deref(), !no_migrate),
         Command::Config(ConfigCommand::Check) => config_check(cli.config.as_deref()),
         Command::Migrate => {
-            let store = database_store()?;
+            let store = database_store(cli.config.as_deref())?;
             let applied = store.run_sync(migrations::run_pending)?;
             if applied.is_empty() {
                 println!("database is up to date");
@@ -111,18 +112,22 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Merchant(command) => admin::merchant(&database_store()?, command),
-        Command::Key(command) => admin::key(&database_store()?, command),
+        Command::Merchant(command) => {
+            admin::merchant(&database_store(cli.config.as_deref())?, command)
+        }
+        Command::Key(command) => admin::key(&database_store(cli.config.as_deref())?, command),
         Command::Schema(command) => schema::run(command),
         Command::Dev(command) => dev::run(command, cli.config.as_deref()),
     }
 }
 
-/// A store for `DATABASE_URL` alone, for the administrative commands.
-fn database_store() -> Result<Store, CliError> {
-    let url = crate::config::database_url(std::env::var("DATABASE_URL").ok())?;
+/// A store for the administrative commands, from `DATABASE_URL` in the environment or `file`.
+/// They run one statement at a time, so they open few connections whatever the server's
+/// `PAYLINK_DB_POOL_SIZE`.
+fn database_store(file: Option<&std::path::Path>) -> Result<Store, CliError> {
+    let url = crate::config::load_database_url(file)?;
     Ok(Store::new(
-        &url,
+        url.expose(),
         &PoolSettings {
             max_size: 2,
             ..PoolSettings::default()

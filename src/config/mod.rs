@@ -206,6 +206,19 @@ impl Config {
     }
 }
 
+/// Reads `DATABASE_URL` alone from the same sources as [`Config::load`] (the environment, else
+/// the TOML file), with the same checks and messages. For the commands that need nothing but
+/// the database: a setting only `serve` uses, such as an incomplete Twilio set-up, must not stop
+/// `migrate` or key administration.
+pub fn load_database_url(file: Option<&std::path::Path>) -> Result<Secret, ConfigError> {
+    let sources = settings::Sources::load(file)?;
+    let value = sources
+        .get("DATABASE_URL")
+        .0
+        .filter(|value| !value.trim().is_empty());
+    Ok(Secret::new(database_url(value)?))
+}
+
 fn boolean(
     variable: &'static str,
     value: Option<String>,

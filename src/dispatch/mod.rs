@@ -12,6 +12,7 @@ use paylink_store::Store;
 use paylink_store::deliveries::{self, DeliveryRow};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 pub use retry::RetryPolicy;
 
@@ -67,17 +68,18 @@ impl Dispatcher {
         }
     }
 
-    /// Runs until `stop` turns true; the deliveries being sent then are finished first.
+    /// Runs until `stop` holds a deadline: from then on nothing more is claimed, and the
+    /// deliveries being sent may finish until the deadline, and are abandoned then.
     /// Claims as many deliveries as there are free sending slots, so one slow provider answer
     /// does not hold up deliveries queued after it.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(self, mut stop: watch::Receiver<Option<Instant>>) {
         let this = Arc::new(self);
         let slots = usize::try_from(this.settings.batch).unwrap_or(1).max(1);
         let mut sending = JoinSet::new();
-        loop {
+        let deadline = loop {
             while sending.try_join_next().is_some() {}
-            if *stop.borrow() {
-                break;
+            if let Some(deadline) = *stop.borrow() {
+                break deadline;
             }
             let free = slots.saturating_sub(sending.len());
             let mut claimed_any = false;
@@ -109,8 +111,8 @@ impl Dispatcher {
                 Some(_) = sending.join_next(), if !sending.is_empty() => {}
                 _ = stop.changed() => {}
             }
-        }
-        while sending.join_next().await.is_some() {}
+        };
+        finish_sending(sending, deadline).await;
         tracing::info!("delivery dispatcher stopped");
     }
 
@@ -193,6 +195,32 @@ impl Dispatcher {
                 tracing::error!(delivery = %row.id, %error, "recording a delivery outcome failed")
             }
         }
+    }
+}
+
+/// Lets the deliveries being sent finish until `deadline`, then abandons the rest without
+/// recording anything: marking them Failed or Queued would misstate what the provider did with
+/// them. Their rows stay Sending until the lease runs out, and then another dispatcher (or this
+/// server's next start) tries again, as after a crash; the same idempotency key goes with the
+/// retry, so a provider that had accepted the first attempt can tell the duplicate.
+async fn finish_sending(mut sending: JoinSet<()>, deadline: Instant) {
+    if sending.is_empty() {
+        return;
+    }
+    tracing::info!(
+        in_flight = sending.len(),
+        "stopping: waiting for the deliveries being sent"
+    );
+    let drained = tokio::time::timeout_at(deadline, async {
+        while sending.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            abandoned = sending.len(),
+            "deliveries still being sent at the end of the grace period; they are tried again when their lease runs out"
+        );
+        sending.shutdown().await;
     }
 }
 

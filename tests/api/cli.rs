@@ -91,3 +91,82 @@ fn schema_print_and_check() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// Runs paylink with `--config file` and exactly `env` (nothing from the developer's shell);
+/// returns success, stdout and stderr.
+fn paylink_with_config(
+    file: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_paylink"))
+        .arg("--config")
+        .arg(file)
+        .args(args)
+        .env_clear()
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("running paylink");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn database_commands_take_the_database_url_from_the_config_file() {
+    let db = TestDb::new();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(db.name());
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let file = dir.join("paylink.toml");
+    std::fs::write(&file, format!("database_url = {:?}\n", db.url())).unwrap();
+
+    let (ok, out, err) = paylink_with_config(&file, &[], &["migrate"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("up to date"), "{out}");
+    let (ok, merchant, err) =
+        paylink_with_config(&file, &[], &["merchant", "create", "--name", "Filed"]);
+    assert!(ok, "{err}");
+    let merchant = merchant.trim();
+    assert!(merchant.starts_with("mer_"), "{merchant}");
+    let (ok, list, err) = paylink_with_config(&file, &[], &["merchant", "list"]);
+    assert!(ok && list.contains(merchant), "{list}{err}");
+    let (ok, key, err) =
+        paylink_with_config(&file, &[], &["key", "create", "--merchant", merchant]);
+    assert!(ok, "{err}");
+    assert!(key.trim().starts_with("plk_"), "{key}");
+    let (ok, keys, err) = paylink_with_config(&file, &[], &["key", "list"]);
+    assert!(ok && keys.contains(&key.trim()[..12]), "{keys}{err}");
+
+    // The environment wins over the file, as for `serve`.
+    let unreachable = dir.join("unreachable.toml");
+    std::fs::write(
+        &unreachable,
+        "database_url = \"postgres://postgres@127.0.0.1:1/unused\"\n",
+    )
+    .unwrap();
+    let (ok, list, err) = paylink_with_config(
+        &unreachable,
+        &[("DATABASE_URL", db.url())],
+        &["merchant", "list"],
+    );
+    assert!(ok && list.contains(merchant), "{list}{err}");
+
+    // A file without the setting, or with a typo, fails as `serve` does, naming the setting.
+    let without = dir.join("without.toml");
+    std::fs::write(&without, "listen = \"127.0.0.1:9099\"\n").unwrap();
+    let (ok, _, err) = paylink_with_config(&without, &[], &["migrate"]);
+    assert!(!ok && err.contains("DATABASE_URL: is not set"), "{err}");
+    let typo = dir.join("typo.toml");
+    std::fs::write(
+        &typo,
+        format!("database_url = {:?}\ndb_pool_sise = 2\n", db.url()),
+    )
+    .unwrap();
+    let (ok, _, err) = paylink_with_config(&typo, &[], &["key", "list"]);
+    assert!(!ok && err.contains("db_pool_sise"), "{err}");
+}

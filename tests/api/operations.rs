@@ -504,7 +504,7 @@ async fn the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_pro
 }
 
 /// Reads a response head (up to the blank line) off `stream`.
-async fn read_head(stream: &mut TcpStream) -> String {
+pub(crate) async fn read_head(stream: &mut TcpStream) -> String {
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         let mut byte = [0u8; 1];

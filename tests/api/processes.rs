@@ -1,6 +1,7 @@
 //! The `paylink` binary run as separate processes, as it is deployed: configuration errors stop
 //! start-up, secrets stay out of the log, two servers on one database send every delivery exactly
-//! once, and a server killed mid-send leaves nothing behind for the next one to miss.
+//! once, a server killed mid-send leaves nothing behind for the next one to miss, and a stop
+//! signal ends claiming at once and sending within the grace period.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -10,11 +11,15 @@ use std::time::Duration;
 
 use paylink_testdb::TestDb;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::deliveries::{
     CREATE_CONTACT, CREATE_SESSION, SEND_SESSION_LINK, SESSION, SETTLE_WITHIN, TWILIO_FROM,
     TWILIO_SID, TWILIO_TOKEN, delivery_id_in, is_final, session_input,
 };
+use crate::operations::read_head;
+use crate::support::parse_raw_response;
 use paylink_test_servers::smtp_server::{SmtpAction, SmtpCommand, SmtpServer};
 use paylink_test_servers::twilio_server::{CannedResponse, TwilioServer};
 
@@ -238,6 +243,44 @@ impl ServerProcess {
                 "{open} deliveries unfinished after {SETTLE_WITHIN:?}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGTERM, as a process supervisor stops a service.
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit by itself; `within` only guards against a hang.
+    async fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("process state") {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "paylink serve still running {within:?} after the stop signal:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the log has a line containing `text`.
+    async fn wait_for_log(&self, text: &str) {
+        let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
+        while !self.log().contains(text) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {text:?} in the log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -533,4 +576,120 @@ async fn a_killed_servers_deliveries_are_finished_by_the_next_one() {
     let unique: HashSet<&str> = tokens.iter().copied().collect();
     assert_eq!(tokens.len(), unique.len(), "a delivery was sent twice");
     assert_eq!(unique, ids.iter().map(String::as_str).collect());
+}
+
+/// One delivery row, straight from the database.
+fn delivery_row(db: &TestDb, id: &str) -> paylink_store::deliveries::DeliveryRow {
+    let mut conn = db.connect();
+    paylink_store::deliveries::get(&mut conn, id)
+        .expect("reading a delivery")
+        .unwrap_or_else(|| panic!("no delivery {id}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_claiming_at_once_and_abandons_an_unanswered_send_after_the_grace_period() {
+    let db = TestDb::new();
+    let key = merchant_key(&db);
+    let twilio = TwilioServer::start(TWILIO_SID, TWILIO_TOKEN).await;
+    // A provider that takes the message and does not answer while the test runs, with an
+    // attempt timeout and a lease far beyond the grace period: only the grace period can end
+    // the send, and nothing but the next claim after the lease may retry it.
+    twilio.set_delay(Duration::from_secs(600));
+    let mut vars = base_env(&twilio);
+    vars.extend([
+        ("PAYLINK_DELIVERY_TIMEOUT_MS", "120000".to_owned()),
+        ("PAYLINK_DELIVERY_LEASE_SECS", "600".to_owned()),
+        // Ample for the one request held open below to finish once the test lets it go.
+        ("PAYLINK_SHUTDOWN_GRACE_SECS", "10".to_owned()),
+    ]);
+    let mut server = ServerProcess::start("grace", &db, &key, &vars).await;
+    let session = server.session("+14155552671").await;
+    let unanswered = server.send(&session, "Phone").await;
+    let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
+    while twilio.requests().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the delivery was never sent:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A send request in flight when the signal lands: it queues its delivery after the signal.
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let body = json!({
+        "query": SEND_SESSION_LINK,
+        "variables": { "input": { "id": session, "channel": "Phone" } },
+    })
+    .to_string();
+    let (first_half, second_half) = body.as_bytes().split_at(body.len() / 2);
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    // `Expect: 100-continue` makes the server say when the handler starts reading the body.
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let interim = read_head(&mut stream).await;
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
+    stream.write_all(first_half).await.unwrap();
+    stream.flush().await.unwrap();
+
+    server.terminate();
+    server.wait_for_log("stop signal received").await;
+    stream.write_all(second_half).await.unwrap();
+    let mut received = Vec::new();
+    tokio::time::timeout(SETTLE_WITHIN, stream.read_to_end(&mut received))
+        .await
+        .expect("the response within the bound")
+        .expect("reading the response");
+    let response = parse_raw_response(&received).expect("a complete response");
+    let answer = response.json();
+    let queued = &answer["data"]["sendPaymentPlanSessionLink"];
+    assert_eq!(queued["success"], true, "{answer}");
+    let queued = delivery_id_in(queued["message"].as_str().unwrap());
+
+    // The provider never answers, yet the process exits (the bound only guards against a hang;
+    // the attempt timeout alone would take two minutes).
+    let status = server.wait_exit(Duration::from_secs(60)).await;
+    assert!(status.success(), "{status}:\n{}", server.log());
+
+    // Nothing was claimed after the signal: the request queued after it was never sent.
+    assert_eq!(twilio.requests().len(), 1, "{:?}", twilio.requests());
+    let after = delivery_row(&db, &queued);
+    assert_eq!(
+        (after.status.as_str(), after.attempts),
+        ("Queued", 0),
+        "{after:?}"
+    );
+    // The abandoned send is recorded neither way: it stays claimed until its lease runs out.
+    let abandoned = delivery_row(&db, &unanswered);
+    assert_eq!(
+        (abandoned.status.as_str(), abandoned.attempts),
+        ("Sending", 1),
+        "{abandoned:?}"
+    );
+    assert_eq!(abandoned.last_error, None, "{abandoned:?}");
+    assert_eq!(abandoned.sent_at, None, "{abandoned:?}");
+    assert_eq!(abandoned.lease_until, Some(abandoned.next_attempt_at));
+
+    // Once the lease has run out (moved back here rather than waited for), the next claim takes
+    // both deliveries up again.
+    let mut conn = db.connect();
+    {
+        use diesel::prelude::*;
+        use paylink_store::schema::link_deliveries::dsl;
+        diesel::update(dsl::link_deliveries.find(&unanswered))
+            .set(dsl::next_attempt_at.eq(diesel::dsl::now))
+            .execute(&mut conn)
+            .expect("ending the lease");
+    }
+    let claimed =
+        paylink_store::deliveries::claim(&mut conn, 10, Duration::from_secs(60)).expect("claiming");
+    let mut claimed: Vec<(String, i32)> = claimed.into_iter().map(|d| (d.id, d.attempts)).collect();
+    claimed.sort();
+    let mut expected = vec![(unanswered, 2), (queued, 1)];
+    expected.sort();
+    assert_eq!(claimed, expected);
 }

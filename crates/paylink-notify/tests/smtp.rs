@@ -270,3 +270,53 @@ async fn authenticates_with_the_url_credentials_and_never_shows_the_password() {
         }
     }
 }
+
+/// Everything a tracing subscriber writes, kept in memory for the test to read.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_reply_that_echoes_the_recipient_keeps_the_address_out_of_the_debug_log() {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test runtime is single-threaded, so the whole attempt logs to this subscriber.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = SmtpServer::start().await;
+    server.respond_always(
+        SmtpCommand::RcptTo,
+        SmtpAction::reply(550, "5.1.1 <bob@example.com>: Recipient address rejected"),
+    );
+    let notifier = notifier(&server.url(), Duration::from_secs(5));
+
+    let error = notifier.send_email(&email("k")).await.unwrap_err();
+    // The merchant sees the server's reason about their own contact in `lastError`...
+    assert!(error.reason().contains("bob@example.com"), "{error:?}");
+    // ...but the operator's log does not carry the address.
+    let text = log.text();
+    assert!(text.contains("SMTP attempt failed"), "captured:\n{text}");
+    assert!(text.contains("550"), "the reply code is kept:\n{text}");
+    assert!(!text.contains("bob@example.com"), "{text}");
+    assert!(!text.contains("bob@"), "{text}");
+}

@@ -121,7 +121,14 @@ impl SmtpSender {
             }),
             Ok(Err(error)) => {
                 let classified = self.classify(&error);
-                tracing::debug!(endpoint = %self.endpoint, reason = classified.reason(), "SMTP attempt failed");
+                // Not the reason: a server's reply text can echo the recipient's address, and
+                // the dispatcher logs the reason with contact details redacted.
+                tracing::debug!(
+                    endpoint = %self.endpoint,
+                    code = error.status().map(|code| code.to_string()).as_deref(),
+                    transient = classified.is_transient(),
+                    "SMTP attempt failed"
+                );
                 Err(classified)
             }
             Err(_elapsed) => {
