@@ -2,13 +2,15 @@
 //! the server, PostgreSQL's backends of the run's database and its background processes) and
 //! everything else. Other work on a shared machine skews the figures; this says by how much.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::Fallible;
 
 /// Clock ticks of the machine and of the run's processes at one moment.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct CpuSample {
     /// Busy ticks of all cores (`/proc/stat`).
     busy: u64,
@@ -18,8 +20,11 @@ pub(crate) struct CpuSample {
     bench: u64,
     /// Ticks used by the server.
     server: u64,
-    /// Ticks used by PostgreSQL's processes of the run.
-    postgres: u64,
+    /// Ticks used so far by each of PostgreSQL's processes of the run, by pid. Kept per process
+    /// because backends come and go between samples (a point opens its own connections and
+    /// the previous point's are still exiting): only what a process used between the two
+    /// samples may count.
+    postgres: HashMap<u32, u64>,
 }
 
 /// CPU use over a point, in cores (1.0 = one core busy all the time).
@@ -48,7 +53,10 @@ impl CpuSample {
     /// Reads the machine's counters and those of this process, of `server` and of the
     /// PostgreSQL processes serving the database `conn` is connected to.
     pub(crate) fn take(conn: &mut PgConnection, server: Option<u32>) -> Fallible<Self> {
-        let postgres = backend_pids(conn)?.into_iter().map(process_ticks).sum();
+        let postgres = backend_pids(conn)?
+            .into_iter()
+            .map(|pid| (pid, process_ticks(pid)))
+            .collect();
         let bench = process_ticks(std::process::id());
         let server = server.map_or(0, process_ticks);
         let (busy, total) = machine_ticks()?;
@@ -68,7 +76,13 @@ impl CpuSample {
         let share = |ticks: f64| ticks / total * cores as f64;
         let bench = later.bench.saturating_sub(self.bench) as f64;
         let server = later.server.saturating_sub(self.server) as f64;
-        let postgres = later.postgres.saturating_sub(self.postgres) as f64;
+        // A process that started after `self` counts from zero; one that ended before `later`
+        // is left out rather than counted as giving its time back.
+        let postgres = later
+            .postgres
+            .iter()
+            .map(|(pid, ticks)| ticks.saturating_sub(self.postgres.get(pid).copied().unwrap_or(0)))
+            .sum::<u64>() as f64;
         let ours = (bench + server + postgres).min(busy);
         CpuUse {
             bench_cores: share(bench),
@@ -144,5 +158,23 @@ mod tests {
         assert_eq!(parse_process_ticks(process), Some(300));
         let machine = "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n";
         assert_eq!(parse_machine_ticks(machine), Some((150, 1000)));
+    }
+
+    #[test]
+    fn postgres_processes_count_only_what_they_used_between_the_samples() {
+        let sample = |postgres: &[(u32, u64)]| CpuSample {
+            busy: 0,
+            total: 100,
+            postgres: postgres.iter().copied().collect(),
+            ..CpuSample::default()
+        };
+        // 1 ran on (+10), 2 exited (not -500), 3 started (+30).
+        let before = sample(&[(1, 100), (2, 500)]);
+        let mut after = sample(&[(1, 110), (3, 30)]);
+        after.busy = 40;
+        after.total = 200;
+        let used = before.until(&after, 1);
+        assert!((used.postgres_cores - 0.4).abs() < 1e-9, "{used:?}");
+        assert!(used.others_cores.abs() < 1e-9, "{used:?}");
     }
 }
