@@ -67,21 +67,28 @@ pub(super) async fn handle(
             outcome.operations = vec!["-".to_owned()];
         }
         let result = if replayed {
-            "replayed"
-        } else if outcome.operations.is_empty() {
-            "rejected"
-        } else if status.is_success() && outcome.error_codes.is_empty() {
-            "ok"
+            Some("replayed")
+        } else if !outcome.operations.is_empty() {
+            Some(if status.is_success() && outcome.error_codes.is_empty() {
+                "ok"
+            } else {
+                "error"
+            })
+        } else if !status.is_success() {
+            Some("rejected")
         } else {
-            "error"
+            // GraphiQL's page: no GraphQL request at all.
+            None
         };
-        let operations = if outcome.operations.is_empty() {
-            vec!["-".to_owned()]
-        } else {
-            outcome.operations.clone()
-        };
-        app.metrics
-            .record_request(&operations, result, &outcome.error_codes);
+        if let Some(result) = result {
+            let operations = if outcome.operations.is_empty() {
+                vec!["-".to_owned()]
+            } else {
+                outcome.operations.clone()
+            };
+            app.metrics
+                .record_request(&operations, result, &outcome.error_codes);
+        }
     }
     tracing::info!(
         request_id,

@@ -1037,6 +1037,15 @@ async fn metrics_are_prometheus_text_with_requests_errors_pool_and_outbox() {
     // Refused before it ran: counted with its code.
     let (status, _) = app.post(None, COUNT, json!({})).await;
     assert_eq!(status, 401);
+    // GraphiQL's page is no GraphQL request: not counted.
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
     // Sent twice with one Idempotency-Key: the second is a replay.
     for _ in 0..2 {
         let response = app
