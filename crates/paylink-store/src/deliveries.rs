@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Interval, Text};
+use diesel::sql_types::{BigInt, Text};
 
 use crate::StoreError;
 use crate::schema::link_deliveries::{self, dsl};
+use crate::sql::{self, Bind};
 
 /// Delivery states, as stored.
 pub mod status {
@@ -124,7 +125,7 @@ pub fn claim(
         i64::try_from(lease.as_micros()).unwrap_or(i64::MAX),
     );
     // next_attempt_at doubles as the lease's end, so one index range finds both kinds of due row.
-    Ok(diesel::sql_query(
+    Ok(sql::fixed(
         "UPDATE link_deliveries SET status = 'Sending', attempts = attempts + 1, \
              lease_until = now() + $2, next_attempt_at = now() + $2 \
          WHERE id IN ( \
@@ -134,9 +135,8 @@ pub fn claim(
              LIMIT $1 \
              FOR UPDATE SKIP LOCKED) \
          RETURNING *",
+        &[Bind::Count(limit), Bind::Interval(lease)],
     )
-    .bind::<BigInt, _>(limit)
-    .bind::<Interval, _>(lease)
     .load(conn)?)
 }
 

@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use diesel::data_types::PgInterval;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Bytea, Integer, Interval, Nullable, Text};
+use diesel::sql_types::{Bool, Bytea, Integer, Nullable, Text};
 
 use crate::StoreError;
+use crate::payment_links::Value;
+use crate::sql::{self, Bind};
 
 /// A response stored for replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +54,7 @@ pub fn begin(
         #[allow(dead_code, reason = "only its presence matters")]
         acquired: bool,
     }
-    let acquired = diesel::sql_query(
+    let acquired = sql::fixed(
         "INSERT INTO idempotency_keys (merchant_uid, key, request_hash, locked_until, expires_at) \
          VALUES ($1, $2, $3, now() + $5, now() + $4) \
          ON CONFLICT (merchant_uid, key) DO UPDATE SET \
@@ -63,12 +65,14 @@ pub fn begin(
             OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_until <= now() \
                 AND idempotency_keys.request_hash = EXCLUDED.request_hash) \
          RETURNING true AS acquired",
+        &[
+            text(merchant_uid),
+            text(key),
+            Bind::Bytes(request_hash.to_vec()),
+            Bind::Interval(interval(ttl)),
+            Bind::Interval(interval(lock)),
+        ],
     )
-    .bind::<Text, _>(merchant_uid)
-    .bind::<Text, _>(key)
-    .bind::<Bytea, _>(request_hash)
-    .bind::<Interval, _>(interval(ttl))
-    .bind::<Interval, _>(interval(lock))
     .get_result::<Acquired>(conn)
     .optional()?;
     if acquired.is_some() {
@@ -86,12 +90,11 @@ pub fn begin(
         #[diesel(sql_type = Nullable<Bytea>)]
         response_body: Option<Vec<u8>>,
     }
-    let existing = diesel::sql_query(
+    let existing = sql::fixed(
         "SELECT request_hash, status_code, content_type, response_body FROM idempotency_keys \
          WHERE merchant_uid = $1 AND key = $2",
+        &[text(merchant_uid), text(key)],
     )
-    .bind::<Text, _>(merchant_uid)
-    .bind::<Text, _>(key)
     .get_result::<Existing>(conn)
     .optional()?;
     Ok(match existing {
@@ -119,26 +122,27 @@ pub fn complete(
     key: &str,
     response: &StoredResponse,
 ) -> Result<(), StoreError> {
-    diesel::sql_query(
+    sql::fixed(
         "UPDATE idempotency_keys SET status_code = $3, content_type = $4, response_body = $5 \
          WHERE merchant_uid = $1 AND key = $2",
+        &[
+            text(merchant_uid),
+            text(key),
+            Bind::One(Value::Integer(i32::from(response.status_code))),
+            text(&response.content_type),
+            Bind::Bytes(response.body.clone()),
+        ],
     )
-    .bind::<Text, _>(merchant_uid)
-    .bind::<Text, _>(key)
-    .bind::<Integer, _>(i32::from(response.status_code))
-    .bind::<Text, _>(&response.content_type)
-    .bind::<Bytea, _>(&response.body)
     .execute(conn)?;
     Ok(())
 }
 
 /// Forgets `key`, so that a retry runs afresh (after a failure that should not be replayed).
 pub fn release(conn: &mut PgConnection, merchant_uid: &str, key: &str) -> Result<(), StoreError> {
-    diesel::sql_query(
+    sql::fixed(
         "DELETE FROM idempotency_keys WHERE merchant_uid = $1 AND key = $2 AND status_code IS NULL",
+        &[text(merchant_uid), text(key)],
     )
-    .bind::<Text, _>(merchant_uid)
-    .bind::<Text, _>(key)
     .execute(conn)?;
     Ok(())
 }
@@ -149,4 +153,9 @@ pub fn delete_expired(conn: &mut PgConnection) -> Result<usize, StoreError> {
         diesel::sql_query("DELETE FROM idempotency_keys WHERE expires_at <= now()")
             .execute(conn)?,
     )
+}
+
+/// A text bind.
+fn text(value: &str) -> Bind {
+    Bind::One(Value::Text(value.to_owned()))
 }

@@ -16,6 +16,7 @@ pub mod migrations;
 pub mod payment_links;
 pub mod schema;
 pub mod sessions;
+mod sql;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -93,3 +93,46 @@ fn listings_and_inserts_are_prepared_once_per_connection() {
     payment_links::explain(&mut conn, MERCHANT, &first_page).expect("explain");
     assert_eq!(prepared_on(&mut conn, "FROM payment_links WHERE").len(), 3);
 }
+
+// The crate's own hand-written statements (idempotency keys, delivery claims) are kept prepared
+// too, and still do their work.
+#[test]
+fn idempotency_and_claim_statements_are_prepared_once_per_connection() {
+    use std::time::Duration;
+
+    use paylink_store::deliveries;
+    use paylink_store::idempotency::{self, Begin, StoredResponse};
+
+    let db = TestDb::new();
+    let mut conn = db.connect();
+    merchants::insert(&mut conn, MERCHANT, "Prepared").expect("merchant");
+    let (ttl, lock) = (Duration::from_secs(60), Duration::from_secs(60));
+    for i in 0..3 {
+        let key = format!("key-{i}");
+        let begun =
+            idempotency::begin(&mut conn, MERCHANT, &key, b"body", ttl, lock).expect("begin");
+        assert!(matches!(begun, Begin::Acquired));
+        let response = StoredResponse {
+            status_code: 200,
+            content_type: "application/json".into(),
+            body: format!("{{\"n\":{i}}}").into_bytes(),
+        };
+        idempotency::complete(&mut conn, MERCHANT, &key, &response).expect("complete");
+        match idempotency::begin(&mut conn, MERCHANT, &key, b"body", ttl, lock).expect("again") {
+            Begin::Replay(stored) => assert_eq!(stored, response),
+            _ => panic!("not a replay"),
+        }
+        assert!(matches!(
+            idempotency::begin(&mut conn, MERCHANT, &key, b"other", ttl, lock).expect("other"),
+            Begin::Mismatch
+        ));
+    }
+    for _ in 0..3 {
+        deliveries::claim(&mut conn, 10, Duration::from_secs(30)).expect("claim");
+    }
+    let keys = prepared_on(&mut conn, "idempotency_keys");
+    // The insert-or-take-over and the read; the update that stores the response.
+    assert_eq!(keys.len(), 3, "{keys:#?}");
+    let claims = prepared_on(&mut conn, "UPDATE link_deliveries SET status = 'Sending'");
+    assert_eq!(claims.len(), 1, "{claims:#?}");
+}

@@ -2,7 +2,6 @@
 //! listing ([`page`]).
 
 mod search;
-mod sql;
 
 pub use search::{
     Column, ColumnKind, Cursor, Direction, Filter, Search, Sort, Test, Value, explain, page,

@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::PaymentLinkRow;
-use super::sql::{Bind, SqlBuilder};
 use crate::StoreError;
+use crate::sql::{Bind, SqlBuilder};
 
 /// A column clients may filter and sort on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,33 +1,39 @@
-//! SQL text with placeholders and the values bound to them. Column names come only from
-//! [`Column`](super::Column); every client value is a bound parameter.
+//! Hand-written SQL with placeholders and the values bound to them: the payment-link listings,
+//! built from a filter ([`SqlBuilder`]), and the crate's fixed statements ([`fixed`]). Column
+//! names come only from this crate; every client value is a bound parameter.
 //!
 //! The statements run prepared and stay in the connection's statement cache, keyed by their
-//! text, so PostgreSQL parses and plans a listing once per connection instead of once per
-//! request (diesel's own `sql_query` is never cached). Clients choose the filters, so the number
-//! of distinct texts has no natural bound: [`admit`] lets a fixed number of shapes into the
-//! caches and runs the rest as one-off statements.
+//! text, so PostgreSQL parses and plans one once per connection instead of once per run
+//! (diesel's own `sql_query` is never cached). Fixed statements are few. Clients choose the
+//! listings' filters, so the number of their texts has no natural bound: [`admit`] lets a fixed
+//! number of shapes into the caches and runs the rest as one-off statements.
 
 use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
+use diesel::pg::data_types::PgInterval;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Int4, Text, Timestamptz, Untyped};
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, Int4, Interval, Text, Timestamptz, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
-use super::search::Value;
+use crate::payment_links::Value;
 
 /// Most statement texts that each connection keeps prepared.
 const MAX_PREPARED_SHAPES: usize = 256;
 
 /// A value bound to a placeholder.
 #[derive(Clone, Debug)]
-pub(super) enum Bind {
+pub(crate) enum Bind {
     /// One value.
     One(Value),
     /// A row count (`LIMIT`).
     Count(i64),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// A duration.
+    Interval(PgInterval),
     /// An array of values of one kind, for `= ANY($n)`.
     Texts(Vec<String>),
     /// An array of integers.
@@ -38,7 +44,7 @@ pub(super) enum Bind {
 
 /// SQL being built and its binds.
 #[derive(Debug)]
-pub(super) struct SqlBuilder {
+pub(crate) struct SqlBuilder {
     /// The text around the placeholders: one piece more than there are binds.
     pieces: Vec<String>,
     binds: Vec<Bind>,
@@ -57,13 +63,13 @@ impl Default for SqlBuilder {
 
 impl SqlBuilder {
     /// Puts SQL text written by this crate in front of the query.
-    pub(super) fn prepend(&mut self, sql: &str) -> &mut Self {
+    pub(crate) fn prepend(&mut self, sql: &str) -> &mut Self {
         self.pieces[0].insert_str(0, sql);
         self
     }
 
     /// Appends SQL text written by this crate.
-    pub(super) fn push(&mut self, sql: &str) -> &mut Self {
+    pub(crate) fn push(&mut self, sql: &str) -> &mut Self {
         self.pieces
             .last_mut()
             .expect("a builder always has a piece")
@@ -72,32 +78,32 @@ impl SqlBuilder {
     }
 
     /// Appends a placeholder for `bind`.
-    pub(super) fn push_bind(&mut self, bind: Bind) -> &mut Self {
+    pub(crate) fn push_bind(&mut self, bind: Bind) -> &mut Self {
         self.binds.push(bind);
         self.pieces.push(String::new());
         self
     }
 
     /// Appends a placeholder for one value.
-    pub(super) fn push_value(&mut self, value: &Value) -> &mut Self {
+    pub(crate) fn push_value(&mut self, value: &Value) -> &mut Self {
         self.push_bind(Bind::One(value.clone()))
     }
 
     /// Appends a placeholder for `text` lower-cased as [`super::search`]'s LIKE columns are.
-    pub(super) fn push_bind_folded(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn push_bind_folded(&mut self, text: &str) -> &mut Self {
         self.push("(lower(")
             .push_value(&Value::Text(text.to_owned()))
             .push(r#" COLLATE "und-x-icu") COLLATE "C")"#)
     }
 
     /// Marks the statement as run once (diagnostics such as `EXPLAIN`): it is not kept prepared.
-    pub(super) fn one_off(&mut self) -> &mut Self {
+    pub(crate) fn one_off(&mut self) -> &mut Self {
         self.one_off = true;
         self
     }
 
     /// The query with every value bound.
-    pub(super) fn into_query(self) -> BuiltQuery {
+    pub(crate) fn into_query(self) -> BuiltQuery {
         let prepared = !self.one_off && admit(&self.text());
         BuiltQuery {
             pieces: self.pieces,
@@ -120,6 +126,36 @@ impl SqlBuilder {
     }
 }
 
+/// A statement written in this crate, with PostgreSQL's `$1`, `$2`, ... placeholders (in any
+/// order, each as often as needed) standing for `binds[0]`, `binds[1]`, ...; always kept
+/// prepared. Panics on a placeholder without a bind: a bug in the caller's fixed text.
+pub(crate) fn fixed(text: &'static str, binds: &[Bind]) -> BuiltQuery {
+    let mut sql = SqlBuilder::default();
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        let digits = rest[dollar + 1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(rest.len() - dollar - 1, |end| end);
+        if digits == 0 {
+            sql.push(&rest[..=dollar]);
+            rest = &rest[dollar + 1..];
+            continue;
+        }
+        let number: usize = rest[dollar + 1..dollar + 1 + digits]
+            .parse()
+            .expect("placeholder digits");
+        sql.push(&rest[..dollar]);
+        sql.push_bind(binds[number - 1].clone());
+        rest = &rest[dollar + 1 + digits..];
+    }
+    sql.push(rest);
+    BuiltQuery {
+        pieces: sql.pieces,
+        binds: sql.binds,
+        prepared: true,
+    }
+}
+
 /// Whether statements with this text may be kept prepared: yes for the first
 /// [`MAX_PREPARED_SHAPES`] texts the process meets, no for any other. Shared by every
 /// connection, so no connection's cache grows past that many listing statements.
@@ -138,7 +174,7 @@ fn admit(text: &str) -> bool {
 
 /// A built statement, ready to load rows that implement `QueryableByName`.
 #[derive(Debug)]
-pub(super) struct BuiltQuery {
+pub(crate) struct BuiltQuery {
     pieces: Vec<String>,
     binds: Vec<Bind>,
     prepared: bool,
@@ -167,6 +203,8 @@ fn push_bind<'b>(mut out: AstPass<'_, 'b, Pg>, bind: &'b Bind) -> QueryResult<()
         Bind::One(Value::Boolean(value)) => out.push_bind_param::<Bool, _>(value),
         Bind::One(Value::Timestamp(value)) => out.push_bind_param::<Timestamptz, _>(value),
         Bind::Count(value) => out.push_bind_param::<BigInt, _>(value),
+        Bind::Bytes(value) => out.push_bind_param::<Bytea, _>(value),
+        Bind::Interval(value) => out.push_bind_param::<Interval, _>(value),
         Bind::Texts(values) => out.push_bind_param::<Array<Text>, _>(values),
         Bind::Integers(values) => out.push_bind_param::<Array<Int4>, _>(values),
         Bind::Timestamps(values) => out.push_bind_param::<Array<Timestamptz>, _>(values),
@@ -203,6 +241,29 @@ mod tests {
             sql.text(),
             "EXPLAIN SELECT 1 WHERE a = $1 AND b = ANY($2) LIMIT $3"
         );
+    }
+
+    #[test]
+    fn fixed_statements_take_their_binds_in_placeholder_order() {
+        let query = fixed(
+            "SELECT $2, $1 WHERE a = $2 AND price = '$'",
+            &[Bind::Count(1), Bind::Count(2)],
+        );
+        let builder = SqlBuilder {
+            pieces: query.pieces,
+            binds: query.binds,
+            one_off: false,
+        };
+        assert_eq!(builder.text(), "SELECT $1, $2 WHERE a = $3 AND price = '$'");
+        let counts: Vec<i64> = builder
+            .binds
+            .iter()
+            .map(|bind| match bind {
+                Bind::Count(n) => *n,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(counts, [2, 1, 2]);
     }
 
     #[test]
