@@ -59,8 +59,13 @@ pub(super) async fn handle(
         );
     };
     let mut response = handle_negotiated(app, parts, body, get_request, media, outcome).await;
-    // Refusals are built as application/json; a client that asked for the newer type gets every
-    // answer in it, errors included.
+    in_media(&mut response, media);
+    response
+}
+
+/// Refusals are built as application/json; a client that asked for the newer type gets every
+/// answer in it, errors included.
+fn in_media(response: &mut http::Response<Body>, media: ResponseMedia) {
     if response.headers().get(header::CONTENT_TYPE)
         == Some(&HeaderValue::from_static(responses::JSON))
     {
@@ -69,7 +74,6 @@ pub(super) async fn handle(
             HeaderValue::from_static(media.content_type()),
         );
     }
-    response
 }
 
 /// Refuses a method other than GET and POST, in the media type the client accepts.
@@ -79,10 +83,9 @@ pub(super) fn wrong_method(headers: &HeaderMap) -> http::Response<Body> {
         "METHOD_NOT_ALLOWED",
         "use GET or POST",
     );
-    let media = media::negotiate(headers).unwrap_or(ResponseMedia::Json);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(media.content_type()),
+    in_media(
+        &mut response,
+        media::negotiate(headers).unwrap_or(ResponseMedia::Json),
     );
     response
         .headers_mut()

@@ -135,7 +135,7 @@ pub(crate) fn fixed(text: &'static str, binds: &[Bind]) -> BuiltQuery {
     while let Some(dollar) = rest.find('$') {
         let digits = rest[dollar + 1..]
             .find(|c: char| !c.is_ascii_digit())
-            .map_or(rest.len() - dollar - 1, |end| end);
+            .unwrap_or(rest.len() - dollar - 1);
         if digits == 0 {
             sql.push(&rest[..=dollar]);
             rest = &rest[dollar + 1..];
