@@ -51,7 +51,9 @@ impl Server {
             rate_limiter: crate::http::rate_limit::KeyRateLimiter::new(config.rate_limit),
             idempotency_ttl: config.idempotency_ttl,
             key_cache: crate::http::key_cache::KeyCache::new(config.api_key_cache_ttl),
-            operations: crate::http::operation_cache::OperationCache::default(),
+            operations: crate::http::operation_cache::OperationCache::new(config.query_limits),
+            persisted: crate::http::persisted::PersistedDocuments::new(config.allow_list.clone()),
+            cors_origins: config.cors_origins.clone(),
         };
         Ok(Self {
             listener,

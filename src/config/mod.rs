@@ -2,10 +2,12 @@
 //!
 //! Every error names the variable at fault, so an operator can fix it without reading code.
 
+pub mod allow_list;
 pub mod delivery;
 pub mod settings;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -52,6 +54,10 @@ pub struct Config {
     pub introspection: bool,
     /// Whether browsers get GraphiQL at GET /graphql (`PAYLINK_GRAPHIQL`).
     pub graphiql: bool,
+    /// The only documents to run, when set (`PAYLINK_PERSISTED_OPERATIONS`, a manifest file).
+    pub allow_list: Option<Arc<allow_list::AllowList>>,
+    /// Origins whose browser pages may call the API (`PAYLINK_CORS_ORIGINS`).
+    pub cors_origins: CorsOrigins,
     /// Peers whose `X-Forwarded-For` is believed (`PAYLINK_TRUSTED_PROXIES`, comma-separated
     /// addresses or CIDR ranges).
     pub trusted_proxies: Vec<IpNet>,
@@ -77,6 +83,19 @@ pub struct QueryLimits {
     pub fields: usize,
     /// Most tokens (`PAYLINK_MAX_QUERY_TOKENS`).
     pub tokens: usize,
+}
+
+/// Which browser origins may call the API across origins (CORS).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// None: browsers allow only pages served by paylink itself.
+    #[default]
+    None,
+    /// These exact origins (`scheme://host[:port]`, lower case, default port left out).
+    Exact(Vec<String>),
+    /// Any origin (`*`). Safe because the API key is sent as a header, never as a cookie, so a
+    /// page elsewhere can only use a key its user gave it.
+    Any,
 }
 
 /// A token bucket per API key.
@@ -161,6 +180,11 @@ impl Config {
             )?,
             introspection: boolean("PAYLINK_INTROSPECTION", get("PAYLINK_INTROSPECTION"), true)?,
             graphiql: boolean("PAYLINK_GRAPHIQL", get("PAYLINK_GRAPHIQL"), true)?,
+            allow_list: get("PAYLINK_PERSISTED_OPERATIONS")
+                .map(|path| allow_list::AllowList::load(std::path::Path::new(path.trim())))
+                .transpose()?
+                .map(Arc::new),
+            cors_origins: cors_origins(get("PAYLINK_CORS_ORIGINS"))?,
             trusted_proxies: networks("PAYLINK_TRUSTED_PROXIES", get("PAYLINK_TRUSTED_PROXIES"))?,
             rate_limit: RateLimit {
                 per_second: in_range(
@@ -254,6 +278,45 @@ fn networks(variable: &'static str, value: Option<String>) -> Result<Vec<IpNet>,
                 })
         })
         .collect()
+}
+
+/// Reads `PAYLINK_CORS_ORIGINS`: `*`, or comma-separated origins such as
+/// `https://app.example.com`.
+fn cors_origins(value: Option<String>) -> Result<CorsOrigins, ConfigError> {
+    const VARIABLE: &str = "PAYLINK_CORS_ORIGINS";
+    let Some(value) = value else {
+        return Ok(CorsOrigins::None);
+    };
+    if value.trim() == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let error = |why: &str| ConfigError {
+                variable: VARIABLE,
+                message: format!(
+                    "{item:?} is not an origin ({why}); write scheme://host[:port], or * alone"
+                ),
+            };
+            let url = Url::parse(item).map_err(|_| error("not a URL"))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(error("not http or https"));
+            }
+            if url.path() != "/"
+                || item.ends_with('/')
+                || url.query().is_some()
+                || !url.username().is_empty()
+            {
+                return Err(error("an origin has no path, query or user"));
+            }
+            // Browsers send the serialised origin: lower case, default port left out.
+            Ok(url.origin().ascii_serialization())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(CorsOrigins::Exact)
 }
 
 /// Checks `DATABASE_URL`, which is required.

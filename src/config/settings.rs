@@ -62,6 +62,8 @@ pub const SETTINGS: &[Setting] = &[
     setting("PAYLINK_MAX_BATCH_SIZE", "10"),
     setting("PAYLINK_INTROSPECTION", "true"),
     setting("PAYLINK_GRAPHIQL", "true"),
+    setting("PAYLINK_PERSISTED_OPERATIONS", ""),
+    setting("PAYLINK_CORS_ORIGINS", ""),
     setting("PAYLINK_TRUSTED_PROXIES", ""),
     setting("PAYLINK_RATE_LIMIT_PER_SECOND", "50"),
     setting("PAYLINK_RATE_LIMIT_BURST", "100"),

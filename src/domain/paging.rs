@@ -1,4 +1,4 @@
-//! The page size of list queries.
+//! The page size and cursor parts of list queries.
 
 use super::InvalidField;
 
@@ -18,6 +18,14 @@ pub fn limit(requested: Option<i32>) -> Result<i64, InvalidField> {
     }
 }
 
+/// A part of a page cursor (`offset` or `offset_id`) as the client gave it: an empty one is
+/// none, since PayTheory's documentation asks for the first page with `offset: ""` and
+/// `offset_id: ""`. No link id is empty, and an empty sort value is still reached through
+/// `offset_id`, which reads the boundary from the link itself.
+pub fn cursor_part(given: Option<String>) -> Option<String> {
+    given.filter(|part| !part.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +38,16 @@ mod tests {
         assert_eq!(limit(Some(0)).unwrap_err().field, "limit");
         assert_eq!(limit(Some(101)).unwrap_err().field, "limit");
         assert_eq!(limit(Some(-5)).unwrap_err().field, "limit");
+    }
+
+    #[test]
+    fn empty_cursor_parts_are_none() {
+        assert_eq!(cursor_part(Some(String::new())), None);
+        assert_eq!(cursor_part(None), None);
+        assert_eq!(cursor_part(Some(" ".into())), Some(" ".into()));
+        assert_eq!(
+            cursor_part(Some("pt_link_1".into())),
+            Some("pt_link_1".into())
+        );
     }
 }

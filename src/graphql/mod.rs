@@ -5,6 +5,7 @@ mod contacts;
 mod context;
 pub mod contract;
 mod deliveries;
+pub mod document_cost;
 mod error;
 mod patch;
 mod payment_links;
@@ -22,10 +23,16 @@ pub use context::{Context, LinkSettings};
 pub use error::ApiError;
 pub use generated::{Schema, schema};
 
+/// The raw nesting juniper's parser allows at the least. The configured depth is measured by
+/// [`document_cost`], which leaves introspection out; the parser's own limit only guards its
+/// recursion, so it must leave room for the introspection query every tool sends (about 20 raw
+/// levels) and is never lower than juniper's default.
+const PARSER_DEPTH_FLOOR: usize = 64;
+
 /// The schema to serve, with document limits and introspection as configured.
 pub fn schema_with(limits: crate::config::QueryLimits, introspection: bool) -> Schema {
     let schema = schema()
-        .limit_depth(limits.depth)
+        .limit_depth(limits.depth.max(PARSER_DEPTH_FLOOR))
         .limit_fields(limits.fields)
         .limit_tokens(limits.tokens);
     if introspection {

@@ -23,6 +23,7 @@ pub(super) async fn list(
     query: Option<SqlQuery>,
 ) -> Result<PaymentLinks, ApiError> {
     let limit = paging::limit(limit)?;
+    let (offset, offset_id) = (paging::cursor_part(offset), paging::cursor_part(offset_id));
     if let Some(id) = &offset_id {
         crate::domain::storable_text("offset_id", id)?;
     }

@@ -1,6 +1,7 @@
 //! GraphQL over HTTP (graphql.github.io/graphql-over-http): POST with a JSON body (one request
-//! or a batch), GET with `query`, `variables` and `operationName` parameters for queries only,
-//! and GraphiQL for a browser's GET. Responses are `application/graphql-response+json` when the
+//! or a batch), GET with `query`, `variables`, `operationName` and `extensions` parameters for
+//! queries only, and GraphiQL for a browser's GET. A request may name a persisted document in
+//! place of sending it (`persisted`). Responses are `application/graphql-response+json` when the
 //! client accepts it, else `application/json`, with the status codes the specification gives
 //! for each.
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use hyper::body::Incoming;
-use juniper::http::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
+use juniper::http::GraphQLResponse;
 use juniper::{
     DefaultScalarValue, ExecutionError, GraphQLError, OperationType, ScalarValue as _, Value,
 };
@@ -18,9 +19,10 @@ use serde::Serialize;
 use super::App;
 use super::auth;
 use super::body::{discard_body, read_body};
-use super::get_request::{GetRequest, parse_get};
+use super::graphql_request::{ClientBatch, ClientRequest, GetRequest, parse_get};
 use super::idempotency;
 use super::media::{self, ResponseMedia};
+use super::persisted::NotRunnable;
 use super::request_errors::{self, Stage};
 use super::responses::{self, Body};
 use crate::graphql::Context;
@@ -103,7 +105,7 @@ async fn handle_negotiated(
     outcome: &mut Outcome,
 ) -> http::Response<Body> {
     let get_request = match get_request {
-        Some(GetRequest::Query(request)) => Some(request),
+        Some(GetRequest::Operation(request)) => Some(request),
         Some(GetRequest::None) => return bad_request("GET /graphql needs a `query` parameter"),
         Some(GetRequest::Invalid(message)) => return bad_request(&message),
         None if is_json(&parts.headers) => None,
@@ -141,7 +143,7 @@ async fn handle_negotiated(
         return response;
     }
     if let Some(request) = get_request {
-        let batch = GraphQLBatchRequest::Single(request);
+        let batch = ClientBatch::Single(request);
         return respond(app, merchant_uid, batch, media, true, outcome).await;
     }
     let idempotency_key = match idempotency::key(&parts.headers) {
@@ -175,7 +177,7 @@ async fn respond_to_body(
     media: ResponseMedia,
     outcome: &mut Outcome,
 ) -> http::Response<Body> {
-    match serde_json::from_slice::<GraphQLBatchRequest>(body) {
+    match serde_json::from_slice::<ClientBatch>(body) {
         Ok(batch) => respond(app, merchant_uid.to_owned(), batch, media, false, outcome).await,
         Err(error) => bad_request(&format!(
             "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
@@ -188,15 +190,15 @@ async fn respond_to_body(
 async fn respond(
     app: &App,
     merchant_uid: String,
-    batch: GraphQLBatchRequest,
+    batch: ClientBatch,
     media: ResponseMedia,
     only_queries: bool,
     outcome: &mut Outcome,
 ) -> http::Response<Body> {
-    let requests: Vec<&GraphQLRequest> = match &batch {
-        GraphQLBatchRequest::Single(request) => vec![request],
-        GraphQLBatchRequest::Batch(requests) => requests.iter().collect(),
-    };
+    let requests = batch.requests();
+    if requests.is_empty() {
+        return bad_request("a batch holds at least one operation");
+    }
     if requests.len() > app.max_batch_size {
         return bad_request(&format!(
             "a batch may hold at most {} operations, not {}",
@@ -204,7 +206,7 @@ async fn respond(
             requests.len()
         ));
     }
-    for request in &requests {
+    for request in requests {
         outcome.operations.push(
             request
                 .operation_name
@@ -214,14 +216,8 @@ async fn respond(
         if let Some(response) = check_variables(request, app.max_variables_bytes) {
             return response;
         }
-        // juniper ignores `variables` that are not an object and runs the operation without
-        // them; the specification makes that a malformed request.
-        if request
-            .variables
-            .as_ref()
-            .is_some_and(|v| !v.is_null() && v.to_object_value().is_none())
-        {
-            return bad_request("`variables` must be a JSON object (or null)");
+        if let Some(reason) = request.malformed() {
+            return bad_request(reason);
         }
     }
 
@@ -242,8 +238,8 @@ async fn respond(
         .iter()
         .any(|answer| matches!(answer, Answer::Refused(_)));
     let body = match batch {
-        GraphQLBatchRequest::Single(_) => serde_json::to_vec(&answers[0]),
-        GraphQLBatchRequest::Batch(_) => serde_json::to_vec(&answers),
+        ClientBatch::Single(_) => serde_json::to_vec(&answers[0]),
+        ClientBatch::Batch(_) => serde_json::to_vec(&answers),
     };
     let status = if outcome
         .error_codes
@@ -279,34 +275,40 @@ enum Answer {
     Ran(GraphQLResponse),
     /// It never ran: `{"errors": [...]}` with codes.
     Refused(serde_json::Value),
+    /// It named a persisted document this server does not know yet; the client is expected to
+    /// send the document (not a request error).
+    Unknown(serde_json::Value),
 }
 
-/// Parses and validates one operation (or finds it validated before) and runs it. A mutation sent
-/// over GET is refused before it runs.
+/// Finds the document of one operation, parses and validates it (or finds it validated before)
+/// and runs it. A mutation sent over GET is refused before it runs.
 async fn execute(
     app: &App,
     context: &Context,
-    request: &GraphQLRequest,
+    request: &ClientRequest,
     index: usize,
     only_queries: bool,
     outcome: &mut Outcome,
 ) -> Result<Answer, http::Response<Body>> {
-    let validated = match app.operations.validated(
-        &app.schema,
-        &request.query,
-        request.operation_name.as_deref(),
-    ) {
-        Ok(validated) => validated,
-        Err(error) => return Ok(refused(&error, Stage::Document, outcome)),
+    let document = match app.persisted.document(request) {
+        Ok(document) => document,
+        Err(not_runnable) => return Ok(not_persisted(&not_runnable, outcome)),
     };
+    let validated =
+        match app
+            .operations
+            .validated(&app.schema, &document, request.operation_name.as_deref())
+        {
+            Ok(validated) => validated,
+            Err(error) => return Ok(refused(&error, Stage::Document, outcome)),
+        };
     let operation = validated.operation();
     // Clients rarely send `operationName` for a document of one operation; its name is then the
     // one in the document, which logs and metrics should show.
-    if request.operation_name.is_none()
-        && let Some(name) = document_operation_name(&request.query)
+    if let Some(name) = validated.name()
         && let Some(slot) = outcome.operations.get_mut(index)
     {
-        *slot = name;
+        name.clone_into(slot);
     }
     if only_queries && operation.operation_type() != OperationType::Query {
         let mut response = error(
@@ -337,46 +339,26 @@ async fn execute(
     }
 }
 
+/// The answer to an operation whose document cannot run, its code counted.
+fn not_persisted(not_runnable: &NotRunnable, outcome: &mut Outcome) -> Answer {
+    let code = not_runnable.code();
+    outcome.error_codes.push(code.to_owned());
+    let body = serde_json::json!({
+        "errors": [{ "message": not_runnable.message(), "extensions": { "code": code } }]
+    });
+    if not_runnable.asks_for_document() {
+        Answer::Unknown(body)
+    } else {
+        Answer::Refused(body)
+    }
+}
+
 /// The answer to an operation that never ran, its code counted for logs and metrics.
 fn refused(error: &GraphQLError, stage: Stage, outcome: &mut Outcome) -> Answer {
     outcome
         .error_codes
         .push(request_errors::code(error, stage).to_owned());
     Answer::Refused(request_errors::body(error, stage))
-}
-
-/// The name of the only operation of a document that passed validation, or `None` when it is
-/// anonymous. Definitions start at nesting level 0, at the start or after the `}` that ends the
-/// previous one; a description string may come first.
-fn document_operation_name(document: &str) -> Option<String> {
-    use juniper::parser::{Lexer, ScalarToken, Token};
-    let mut tokens = Lexer::new(document).map_while(Result::ok).map(|t| t.item);
-    let mut depth = 0usize;
-    let mut at_definition_start = true;
-    while let Some(token) = tokens.next() {
-        match token {
-            Token::Scalar(ScalarToken::String(_)) if at_definition_start => {}
-            Token::Name("query" | "mutation" | "subscription") if at_definition_start => {
-                return match tokens.next() {
-                    Some(Token::Name(name)) => Some(name.to_owned()),
-                    _ => None,
-                };
-            }
-            // The `{ ... }` shorthand is an anonymous query.
-            Token::CurlyOpen if at_definition_start => return None,
-            Token::CurlyOpen | Token::ParenOpen | Token::BracketOpen => {
-                depth += 1;
-                at_definition_start = false;
-            }
-            Token::CurlyClose | Token::ParenClose | Token::BracketClose => {
-                depth = depth.saturating_sub(1);
-                at_definition_start = depth == 0 && token == Token::CurlyClose;
-            }
-            Token::EndOfFile => return None,
-            _ => at_definition_start = false,
-        }
-    }
-    None
 }
 
 /// The `extensions.code` of an execution error.
@@ -391,7 +373,7 @@ fn error_code(error: &ExecutionError<DefaultScalarValue>) -> Option<String> {
 }
 
 /// Refuses a request whose variables are larger than allowed.
-fn check_variables(request: &GraphQLRequest, limit: usize) -> Option<http::Response<Body>> {
+fn check_variables(request: &ClientRequest, limit: usize) -> Option<http::Response<Body>> {
     let size = request
         .variables
         .as_ref()
@@ -440,30 +422,4 @@ fn error(status: StatusCode, code: &'static str, message: &str) -> http::Respons
 
 fn bad_request(message: &str) -> http::Response<Body> {
     error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::document_operation_name;
-
-    #[test]
-    fn the_operation_name_is_read_from_the_document() {
-        let name = |document: &str| document_operation_name(document);
-        assert_eq!(
-            name("query CountLinks { a }").as_deref(),
-            Some("CountLinks")
-        );
-        assert_eq!(
-            name("mutation Make($i: In = {a: {b: 1}}, $l: [Int] = [1]) { a }").as_deref(),
-            Some("Make")
-        );
-        assert_eq!(
-            name("fragment query on Query { a } \"Counts.\" query Count { ...query }").as_deref(),
-            Some("Count")
-        );
-        assert_eq!(name("# query Commented\n{ a }"), None);
-        assert_eq!(name("{ query: a }"), None);
-        assert_eq!(name("query { a }"), None);
-        assert_eq!(name("query($a: Int) { a }"), None);
-    }
 }

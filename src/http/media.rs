@@ -23,8 +23,8 @@ impl ResponseMedia {
 }
 
 /// The media type to answer with, or `None` when the client accepts neither (406). Without an
-/// `Accept` header the answer is `application/json`, as the specification asks of servers that
-/// still serve legacy clients.
+/// `Accept` header, and for a wildcard, the answer is `application/json`: GraphQL over HTTP asks
+/// servers to keep legacy clients working, and a client that names no type is taken to be one.
 pub(crate) fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
     let accept: Vec<&str> = headers
         .get_all(ACCEPT)
@@ -49,7 +49,7 @@ pub(crate) fn negotiate(headers: &HeaderMap) -> Option<ResponseMedia> {
         let candidate = match media.as_str() {
             "application/graphql-response+json" => Some((2, ResponseMedia::GraphqlResponseJson)),
             "application/json" => Some((1, ResponseMedia::Json)),
-            "application/*" | "*/*" => Some((0, ResponseMedia::GraphqlResponseJson)),
+            "application/*" | "*/*" => Some((0, ResponseMedia::Json)),
             _ => None,
         };
         if let Some((rank, media)) = candidate
@@ -85,7 +85,12 @@ mod tests {
             accept("application/graphql-response+json;q=0.5, application/json"),
             Some(ResponseMedia::Json)
         );
-        assert_eq!(accept("*/*"), Some(ResponseMedia::GraphqlResponseJson));
+        assert_eq!(accept("*/*"), Some(ResponseMedia::Json));
+        assert_eq!(accept("application/*"), Some(ResponseMedia::Json));
+        assert_eq!(
+            accept("*/*;q=0.8, application/graphql-response+json"),
+            Some(ResponseMedia::GraphqlResponseJson)
+        );
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/json;q=0"), None);
     }

@@ -5,13 +5,15 @@
 mod auth;
 mod body;
 mod client_addr;
-mod get_request;
+mod cors;
 mod graphql_endpoint;
+mod graphql_request;
 mod idempotency;
 pub mod key_cache;
 mod media;
 pub mod metrics;
 pub mod operation_cache;
+pub mod persisted;
 pub mod rate_limit;
 mod request_errors;
 mod responses;
@@ -60,6 +62,10 @@ pub struct App {
     pub key_cache: key_cache::KeyCache,
     /// Recently validated GraphQL documents.
     pub operations: operation_cache::OperationCache,
+    /// Documents clients name by hash or id, and the allow-list.
+    pub persisted: persisted::PersistedDocuments,
+    /// Origins whose pages may call the API from a browser.
+    pub cors_origins: crate::config::CorsOrigins,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish

@@ -6,6 +6,9 @@
 //! Only small documents are kept and only so many of them (least recently used goes first), so a
 //! client sending ever-new documents costs a bounded amount of memory. Documents that fail are
 //! never kept: they are parsed again each time and answer with the same errors.
+//!
+//! A document is checked against the configured depth (`graphql::document_cost`) before juniper
+//! validates it; juniper's parser itself bounds tokens, fields and raw nesting.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::num::NonZeroUsize;
@@ -14,9 +17,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use juniper::{DefaultScalarValue, EmptySubscription, GraphQLError, ValidatedOperation};
 use lru::LruCache;
 
-use crate::graphql::Context;
-use crate::graphql::Schema;
+use crate::config::QueryLimits;
 use crate::graphql::generated::{Mutation, Query};
+use crate::graphql::{Context, Schema, document_cost};
 
 /// Most documents kept.
 const CAPACITY: NonZeroUsize = NonZeroUsize::new(256).expect("not zero");
@@ -32,6 +35,9 @@ struct Source {
     schema: Arc<Schema>,
     document: String,
     operation_name: Option<String>,
+    /// The name of the operation that runs, for logs and metrics: `operation_name`, or the
+    /// name in the document of its only operation (`None` when anonymous).
+    name: Option<String>,
 }
 
 self_cell::self_cell!(
@@ -44,16 +50,23 @@ self_cell::self_cell!(
 );
 
 impl ValidatedDocument {
-    /// Parses and validates `operation_name` (or the only operation) of `document`.
+    /// Checks the cost of `document`, then parses and validates `operation_name` (or the only
+    /// operation) of it.
     fn validate(
         schema: &Arc<Schema>,
+        limits: QueryLimits,
         document: &str,
         operation_name: Option<&str>,
     ) -> Result<Self, GraphQLError> {
+        document_cost::check(document, limits.depth, limits.tokens)?;
         let source = Source {
             schema: Arc::clone(schema),
             document: document.to_owned(),
             operation_name: operation_name.map(str::to_owned),
+            name: match operation_name {
+                Some(name) => Some(name.to_owned()),
+                None => document_operation_name(document),
+            },
         };
         Self::try_new(source, |source| {
             ValidatedOperation::new(
@@ -69,6 +82,11 @@ impl ValidatedDocument {
         self.borrow_dependent()
     }
 
+    /// The name of the operation that runs (`None` when anonymous).
+    pub(super) fn name(&self) -> Option<&str> {
+        self.borrow_owner().name.as_deref()
+    }
+
     fn is_for(&self, document: &str, operation_name: Option<&str>) -> bool {
         let source = self.borrow_owner();
         source.document == document && source.operation_name.as_deref() == operation_name
@@ -80,14 +98,7 @@ pub struct OperationCache {
     // Keyed by a hash of the text and name; a hit is confirmed by comparing both, so a
     // collision is a miss, never a wrong operation.
     entries: Mutex<LruCache<u64, Arc<ValidatedDocument>>>,
-}
-
-impl Default for OperationCache {
-    fn default() -> Self {
-        Self {
-            entries: Mutex::new(LruCache::new(CAPACITY)),
-        }
-    }
+    limits: QueryLimits,
 }
 
 impl std::fmt::Debug for OperationCache {
@@ -99,6 +110,14 @@ impl std::fmt::Debug for OperationCache {
 }
 
 impl OperationCache {
+    /// An empty cache whose documents must keep within `limits`.
+    pub fn new(limits: QueryLimits) -> Self {
+        Self {
+            entries: Mutex::new(LruCache::new(CAPACITY)),
+            limits,
+        }
+    }
+
     /// The validated operation for `document` and `operation_name`: the kept one, or one
     /// parsed and validated now (and kept when it passes and is small enough).
     pub(super) fn validated(
@@ -108,7 +127,8 @@ impl OperationCache {
         operation_name: Option<&str>,
     ) -> Result<Arc<ValidatedDocument>, GraphQLError> {
         if document.len() > MAX_DOCUMENT_BYTES {
-            return ValidatedDocument::validate(schema, document, operation_name).map(Arc::new);
+            return ValidatedDocument::validate(schema, self.limits, document, operation_name)
+                .map(Arc::new);
         }
         let key = key(document, operation_name);
         if let Some(kept) = self.lock().get(&key)
@@ -118,6 +138,7 @@ impl OperationCache {
         }
         let validated = Arc::new(ValidatedDocument::validate(
             schema,
+            self.limits,
             document,
             operation_name,
         )?);
@@ -131,6 +152,40 @@ impl OperationCache {
     }
 }
 
+/// The name of the only operation of a document that passed validation, or `None` when it is
+/// anonymous. Definitions start at nesting level 0, at the start or after the `}` that ends the
+/// previous one; a description string may come first.
+fn document_operation_name(document: &str) -> Option<String> {
+    use juniper::parser::{Lexer, ScalarToken, Token};
+    let mut tokens = Lexer::new(document).map_while(Result::ok).map(|t| t.item);
+    let mut depth = 0usize;
+    let mut at_definition_start = true;
+    while let Some(token) = tokens.next() {
+        match token {
+            Token::Scalar(ScalarToken::String(_)) if at_definition_start => {}
+            Token::Name("query" | "mutation" | "subscription") if at_definition_start => {
+                return match tokens.next() {
+                    Some(Token::Name(name)) => Some(name.to_owned()),
+                    _ => None,
+                };
+            }
+            // The `{ ... }` shorthand is an anonymous query.
+            Token::CurlyOpen if at_definition_start => return None,
+            Token::CurlyOpen | Token::ParenOpen | Token::BracketOpen => {
+                depth += 1;
+                at_definition_start = false;
+            }
+            Token::CurlyClose | Token::ParenClose | Token::BracketClose => {
+                depth = depth.saturating_sub(1);
+                at_definition_start = depth == 0 && token == Token::CurlyClose;
+            }
+            Token::EndOfFile => return None,
+            _ => at_definition_start = false,
+        }
+    }
+    None
+}
+
 fn key(document: &str, operation_name: Option<&str>) -> u64 {
     let mut hasher = DefaultHasher::new();
     document.hash(&mut hasher);
@@ -142,13 +197,21 @@ fn key(document: &str, operation_name: Option<&str>) -> u64 {
 mod tests {
     use super::*;
 
+    fn limits() -> QueryLimits {
+        QueryLimits {
+            depth: 15,
+            fields: 500,
+            tokens: 5000,
+        }
+    }
+
     fn schema() -> Arc<Schema> {
         Arc::new(crate::graphql::schema())
     }
 
     #[test]
     fn a_small_valid_document_is_validated_once() {
-        let (cache, schema) = (OperationCache::default(), schema());
+        let (cache, schema) = (OperationCache::new(limits()), schema());
         let document = "query Count { paymentLinks { total_row_count } }";
         let first = cache.validated(&schema, document, None).expect("valid");
         let again = cache.validated(&schema, document, None).expect("valid");
@@ -162,7 +225,7 @@ mod tests {
 
     #[test]
     fn large_documents_and_failures_are_not_kept() {
-        let (cache, schema) = (OperationCache::default(), schema());
+        let (cache, schema) = (OperationCache::new(limits()), schema());
         let large = format!(
             "# {}\nquery Count {{ paymentLinks {{ total_row_count }} }}",
             "x".repeat(MAX_DOCUMENT_BYTES)
@@ -176,7 +239,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_document_makes_room() {
-        let (cache, schema) = (OperationCache::default(), schema());
+        let (cache, schema) = (OperationCache::new(limits()), schema());
         let document = |i: usize| format!("query Q{i} {{ paymentLinks {{ total_row_count }} }}");
         let first = cache.validated(&schema, &document(0), None).expect("valid");
         for i in 1..=CAPACITY.get() {
@@ -185,5 +248,26 @@ mod tests {
         assert_eq!(cache.lock().len(), CAPACITY.get());
         let again = cache.validated(&schema, &document(0), None).expect("valid");
         assert!(!Arc::ptr_eq(&first, &again), "the oldest entry was dropped");
+    }
+
+    #[test]
+    fn the_operation_name_is_read_from_the_document() {
+        let name = |document: &str| document_operation_name(document);
+        assert_eq!(
+            name("query CountLinks { a }").as_deref(),
+            Some("CountLinks")
+        );
+        assert_eq!(
+            name("mutation Make($i: In = {a: {b: 1}}, $l: [Int] = [1]) { a }").as_deref(),
+            Some("Make")
+        );
+        assert_eq!(
+            name("fragment query on Query { a } \"Counts.\" query Count { ...query }").as_deref(),
+            Some("Count")
+        );
+        assert_eq!(name("# query Commented\n{ a }"), None);
+        assert_eq!(name("{ query: a }"), None);
+        assert_eq!(name("query { a }"), None);
+        assert_eq!(name("query($a: Int) { a }"), None);
     }
 }

@@ -9,11 +9,18 @@ use hyper::body::Incoming;
 
 use super::App;
 use super::client_addr::client_addr;
+use super::cors;
 use super::graphql_endpoint::{self, Outcome};
 use super::responses::{self, Body, RefusalCode, Replayed};
 
 /// Longest `X-Request-Id` taken from a client; a longer or odd one is replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Where the GraphQL endpoint answers: `/graphql`, and the root, where ClientLoop's API (whose
+/// example requests clients copy) has its endpoint.
+fn is_graphql_path(path: &str) -> bool {
+    path == "/graphql" || path == "/"
+}
 
 /// Handles one request.
 pub(super) async fn handle(
@@ -27,11 +34,17 @@ pub(super) async fn handle(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let mut outcome = Outcome::default();
+    let graphql_path = is_graphql_path(&path);
+    // Kept for CORS: the handler takes the request.
+    let origin = request.headers().get(http::header::ORIGIN).cloned();
     let mut response = match (request.method(), path.as_str()) {
-        (&Method::GET | &Method::POST, "/graphql") => {
+        (method, _) if graphql_path && cors::is_preflight(method, request.headers()) => {
+            cors::preflight(&app.cors_origins, request.headers())
+        }
+        (&Method::GET | &Method::POST, _) if graphql_path => {
             graphql_endpoint::handle(app, request, &mut outcome).await
         }
-        (_, "/graphql") => graphql_endpoint::wrong_method(request.headers()),
+        (_, _) if graphql_path => graphql_endpoint::wrong_method(request.headers()),
         (&Method::GET | &Method::HEAD, "/healthz") => responses::text(StatusCode::OK, "ok\n"),
         (&Method::GET | &Method::HEAD, "/readyz") => match app.store.readiness().await {
             Ok(()) => responses::text(StatusCode::OK, "ready\n"),
@@ -55,10 +68,13 @@ pub(super) async fn handle(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    if graphql_path {
+        cors::allow(&app.cors_origins, origin.as_ref(), &mut response);
+    }
     let status = response.status();
     let elapsed = started.elapsed();
     app.metrics.record_latency(elapsed);
-    if path == "/graphql" {
+    if graphql_path {
         if let Some(RefusalCode(code)) = response.extensions().get::<RefusalCode>() {
             outcome.error_codes.push((*code).to_owned());
         }

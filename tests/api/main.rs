@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod clients;
 mod deliveries;
 mod hardening;
 mod malformed;

@@ -119,7 +119,7 @@ async fn oversized_and_malformed_bodies_are_client_errors() {
     assert_eq!(response.status().as_u16(), 415);
 
     // A query that does not validate is a 400 with GraphQL errors, and the server keeps serving.
-    let (status, body) = app.post(Some(&merchant.key), "{ nope }", json!({})).await;
+    let (status, body) = post_document(&app, &merchant.key, "{ nope }").await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
     assert!(
@@ -128,7 +128,7 @@ async fn oversized_and_malformed_bodies_are_client_errors() {
             .unwrap()
             .contains("nope")
     );
-    let (status, body) = app.post(Some(&merchant.key), "{ nope", json!({})).await;
+    let (status, body) = post_document(&app, &merchant.key, "{ nope").await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "GRAPHQL_PARSE_FAILED", "{body}");
     let (status, _) = app
@@ -148,6 +148,22 @@ async fn healthz_answers_without_a_key() {
     assert_eq!(response.status().as_u16(), 200);
 }
 
+/// POSTs `document` as the holder of `key`, accepting the media type in which a request that
+/// never ran is a 400.
+async fn post_document(app: &TestApp, key: &str, document: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(key)
+        .header("Accept", "application/graphql-response+json")
+        .json(&json!({ "query": document }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
 /// POSTs `document` with an `operationName` as the holder of `key`.
 async fn post_operation(
     app: &TestApp,
@@ -159,6 +175,8 @@ async fn post_operation(
     let response = app
         .client
         .post(app.url("/graphql"))
+        // The media type in which a request that never ran is a 400.
+        .header("Accept", "application/graphql-response+json")
         .json(&json!({
             "query": document,
             "operationName": operation_name,
