@@ -141,9 +141,7 @@ pub(super) fn parse_get(query_string: &str) -> GetRequest {
         document_id,
     };
     match request.malformed() {
-        Some(reason) => {
-            GetRequest::Invalid(reason.replace("`variables`", "the `variables` parameter"))
-        }
+        Some(reason) => GetRequest::Invalid(reason.to_owned()),
         None => GetRequest::Operation(request),
     }
 }

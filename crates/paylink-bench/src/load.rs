@@ -29,6 +29,8 @@ pub(crate) struct Workload {
     pub(crate) requests: Arc<[RequestTemplate]>,
     /// Text every good answer contains, such as `"success":true`.
     pub(crate) expect: &'static str,
+    /// Requests sent once before the load, such as one registering a persisted query.
+    pub(crate) prime: Vec<RequestTemplate>,
 }
 
 /// Runs `concurrency` workers against `addr` for the `window`, and merges what they saw.
@@ -38,12 +40,17 @@ pub(crate) async fn run(
     concurrency: usize,
     window: Window,
 ) -> Recorder {
+    let mut total = Recorder::new();
+    for template in &workload.prime {
+        if let Err(error) = prime(addr, template, workload.expect).await {
+            total.error(|| format!("priming: {error}"));
+        }
+    }
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..concurrency {
         let workload = workload.clone();
         workers.spawn(async move { work(addr, workload, worker, concurrency, window).await });
     }
-    let mut total = Recorder::new();
     while let Some(done) = workers.join_next().await {
         match done {
             Ok(recorder) => total.merge(&recorder),
@@ -51,6 +58,33 @@ pub(crate) async fn run(
         }
     }
     total
+}
+
+/// Sends `template` once on a connection of its own and checks the answer.
+async fn prime(addr: SocketAddr, template: &RequestTemplate, expect: &str) -> Result<(), String> {
+    let mut conn = Connection::open(addr)
+        .await
+        .map_err(|error| format!("connecting: {error}"))?;
+    let host = HeaderValue::from_str(&addr.to_string()).expect("an address is a header value");
+    match conn.exchange(request(&host, template)).await {
+        Ok((StatusCode::OK, body)) if is_good(&body, expect) => Ok(()),
+        Ok((status, body)) => Err(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(500)])
+        )),
+        Err(error) => Err(format!("request failed: {error}")),
+    }
+}
+
+/// The HTTP request for `template`.
+fn request(host: &HeaderValue, template: &RequestTemplate) -> Request<Full<Bytes>> {
+    Request::post("/graphql")
+        .header(header::HOST, host.clone())
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .header(header::AUTHORIZATION, template.authorization.clone())
+        .body(Full::new(template.body.clone()))
+        .expect("a valid request")
 }
 
 async fn work(
@@ -78,15 +112,8 @@ async fn work(
         };
         let template = &workload.requests[next % workload.requests.len()];
         next += stride;
-        let request = Request::post("/graphql")
-            .header(header::HOST, host.clone())
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .header(header::AUTHORIZATION, template.authorization.clone())
-            .body(Full::new(template.body.clone()))
-            .expect("a valid request");
         let started = Instant::now();
-        let outcome = conn.exchange(request).await;
+        let outcome = conn.exchange(request(&host, template)).await;
         let finished = Instant::now();
         match outcome {
             Ok((StatusCode::OK, body)) if is_good(&body, workload.expect) => {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::HeaderValue;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::load::{RequestTemplate, Workload};
 use crate::seed::Fixture;
@@ -40,6 +41,16 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                     format!("query FirstPage {{ paymentLinks(limit: 10) {{ items {{ {ITEM_FIELDS} }} }} }}"),
                     json!({}),
                 ),
+                "\"items\":[{",
+            ),
+        },
+        Scenario {
+            id: "first-page-persisted",
+            description: "the first page by its persisted-query hash alone (APQ), no document sent"
+                .into(),
+            workload: persisted(
+                &first.key,
+                &format!("query FirstPagePersisted {{ paymentLinks(limit: 10) {{ items {{ {ITEM_FIELDS} }} }} }}"),
                 "\"items\":[{",
             ),
         },
@@ -162,14 +173,35 @@ fn workload(requests: Vec<RequestTemplate>, expect: &'static str) -> Workload {
     Workload {
         requests: Arc::from(requests),
         expect,
+        prime: Vec::new(),
+    }
+}
+
+/// Sends `query` by its hash alone, as Apollo Client does once the server knows it; the
+/// document is registered with its hash before the load.
+fn persisted(key: &str, query: &str, expect: &'static str) -> Workload {
+    let hash: String = Sha256::digest(query.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let by_hash = json!({ "variables": {}, "extensions": extensions });
+    let register = json!({ "query": query, "variables": {}, "extensions": extensions });
+    Workload {
+        requests: Arc::from(vec![request(key, &by_hash)]),
+        expect,
+        prime: vec![request(key, &register)],
     }
 }
 
 fn template(key: &str, query: &str, variables: Value) -> RequestTemplate {
-    let body = json!({ "query": query, "variables": variables });
+    request(key, &json!({ "query": query, "variables": variables }))
+}
+
+fn request(key: &str, body: &Value) -> RequestTemplate {
     RequestTemplate {
         authorization: HeaderValue::from_str(&format!("Bearer {key}"))
             .expect("API keys are header-safe"),
-        body: Bytes::from(serde_json::to_vec(&body).expect("JSON")),
+        body: Bytes::from(serde_json::to_vec(body).expect("JSON")),
     }
 }
