@@ -7,7 +7,7 @@ use clap::Subcommand;
 use paylink_store::{PoolSettings, Store, merchants, migrations};
 
 use super::CliError;
-use crate::config::Config;
+use crate::config::{Config, settings};
 use crate::domain::ids;
 
 /// Development commands.
@@ -88,12 +88,17 @@ pub(super) fn run(command: DevCommand, file: Option<&Path>) -> Result<(), CliErr
     println!(
         "Links sent by email are written to {}/*.eml and text messages to {} \
          (set PAYLINK_SMTP_URL or PAYLINK_SMS_PROVIDER=twilio to deliver for real).",
-        std::env::var("PAYLINK_EMAIL_DIR")
-            .unwrap_or_else(|_| crate::config::delivery::DEFAULT_EMAIL_DIR.into()),
-        std::env::var("PAYLINK_SMS_FILE")
-            .unwrap_or_else(|_| crate::config::delivery::DEFAULT_SMS_FILE.into()),
+        from_environment(&settings::EMAIL_DIR),
+        from_environment(&settings::SMS_FILE),
     );
     Ok(())
+}
+
+/// A setting's value in the environment, else its default.
+fn from_environment(setting: &settings::Setting) -> String {
+    setting
+        .text(std::env::var(setting.env).ok())
+        .unwrap_or_default()
 }
 
 fn read_key(path: &Path) -> Option<String> {

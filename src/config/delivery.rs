@@ -10,15 +10,9 @@ use paylink_notify::{
 };
 use url::Url;
 
-use super::{ConfigError, in_range};
-use crate::dispatch::{DispatchSettings, RetryPolicy};
-
-/// Default folder of development email.
-pub const DEFAULT_EMAIL_DIR: &str = ".paylink/outbox/email";
-/// Default file of development SMS.
-pub const DEFAULT_SMS_FILE: &str = ".paylink/outbox/sms.jsonl";
-/// Default sender of email.
-pub const DEFAULT_EMAIL_FROM: &str = "Paylink <no-reply@paylink.localhost>";
+use super::ConfigError;
+use super::settings::{self, Setting};
+use crate::dispatch::{CLAIM_BATCH, DispatchSettings, RetryPolicy};
 
 /// Delivery settings, checked.
 #[derive(Clone, Debug)]
@@ -32,26 +26,22 @@ pub struct DeliveryConfig {
 impl DeliveryConfig {
     /// Reads the delivery settings through `get`.
     pub(super) fn from_lookup(
-        get: &impl Fn(&'static str) -> Option<String>,
+        get: &impl Fn(&Setting) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let timeout = Duration::from_millis(in_range(
-            "PAYLINK_DELIVERY_TIMEOUT_MS",
-            get("PAYLINK_DELIVERY_TIMEOUT_MS"),
-            15_000,
-            100..=120_000,
-        )?);
+        let text = |setting: &Setting| setting.text(get(setting)).unwrap_or_default();
+        let timeout = Duration::from_millis(
+            settings::DELIVERY_TIMEOUT_MS.number(get(&settings::DELIVERY_TIMEOUT_MS))?,
+        );
         let email = EmailSettings {
-            transport: match get("PAYLINK_SMTP_URL") {
+            transport: match get(&settings::SMTP_URL) {
                 Some(url) => EmailTransport::Smtp {
                     url: Secret::new(url),
                 },
                 None => EmailTransport::Files {
-                    dir: PathBuf::from(
-                        get("PAYLINK_EMAIL_DIR").unwrap_or_else(|| DEFAULT_EMAIL_DIR.to_owned()),
-                    ),
+                    dir: PathBuf::from(text(&settings::EMAIL_DIR)),
                 },
             },
-            from: get("PAYLINK_EMAIL_FROM").unwrap_or_else(|| DEFAULT_EMAIL_FROM.to_owned()),
+            from: text(&settings::EMAIL_FROM),
             timeout,
         };
         let sms = SmsSettings {
@@ -62,115 +52,103 @@ impl DeliveryConfig {
             variable: error.setting,
             message: error.message,
         })?;
-        let lease_secs = in_range(
-            "PAYLINK_DELIVERY_LEASE_SECS",
-            get("PAYLINK_DELIVERY_LEASE_SECS"),
-            60,
-            1..=3600,
-        )?;
+        let lease_secs: u64 =
+            settings::DELIVERY_LEASE_SECS.number(get(&settings::DELIVERY_LEASE_SECS))?;
         if Duration::from_secs(lease_secs) <= timeout {
             return Err(ConfigError {
-                variable: "PAYLINK_DELIVERY_LEASE_SECS",
+                variable: settings::DELIVERY_LEASE_SECS.env,
                 message: format!(
-                    "must be longer than PAYLINK_DELIVERY_TIMEOUT_MS ({} ms), or a slow attempt \
-                     could be taken over and sent twice",
+                    "must be longer than {} ({} ms), or a slow attempt could be taken over and \
+                     sent twice",
+                    settings::DELIVERY_TIMEOUT_MS.env,
                     timeout.as_millis()
                 ),
             });
         }
-        let defaults = RetryPolicy::default();
         let retry = RetryPolicy {
-            max_attempts: in_range(
-                "PAYLINK_DELIVERY_MAX_ATTEMPTS",
-                get("PAYLINK_DELIVERY_MAX_ATTEMPTS"),
-                defaults.max_attempts,
-                1..=100,
-            )?,
-            max_age: Duration::from_secs(in_range(
-                "PAYLINK_DELIVERY_MAX_AGE_SECS",
-                get("PAYLINK_DELIVERY_MAX_AGE_SECS"),
-                defaults.max_age.as_secs(),
-                1..=7 * 24 * 3600,
-            )?),
-            base_delay: Duration::from_millis(in_range(
-                "PAYLINK_DELIVERY_RETRY_BASE_MS",
-                get("PAYLINK_DELIVERY_RETRY_BASE_MS"),
-                5_000,
-                1..=3_600_000,
-            )?),
-            max_delay: Duration::from_millis(in_range(
-                "PAYLINK_DELIVERY_RETRY_MAX_MS",
-                get("PAYLINK_DELIVERY_RETRY_MAX_MS"),
-                600_000,
-                1..=86_400_000,
-            )?),
+            max_attempts: settings::DELIVERY_MAX_ATTEMPTS
+                .number(get(&settings::DELIVERY_MAX_ATTEMPTS))?,
+            max_age: Duration::from_secs(
+                settings::DELIVERY_MAX_AGE_SECS.number(get(&settings::DELIVERY_MAX_AGE_SECS))?,
+            ),
+            base_delay: Duration::from_millis(
+                settings::DELIVERY_RETRY_BASE_MS.number(get(&settings::DELIVERY_RETRY_BASE_MS))?,
+            ),
+            max_delay: Duration::from_millis(
+                settings::DELIVERY_RETRY_MAX_MS.number(get(&settings::DELIVERY_RETRY_MAX_MS))?,
+            ),
         };
         let dispatch = DispatchSettings {
+            batch: CLAIM_BATCH,
             lease: Duration::from_secs(lease_secs),
-            poll: Duration::from_millis(in_range(
-                "PAYLINK_DELIVERY_POLL_MS",
-                get("PAYLINK_DELIVERY_POLL_MS"),
-                1_000,
-                10..=60_000,
-            )?),
+            poll: Duration::from_millis(
+                settings::DELIVERY_POLL_MS.number(get(&settings::DELIVERY_POLL_MS))?,
+            ),
             retry,
-            ..DispatchSettings::default()
         };
         Ok(Self { notifier, dispatch })
     }
 }
 
-fn sms_transport(
-    get: &impl Fn(&'static str) -> Option<String>,
-) -> Result<SmsTransport, ConfigError> {
-    let provider = get("PAYLINK_SMS_PROVIDER").unwrap_or_else(|| "file".to_owned());
+fn sms_transport(get: &impl Fn(&Setting) -> Option<String>) -> Result<SmsTransport, ConfigError> {
+    let provider = settings::SMS_PROVIDER
+        .text(get(&settings::SMS_PROVIDER))
+        .unwrap_or_default();
     match provider.trim().to_ascii_lowercase().as_str() {
         "file" => Ok(SmsTransport::Files {
             path: PathBuf::from(
-                get("PAYLINK_SMS_FILE").unwrap_or_else(|| DEFAULT_SMS_FILE.to_owned()),
+                settings::SMS_FILE
+                    .text(get(&settings::SMS_FILE))
+                    .unwrap_or_default(),
             ),
         }),
         "twilio" => {
-            let required = |variable: &'static str| {
-                get(variable).ok_or(ConfigError {
-                    variable,
-                    message: "is required when PAYLINK_SMS_PROVIDER is twilio".into(),
+            let required = |setting: &Setting| {
+                get(setting).ok_or(ConfigError {
+                    variable: setting.env,
+                    message: format!("is required when {} is twilio", settings::SMS_PROVIDER.env),
                 })
             };
-            let base_url = get("PAYLINK_TWILIO_BASE_URL")
-                .unwrap_or_else(|| paylink_notify::DEFAULT_TWILIO_BASE_URL.to_owned());
+            let base_url = settings::TWILIO_BASE_URL
+                .text(get(&settings::TWILIO_BASE_URL))
+                .unwrap_or_default();
             let base_url = Url::parse(&base_url).map_err(|e| ConfigError {
-                variable: "PAYLINK_TWILIO_BASE_URL",
+                variable: settings::TWILIO_BASE_URL.env,
                 message: format!("is not a URL: {e}"),
             })?;
-            let sender = match (
-                get("PAYLINK_TWILIO_FROM"),
-                get("PAYLINK_TWILIO_MESSAGING_SERVICE_SID"),
-            ) {
+            let (from, service) = (
+                &settings::TWILIO_FROM,
+                &settings::TWILIO_MESSAGING_SERVICE_SID,
+            );
+            let sender = match (get(from), get(service)) {
                 (Some(from), None) => TwilioSender::From(from),
                 (None, Some(sid)) => TwilioSender::MessagingServiceSid(sid),
                 (Some(_), Some(_)) => {
                     return Err(ConfigError {
-                        variable: "PAYLINK_TWILIO_FROM",
-                        message: "give PAYLINK_TWILIO_FROM or PAYLINK_TWILIO_MESSAGING_SERVICE_SID, not both".into(),
+                        variable: from.env,
+                        message: format!("give {} or {}, not both", from.env, service.env),
                     });
                 }
                 (None, None) => {
                     return Err(ConfigError {
-                        variable: "PAYLINK_TWILIO_FROM",
-                        message: "is required when PAYLINK_SMS_PROVIDER is twilio (or give PAYLINK_TWILIO_MESSAGING_SERVICE_SID)".into(),
+                        variable: from.env,
+                        message: format!(
+                            "is required when {} is twilio (or give {})",
+                            settings::SMS_PROVIDER.env,
+                            service.env
+                        ),
                     });
                 }
             };
             Ok(SmsTransport::Twilio {
                 base_url,
-                account_sid: required("PAYLINK_TWILIO_ACCOUNT_SID")?,
-                auth_token: Secret::new(required("PAYLINK_TWILIO_AUTH_TOKEN")?),
+                account_sid: required(&settings::TWILIO_ACCOUNT_SID)?,
+                auth_token: Secret::new(required(&settings::TWILIO_AUTH_TOKEN)?),
                 sender,
             })
         }
         other => Err(ConfigError {
-            variable: "PAYLINK_SMS_PROVIDER",
+            variable: settings::SMS_PROVIDER.env,
             message: format!("must be file or twilio, not {other:?}"),
         }),
     }

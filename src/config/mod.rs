@@ -16,17 +16,7 @@ pub use paylink_notify::Secret;
 use url::Url;
 
 pub use delivery::DeliveryConfig;
-
-/// Default address the server listens on.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// Default base of public payment-link URLs, right for local development.
-pub const DEFAULT_PUBLIC_LINK_BASE_URL: &str = "http://127.0.0.1:8080/pay";
-/// Default base of public payment-plan session URLs, right for local development.
-pub const DEFAULT_PUBLIC_SESSION_BASE_URL: &str = "http://127.0.0.1:8080/plan";
-/// Default number of database connections.
-pub const DEFAULT_POOL_SIZE: u32 = 10;
-/// Default largest request body, in bytes.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+use settings::Setting;
 
 /// What `paylink serve` needs to run.
 #[derive(Clone, Debug)]
@@ -120,104 +110,50 @@ pub struct ConfigError {
 impl Config {
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
+        let get = |setting: &Setting| lookup(setting.env).filter(|value| !value.trim().is_empty());
         Ok(Self {
-            database_url: Secret::new(database_url(get("DATABASE_URL"))?),
-            listen: parse("PAYLINK_LISTEN", get("PAYLINK_LISTEN"), DEFAULT_LISTEN)?,
+            database_url: Secret::new(database_url(get(&settings::DATABASE_URL))?),
+            listen: parse(&settings::LISTEN, get(&settings::LISTEN))?,
             public_link_base_url: base_url(
-                "PAYLINK_PUBLIC_LINK_BASE_URL",
-                get("PAYLINK_PUBLIC_LINK_BASE_URL"),
-                DEFAULT_PUBLIC_LINK_BASE_URL,
+                &settings::PUBLIC_LINK_BASE_URL,
+                get(&settings::PUBLIC_LINK_BASE_URL),
             )?,
             public_session_base_url: base_url(
-                "PAYLINK_PUBLIC_SESSION_BASE_URL",
-                get("PAYLINK_PUBLIC_SESSION_BASE_URL"),
-                DEFAULT_PUBLIC_SESSION_BASE_URL,
+                &settings::PUBLIC_SESSION_BASE_URL,
+                get(&settings::PUBLIC_SESSION_BASE_URL),
             )?,
-            pool_size: in_range(
-                "PAYLINK_DB_POOL_SIZE",
-                get("PAYLINK_DB_POOL_SIZE"),
-                DEFAULT_POOL_SIZE,
-                1..=1000,
-            )?,
-            max_body_bytes: in_range(
-                "PAYLINK_MAX_BODY_BYTES",
-                get("PAYLINK_MAX_BODY_BYTES"),
-                DEFAULT_MAX_BODY_BYTES,
-                1024..=64 * 1024 * 1024,
-            )?,
-            max_variables_bytes: in_range(
-                "PAYLINK_MAX_VARIABLES_BYTES",
-                get("PAYLINK_MAX_VARIABLES_BYTES"),
-                64 * 1024,
-                64..=16 * 1024 * 1024,
-            )?,
+            pool_size: settings::DB_POOL_SIZE.number(get(&settings::DB_POOL_SIZE))?,
+            max_body_bytes: settings::MAX_BODY_BYTES.number(get(&settings::MAX_BODY_BYTES))?,
+            max_variables_bytes: settings::MAX_VARIABLES_BYTES
+                .number(get(&settings::MAX_VARIABLES_BYTES))?,
             query_limits: QueryLimits {
-                depth: in_range(
-                    "PAYLINK_MAX_QUERY_DEPTH",
-                    get("PAYLINK_MAX_QUERY_DEPTH"),
-                    15,
-                    2..=200,
-                )?,
-                fields: in_range(
-                    "PAYLINK_MAX_QUERY_FIELDS",
-                    get("PAYLINK_MAX_QUERY_FIELDS"),
-                    500,
-                    1..=100_000,
-                )?,
-                tokens: in_range(
-                    "PAYLINK_MAX_QUERY_TOKENS",
-                    get("PAYLINK_MAX_QUERY_TOKENS"),
-                    5000,
-                    10..=1_000_000,
-                )?,
+                depth: settings::MAX_QUERY_DEPTH.number(get(&settings::MAX_QUERY_DEPTH))?,
+                fields: settings::MAX_QUERY_FIELDS.number(get(&settings::MAX_QUERY_FIELDS))?,
+                tokens: settings::MAX_QUERY_TOKENS.number(get(&settings::MAX_QUERY_TOKENS))?,
             },
-            max_batch_size: in_range(
-                "PAYLINK_MAX_BATCH_SIZE",
-                get("PAYLINK_MAX_BATCH_SIZE"),
-                10,
-                1..=1000,
-            )?,
-            introspection: boolean("PAYLINK_INTROSPECTION", get("PAYLINK_INTROSPECTION"), true)?,
-            graphiql: boolean("PAYLINK_GRAPHIQL", get("PAYLINK_GRAPHIQL"), true)?,
-            allow_list: get("PAYLINK_PERSISTED_OPERATIONS")
+            max_batch_size: settings::MAX_BATCH_SIZE.number(get(&settings::MAX_BATCH_SIZE))?,
+            introspection: settings::INTROSPECTION.switch(get(&settings::INTROSPECTION))?,
+            graphiql: settings::GRAPHIQL.switch(get(&settings::GRAPHIQL))?,
+            allow_list: get(&settings::PERSISTED_OPERATIONS)
                 .map(|path| allow_list::AllowList::load(std::path::Path::new(path.trim())))
                 .transpose()?
                 .map(Arc::new),
-            cors_origins: cors_origins(get("PAYLINK_CORS_ORIGINS"))?,
-            trusted_proxies: networks("PAYLINK_TRUSTED_PROXIES", get("PAYLINK_TRUSTED_PROXIES"))?,
+            cors_origins: cors_origins(get(&settings::CORS_ORIGINS))?,
+            trusted_proxies: networks(&settings::TRUSTED_PROXIES, get(&settings::TRUSTED_PROXIES))?,
             rate_limit: RateLimit {
-                per_second: in_range(
-                    "PAYLINK_RATE_LIMIT_PER_SECOND",
-                    get("PAYLINK_RATE_LIMIT_PER_SECOND"),
-                    50,
-                    0..=1_000_000,
-                )?,
-                burst: in_range(
-                    "PAYLINK_RATE_LIMIT_BURST",
-                    get("PAYLINK_RATE_LIMIT_BURST"),
-                    100,
-                    1..=1_000_000,
-                )?,
+                per_second: settings::RATE_LIMIT_PER_SECOND
+                    .number(get(&settings::RATE_LIMIT_PER_SECOND))?,
+                burst: settings::RATE_LIMIT_BURST.number(get(&settings::RATE_LIMIT_BURST))?,
             },
-            shutdown_grace: Duration::from_secs(in_range(
-                "PAYLINK_SHUTDOWN_GRACE_SECS",
-                get("PAYLINK_SHUTDOWN_GRACE_SECS"),
-                10,
-                0..=3600,
-            )?),
-            idempotency_ttl: Duration::from_secs(in_range(
-                "PAYLINK_IDEMPOTENCY_TTL_SECS",
-                get("PAYLINK_IDEMPOTENCY_TTL_SECS"),
-                24 * 3600,
-                60..=30 * 24 * 3600,
-            )?),
-            api_key_cache_ttl: Duration::from_secs(in_range(
-                "PAYLINK_API_KEY_CACHE_SECS",
-                get("PAYLINK_API_KEY_CACHE_SECS"),
-                30,
-                0..=3600,
-            )?),
+            shutdown_grace: Duration::from_secs(
+                settings::SHUTDOWN_GRACE_SECS.number(get(&settings::SHUTDOWN_GRACE_SECS))?,
+            ),
+            idempotency_ttl: Duration::from_secs(
+                settings::IDEMPOTENCY_TTL_SECS.number(get(&settings::IDEMPOTENCY_TTL_SECS))?,
+            ),
+            api_key_cache_ttl: Duration::from_secs(
+                settings::API_KEY_CACHE_SECS.number(get(&settings::API_KEY_CACHE_SECS))?,
+            ),
             delivery: DeliveryConfig::from_lookup(&get)?,
         })
     }
@@ -237,33 +173,13 @@ impl Config {
 pub fn load_database_url(file: Option<&std::path::Path>) -> Result<Secret, ConfigError> {
     let sources = settings::Sources::load(file)?;
     let value = sources
-        .get("DATABASE_URL")
+        .get(settings::DATABASE_URL.env)
         .0
         .filter(|value| !value.trim().is_empty());
     Ok(Secret::new(database_url(value)?))
 }
 
-fn boolean(
-    variable: &'static str,
-    value: Option<String>,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match value
-        .as_deref()
-        .map(|v| v.trim().to_ascii_lowercase())
-        .as_deref()
-    {
-        None => Ok(default),
-        Some("true" | "1" | "yes" | "on") => Ok(true),
-        Some("false" | "0" | "no" | "off") => Ok(false),
-        Some(other) => Err(ConfigError {
-            variable,
-            message: format!("must be true or false, not {other:?}"),
-        }),
-    }
-}
-
-fn networks(variable: &'static str, value: Option<String>) -> Result<Vec<IpNet>, ConfigError> {
+fn networks(setting: &Setting, value: Option<String>) -> Result<Vec<IpNet>, ConfigError> {
     value
         .unwrap_or_default()
         .split(',')
@@ -273,7 +189,7 @@ fn networks(variable: &'static str, value: Option<String>) -> Result<Vec<IpNet>,
             item.parse::<IpNet>()
                 .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
                 .map_err(|_| ConfigError {
-                    variable,
+                    variable: setting.env,
                     message: format!("{item:?} is not an IP address or CIDR range"),
                 })
         })
@@ -283,7 +199,7 @@ fn networks(variable: &'static str, value: Option<String>) -> Result<Vec<IpNet>,
 /// Reads `PAYLINK_CORS_ORIGINS`: `*`, or comma-separated origins such as
 /// `https://app.example.com`.
 fn cors_origins(value: Option<String>) -> Result<CorsOrigins, ConfigError> {
-    const VARIABLE: &str = "PAYLINK_CORS_ORIGINS";
+    const VARIABLE: &str = settings::CORS_ORIGINS.env;
     let Some(value) = value else {
         return Ok(CorsOrigins::None);
     };
@@ -336,52 +252,22 @@ pub fn database_url(value: Option<String>) -> Result<String, ConfigError> {
     }
 }
 
-pub(crate) fn parse<T: std::str::FromStr>(
-    variable: &'static str,
-    value: Option<String>,
-    default: &str,
-) -> Result<T, ConfigError>
+/// A text setting parsed as `T`, the default when it is not given.
+fn parse<T: std::str::FromStr>(setting: &Setting, given: Option<String>) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
-    let value = value.unwrap_or_else(|| default.to_owned());
+    let value = setting.text(given).unwrap_or_default();
     value.trim().parse().map_err(|e| ConfigError {
-        variable,
+        variable: setting.env,
         message: format!("cannot parse {value:?}: {e}"),
     })
 }
 
-pub(crate) fn in_range<T>(
-    variable: &'static str,
-    value: Option<String>,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
-{
-    let Some(value) = value else {
-        return Ok(default);
-    };
-    match value.trim().parse::<T>() {
-        Ok(parsed) if range.contains(&parsed) => Ok(parsed),
-        _ => Err(ConfigError {
-            variable,
-            message: format!(
-                "must be a whole number from {} to {}, not {value:?}",
-                range.start(),
-                range.end()
-            ),
-        }),
-    }
-}
-
-fn base_url(
-    variable: &'static str,
-    value: Option<String>,
-    default: &str,
-) -> Result<String, ConfigError> {
-    let value = value.unwrap_or_else(|| default.to_owned());
+/// An absolute http(s) URL without a query, its trailing `/` dropped.
+fn base_url(setting: &Setting, given: Option<String>) -> Result<String, ConfigError> {
+    let variable = setting.env;
+    let value = setting.text(given).unwrap_or_default();
     match Url::parse(&value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             if url.query().is_some() || url.fragment().is_some() {
@@ -418,10 +304,16 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_the_database_is_given() {
         let config = config(&[DB]).unwrap();
-        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
-        assert_eq!(config.public_link_base_url, DEFAULT_PUBLIC_LINK_BASE_URL);
-        assert_eq!(config.pool_size, DEFAULT_POOL_SIZE);
-        assert_eq!(config.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(config.listen.to_string(), settings::LISTEN.default);
+        assert_eq!(
+            config.public_link_base_url,
+            settings::PUBLIC_LINK_BASE_URL.default
+        );
+        assert_eq!(config.pool_size.to_string(), settings::DB_POOL_SIZE.default);
+        assert_eq!(
+            config.max_body_bytes.to_string(),
+            settings::MAX_BODY_BYTES.default
+        );
     }
 
     #[test]

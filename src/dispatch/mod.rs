@@ -33,16 +33,9 @@ pub struct DispatchSettings {
     pub retry: RetryPolicy,
 }
 
-impl Default for DispatchSettings {
-    fn default() -> Self {
-        Self {
-            batch: 16,
-            lease: Duration::from_secs(60),
-            poll: Duration::from_secs(1),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
+/// Most deliveries one server sends at once: enough to keep a provider busy without one server
+/// taking every due delivery while others are idle.
+pub const CLAIM_BATCH: i64 = 16;
 
 /// Sends queued deliveries.
 pub struct Dispatcher {

@@ -18,18 +18,6 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
-impl Default for RetryPolicy {
-    /// About an hour of retries: 5 s, 10 s, 20 s, ... up to 10 minutes apart, 12 attempts.
-    fn default() -> Self {
-        Self {
-            max_attempts: 12,
-            max_age: Duration::from_secs(60 * 60),
-            base_delay: Duration::from_secs(5),
-            max_delay: Duration::from_secs(10 * 60),
-        }
-    }
-}
-
 impl RetryPolicy {
     /// When to make the next attempt after `attempts` failed ones, or `None` to give up.
     /// `jitter` in `[0, 1)` spreads retries of many deliveries that failed together (the delay
