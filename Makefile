@@ -16,13 +16,14 @@ STATE := $(CURDIR)/.paylink
 PG_HOME := $(STATE)/postgres
 ADMIN_URL_FILE := $(STATE)/admin-database-url
 
-.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop clean
+.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop graphiql-assets clean
 
 help:
 	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
 	@echo "make test   everything CI checks: fmt, clippy, tests against PostgreSQL, schema and contract checks"
 	@echo "make bench  build release binaries, seed a database, load-test paylink; table + target/bench/results.json"
 	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
+	@echo "make graphiql-assets fetch the pinned GraphiQL and React builds from npm into crates/paylink-graphiql/assets"
 
 build:
 	$(CARGO) build --bin paylink
@@ -72,6 +73,11 @@ postgres-stop:
 	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- "$$bindir/pg_ctl" -D "$(PG_HOME)/data" stop; \
 	  else "$$bindir/pg_ctl" -D "$(PG_HOME)/data" stop; fi; \
 	fi
+
+# Refreshes GraphiQL's files from the npm registry (versions pinned in the script); not part of
+# `make test`: the files are checked in, and the binary embeds them.
+graphiql-assets:
+	crates/paylink-graphiql/fetch-assets.sh
 
 # The app's own database is `paylink` on the discovered server, unless DATABASE_URL names one.
 run: build postgres
