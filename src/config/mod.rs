@@ -50,7 +50,8 @@ pub struct Config {
     pub max_batch_size: usize,
     /// Whether introspection queries are answered (`PAYLINK_INTROSPECTION`).
     pub introspection: bool,
-    /// Whether browsers get GraphiQL at GET /graphql (`PAYLINK_GRAPHIQL`).
+    /// Whether browsers get GraphiQL at GET /graphql and the files it loads under /graphiql/
+    /// (`PAYLINK_GRAPHIQL`).
     pub graphiql: bool,
     /// Peers whose `X-Forwarded-For` is believed (`PAYLINK_TRUSTED_PROXIES`, comma-separated
     /// addresses or CIDR ranges).

@@ -19,6 +19,7 @@ use super::App;
 use super::auth;
 use super::body::{discard_body, read_body};
 use super::get_request::{GetRequest, parse_get};
+use super::graphiql;
 use super::idempotency;
 use super::media::{self, ResponseMedia};
 use super::request_errors::{self, Stage};
@@ -49,7 +50,8 @@ pub(super) async fn handle(
         (parts.method == Method::GET).then(|| parse_get(parts.uri.query().unwrap_or("")));
     if matches!(get_request, Some(GetRequest::None)) && app.graphiql && accepts_html(&parts.headers)
     {
-        return responses::html(juniper::http::graphiql::graphiql_source("/graphql", None));
+        // The page posts back to the path it was asked at.
+        return graphiql::page(parts.uri.path());
     }
     let Some(media) = media::negotiate(&parts.headers) else {
         return error(

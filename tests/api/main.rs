@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod deliveries;
+mod graphiql;
 mod hardening;
 mod malformed;
 mod operations;
