@@ -2,6 +2,7 @@
 //! database per test cloned from a migrated template.
 
 mod auth;
+mod browser;
 mod cli;
 mod deliveries;
 mod graphiql;
@@ -17,3 +18,4 @@ mod query_proptest;
 mod schema_contract;
 mod schema_diff;
 mod support;
+mod webdriver;
