@@ -5,6 +5,7 @@
 #   3. else a private cluster under .paylink/postgres (git-ignored) on port $(PG_PORT), made with
 #      initdb and started with pg_ctl; Debian's postgresql package is installed first when missing
 #      and we are root.
+# The browser tests need Debian's Chromium and its WebDriver; `make chromium` finds or installs them.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,14 +16,20 @@ PG_PORT ?= 54329
 STATE := $(CURDIR)/.paylink
 PG_HOME := $(STATE)/postgres
 ADMIN_URL_FILE := $(STATE)/admin-database-url
+# The browser tests read these two from the environment too, with the same defaults.
+PAYLINK_TEST_CHROMIUM ?= /usr/bin/chromium
+PAYLINK_TEST_CHROMEDRIVER ?= /usr/bin/chromedriver
+export PAYLINK_TEST_CHROMIUM PAYLINK_TEST_CHROMEDRIVER
 
-.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop clean
+.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop chromium graphiql-assets clean
 
 help:
 	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
 	@echo "make test   everything CI checks: fmt, clippy, tests against PostgreSQL, schema and contract checks"
 	@echo "make bench  build release binaries, seed a database, load-test paylink; table + target/bench/results.json"
 	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
+	@echo "make chromium        find or install headless Chromium and chromedriver for the browser tests"
+	@echo "make graphiql-assets fetch the pinned GraphiQL and React builds from npm into crates/paylink-graphiql/assets"
 
 build:
 	$(CARGO) build --bin paylink
@@ -73,6 +80,28 @@ postgres-stop:
 	  else "$$bindir/pg_ctl" -D "$(PG_HOME)/data" stop; fi; \
 	fi
 
+# Headless Chromium and chromedriver for the browser tests (tests/api/browser.rs): Debian's
+# chromium and chromium-driver packages, installed when missing and we are root.
+chromium:
+	@if [ -x "$(PAYLINK_TEST_CHROMIUM)" ] && [ -x "$(PAYLINK_TEST_CHROMEDRIVER)" ]; then \
+	  echo "chromium: using $(PAYLINK_TEST_CHROMIUM) and $(PAYLINK_TEST_CHROMEDRIVER)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "chromium: installing Debian's chromium and chromium-driver packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  if [ ! -x "$(PAYLINK_TEST_CHROMIUM)" ] || [ ! -x "$(PAYLINK_TEST_CHROMEDRIVER)" ]; then \
+	    echo "chromium: installed, but $(PAYLINK_TEST_CHROMIUM) or $(PAYLINK_TEST_CHROMEDRIVER) is still missing" >&2; \
+	    exit 1; \
+	  fi; \
+	else \
+	  echo "Chromium is not installed and we are not root: install Debian's chromium and chromium-driver packages, or set PAYLINK_TEST_CHROMIUM and PAYLINK_TEST_CHROMEDRIVER" >&2; \
+	  exit 1; \
+	fi
+
+# Refreshes GraphiQL's files from the npm registry (versions pinned in the script); not part of
+# `make test`: the files are checked in, and the binary embeds them.
+graphiql-assets:
+	crates/paylink-graphiql/fetch-assets.sh
+
 # The app's own database is `paylink` on the discovered server, unless DATABASE_URL names one.
 run: build postgres
 	@admin=$$(cat "$(ADMIN_URL_FILE)"); \
@@ -88,7 +117,7 @@ fmt:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-unit-tests: postgres
+unit-tests: postgres chromium
 	@export PAYLINK_TEST_DATABASE_URL=$$(cat "$(ADMIN_URL_FILE)"); \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --locked --no-fail-fast; \

@@ -42,7 +42,8 @@ pub struct Config {
     pub max_batch_size: usize,
     /// Whether introspection queries are answered (`PAYLINK_INTROSPECTION`).
     pub introspection: bool,
-    /// Whether browsers get GraphiQL at GET /graphql (`PAYLINK_GRAPHIQL`).
+    /// Whether browsers get GraphiQL at GET /graphql and the files it loads under /graphiql/
+    /// (`PAYLINK_GRAPHIQL`).
     pub graphiql: bool,
     /// The only documents to run, when set (`PAYLINK_PERSISTED_OPERATIONS`, a manifest file).
     pub allow_list: Option<Arc<allow_list::AllowList>>,

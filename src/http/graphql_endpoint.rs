@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::App;
 use super::auth;
 use super::body::{discard_body, read_body};
+use super::graphiql;
 use super::graphql_request::{ClientBatch, ClientRequest, GetRequest, parse_get};
 use super::idempotency;
 use super::media::{self, ResponseMedia};
@@ -51,7 +52,8 @@ pub(super) async fn handle(
         (parts.method == Method::GET).then(|| parse_get(parts.uri.query().unwrap_or("")));
     if matches!(get_request, Some(GetRequest::None)) && app.graphiql && accepts_html(&parts.headers)
     {
-        return responses::html(juniper::http::graphiql::graphiql_source("/graphql", None));
+        // The page posts back to the path it was asked at.
+        return graphiql::page(parts.uri.path());
     }
     let Some(media) = media::negotiate(&parts.headers) else {
         return error(

@@ -6,6 +6,7 @@ mod auth;
 mod body;
 mod client_addr;
 mod cors;
+mod graphiql;
 mod graphql_endpoint;
 mod graphql_request;
 mod idempotency;
@@ -44,7 +45,7 @@ pub struct App {
     pub max_body_bytes: usize,
     /// Wakes the delivery dispatcher.
     pub deliveries_queued: Arc<tokio::sync::Notify>,
-    /// Whether browsers get GraphiQL.
+    /// Whether browsers get GraphiQL (its page and the files it loads).
     pub graphiql: bool,
     /// Most operations in one batched request.
     pub max_batch_size: usize,

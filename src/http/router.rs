@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 use super::App;
 use super::client_addr::client_addr;
 use super::cors;
+use super::graphiql;
 use super::graphql_endpoint::{self, Outcome};
 use super::responses::{self, Body, RefusalCode, Replayed};
 
@@ -45,6 +46,11 @@ pub(super) async fn handle(
             graphql_endpoint::handle(app, request, &mut outcome).await
         }
         (_, _) if graphql_path => graphql_endpoint::wrong_method(request.headers()),
+        (&Method::GET | &Method::HEAD, path)
+            if path.starts_with(paylink_graphiql::ASSET_PATH_PREFIX) =>
+        {
+            graphiql::asset(app, path)
+        }
         (&Method::GET | &Method::HEAD, "/healthz") => responses::text(StatusCode::OK, "ok\n"),
         (&Method::GET | &Method::HEAD, "/readyz") => match app.store.readiness().await {
             Ok(()) => responses::text(StatusCode::OK, "ready\n"),

@@ -764,6 +764,18 @@ async fn introspection_can_be_switched_off() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn graphiql_can_be_switched_off() {
+    // The files a page of this build loads, read while GraphiQL is on.
+    let on = TestApp::start().await;
+    let page = on
+        .client
+        .get(on.url("/graphql"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let assets = crate::graphiql::asset_paths(&page.text().await.unwrap());
+    assert!(!assets.is_empty());
+
     let app = TestApp::start_with(&[setting("PAYLINK_GRAPHIQL", false)]).await;
     let response = app
         .client
@@ -781,6 +793,10 @@ async fn graphiql_can_be_switched_off() {
     assert!(!content_type.starts_with("text/html"), "{content_type}");
     assert!(!text.to_lowercase().contains("graphiql"), "{text}");
     assert!((400..500).contains(&status), "{status}: {text}");
+    for path in &assets {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 //! database per test cloned from a migrated template.
 
 mod auth;
+mod browser;
 mod cli;
 mod clients;
 mod deliveries;
+mod graphiql;
 mod hardening;
 mod malformed;
 mod operations;
@@ -17,3 +19,4 @@ mod query_proptest;
 mod schema_contract;
 mod schema_diff;
 mod support;
+mod webdriver;
