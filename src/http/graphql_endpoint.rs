@@ -23,7 +23,7 @@ use super::graphiql;
 use super::graphql_request::{ClientBatch, ClientRequest, GetRequest, parse_get};
 use super::idempotency;
 use super::media::{self, ResponseMedia};
-use super::persisted::NotRunnable;
+use super::persisted::{self, Named, NotRunnable};
 use super::request_errors::{self, Stage};
 use super::responses::{self, Body};
 use crate::graphql::Context;
@@ -222,6 +222,20 @@ async fn respond(
             return bad_request(reason);
         }
     }
+    let named = match requests
+        .iter()
+        .map(persisted::named)
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(named) => named,
+        Err(malformed) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                malformed.code(),
+                malformed.message(),
+            );
+        }
+    };
 
     let context = Context {
         merchant_uid,
@@ -230,8 +244,8 @@ async fn respond(
         deliveries_queued: Arc::clone(&app.deliveries_queued),
     };
     let mut answers = Vec::with_capacity(requests.len());
-    for (index, request) in requests.iter().enumerate() {
-        match execute(app, &context, request, index, only_queries, outcome).await {
+    for (index, (request, named)) in requests.iter().zip(named).enumerate() {
+        match execute(app, &context, request, named, index, only_queries, outcome).await {
             Ok(answer) => answers.push(answer),
             Err(response) => return response,
         }
@@ -288,11 +302,12 @@ async fn execute(
     app: &App,
     context: &Context,
     request: &ClientRequest,
+    named: Named<'_>,
     index: usize,
     only_queries: bool,
     outcome: &mut Outcome,
 ) -> Result<Answer, http::Response<Body>> {
-    let document = match app.persisted.document(request) {
+    let document = match app.persisted.document(named) {
         Ok(document) => document,
         Err(not_runnable) => return Ok(not_persisted(&not_runnable, outcome)),
     };

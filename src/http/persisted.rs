@@ -29,15 +29,40 @@ const CAPACITY: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
 /// registry takes is bounded (here by 16 MiB).
 const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
 
-/// Why a request names no document that may run.
+/// Why a request is malformed in what it names as its document: refused whole with HTTP 400,
+/// whatever the media type, as a `variables` that is not an object is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum NotRunnable {
+pub(super) enum Malformed {
     /// Neither a document nor a persisted one's name.
     NoDocument,
-    /// A malformed `persistedQuery` extension, with the reason.
+    /// A malformed `persistedQuery` extension or `documentId`, with the reason.
     BadExtension(&'static str),
     /// The document's SHA-256 is not the hash it came with.
     HashMismatch,
+}
+
+impl Malformed {
+    /// The `extensions.code` of the refusal.
+    pub(super) fn code(&self) -> &'static str {
+        match self {
+            Self::NoDocument | Self::BadExtension(_) => "BAD_REQUEST",
+            Self::HashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+        }
+    }
+
+    /// The message (Apollo Server's, for a mismatch).
+    pub(super) fn message(&self) -> &'static str {
+        match self {
+            Self::NoDocument => "send the document as `query`, or name a persisted one",
+            Self::BadExtension(reason) => reason,
+            Self::HashMismatch => "provided sha does not match query",
+        }
+    }
+}
+
+/// Why a well-formed request names no document that may run here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum NotRunnable {
     /// An unknown hash: send the document with it (APQ).
     NotFound,
     /// An allow-list is in force and does not hold the named document.
@@ -50,8 +75,6 @@ impl NotRunnable {
     /// The `extensions.code` of the refusal.
     pub(super) fn code(&self) -> &'static str {
         match self {
-            Self::NoDocument | Self::BadExtension(_) => "BAD_REQUEST",
-            Self::HashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
             Self::NotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::NotInList => "PERSISTED_QUERY_NOT_IN_LIST",
             Self::QueryNotAllowed => "QUERY_NOT_IN_ALLOW_LIST",
@@ -61,9 +84,6 @@ impl NotRunnable {
     /// The message. `PersistedQueryNotFound` is matched by that text in Apollo Client.
     pub(super) fn message(&self) -> &'static str {
         match self {
-            Self::NoDocument => "send the document as `query`, or name a persisted one",
-            Self::BadExtension(reason) => reason,
-            Self::HashMismatch => "provided sha does not match query",
             Self::NotFound => "PersistedQueryNotFound",
             Self::NotInList => {
                 "this server runs only the operations of its allow-list, and the one named is not among them"
@@ -127,56 +147,47 @@ impl PersistedDocuments {
         }
     }
 
-    /// The document `request` runs.
-    pub(super) fn document<'r>(
-        &self,
-        request: &'r ClientRequest,
-    ) -> Result<Document<'r>, NotRunnable> {
-        let hash = persisted_query_hash(request.extensions.as_ref())?;
-        match (
-            request.query.as_deref(),
-            hash,
-            request.document_id.as_deref(),
-        ) {
-            (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => Err(NotRunnable::BadExtension(
-                "name a persisted document by `documentId` or by `extensions.persistedQuery`, not both, and without `query`",
-            )),
-            (Some(query), None, None) => match &self.allow_list {
-                Some(list) if list.by_hash(&document_hash(query)).is_none() => {
-                    Err(NotRunnable::QueryNotAllowed)
+    /// The document that what a request `named` stands for, registering a document sent with
+    /// its hash.
+    pub(super) fn document<'r>(&self, named: Named<'r>) -> Result<Document<'r>, NotRunnable> {
+        match (named, &self.allow_list) {
+            (Named::Sent(query), Some(list)) => list
+                .by_hash(&document_hash(query))
+                .map(|_| Document::Sent(query))
+                .ok_or(NotRunnable::QueryNotAllowed),
+            (Named::Sent(query), None) => Ok(Document::Sent(query)),
+            (Named::SentWithHash(query, hash), Some(list)) => list
+                .by_hash(&hash)
+                .map(|_| Document::Sent(query))
+                .ok_or(NotRunnable::NotInList),
+            (Named::SentWithHash(query, hash), None) => {
+                if query.len() <= MAX_DOCUMENT_BYTES {
+                    self.lock().put(hash, query.into());
                 }
-                _ => Ok(Document::Sent(query)),
-            },
-            (Some(query), Some(hash), None) => {
-                if document_hash(query) != hash {
-                    return Err(NotRunnable::HashMismatch);
-                }
-                match &self.allow_list {
-                    Some(list) if list.by_hash(&hash).is_none() => Err(NotRunnable::NotInList),
-                    Some(_) => Ok(Document::Sent(query)),
-                    None => {
-                        if query.len() <= MAX_DOCUMENT_BYTES {
-                            self.lock().put(hash, query.into());
-                        }
-                        Ok(Document::Sent(query))
-                    }
-                }
+                Ok(Document::Sent(query))
             }
-            (None, Some(hash), None) => match &self.allow_list {
-                Some(list) => list.by_hash(&hash).cloned().ok_or(NotRunnable::NotInList),
-                None => self.lock().get(&hash).cloned().ok_or(NotRunnable::NotFound),
-            }
-            .map(Document::Persisted),
-            (None, None, Some(id)) => match &self.allow_list {
-                Some(list) => list.by_id(id).cloned().ok_or(NotRunnable::NotInList),
-                None => id
-                    .strip_prefix("sha256:")
-                    .and_then(parse_hash)
-                    .and_then(|hash| self.lock().get(&hash).cloned())
-                    .ok_or(NotRunnable::NotFound),
-            }
-            .map(Document::Persisted),
-            (None, None, None) => Err(NotRunnable::NoDocument),
+            (Named::Hash(hash), Some(list)) => list
+                .by_hash(&hash)
+                .cloned()
+                .map(Document::Persisted)
+                .ok_or(NotRunnable::NotInList),
+            (Named::Hash(hash), None) => self
+                .lock()
+                .get(&hash)
+                .cloned()
+                .map(Document::Persisted)
+                .ok_or(NotRunnable::NotFound),
+            (Named::Id(id), Some(list)) => list
+                .by_id(id)
+                .cloned()
+                .map(Document::Persisted)
+                .ok_or(NotRunnable::NotInList),
+            (Named::Id(id), None) => id
+                .strip_prefix("sha256:")
+                .and_then(parse_hash)
+                .and_then(|hash| self.lock().get(&hash).cloned())
+                .map(Document::Persisted)
+                .ok_or(NotRunnable::NotFound),
         }
     }
 
@@ -188,13 +199,49 @@ impl PersistedDocuments {
     }
 }
 
+/// What a request names as its document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Named<'r> {
+    /// A document sent as `query`.
+    Sent(&'r str),
+    /// A document sent with its hash, to be remembered by it (APQ).
+    SentWithHash(&'r str, DocumentHash),
+    /// A hash alone (APQ).
+    Hash(DocumentHash),
+    /// A persisted document's id (`documentId`).
+    Id(&'r str),
+}
+
+/// What `request` names as its document, or why the request is malformed. Cheap, so that a
+/// batch is checked whole before any of its operations runs.
+pub(super) fn named(request: &ClientRequest) -> Result<Named<'_>, Malformed> {
+    let hash = persisted_query_hash(request.extensions.as_ref())?;
+    match (
+        request.query.as_deref(),
+        hash,
+        request.document_id.as_deref(),
+    ) {
+        (Some(query), None, None) => Ok(Named::Sent(query)),
+        (Some(query), Some(hash), None) if document_hash(query) == hash => {
+            Ok(Named::SentWithHash(query, hash))
+        }
+        (Some(_), Some(_), None) => Err(Malformed::HashMismatch),
+        (None, Some(hash), None) => Ok(Named::Hash(hash)),
+        (None, None, Some(id)) => Ok(Named::Id(id)),
+        (None, None, None) => Err(Malformed::NoDocument),
+        (_, _, Some(_)) => Err(Malformed::BadExtension(
+            "name a persisted document by `documentId` alone, without `query` or `extensions.persistedQuery`",
+        )),
+    }
+}
+
 /// The hash of `extensions.persistedQuery`, when the request has one.
-fn persisted_query_hash(extensions: Option<&Value>) -> Result<Option<DocumentHash>, NotRunnable> {
+fn persisted_query_hash(extensions: Option<&Value>) -> Result<Option<DocumentHash>, Malformed> {
     let Some(persisted) = extensions.and_then(|e| e.get("persistedQuery")) else {
         return Ok(None);
     };
     if persisted.get("version").and_then(Value::as_u64) != Some(1) {
-        return Err(NotRunnable::BadExtension(
+        return Err(Malformed::BadExtension(
             "`extensions.persistedQuery.version` must be 1",
         ));
     }
@@ -203,7 +250,7 @@ fn persisted_query_hash(extensions: Option<&Value>) -> Result<Option<DocumentHas
         .and_then(Value::as_str)
         .and_then(parse_hash)
         .map(Some)
-        .ok_or(NotRunnable::BadExtension(
+        .ok_or(Malformed::BadExtension(
             "`extensions.persistedQuery.sha256Hash` must be the SHA-256 of the document in 64 hexadecimal digits",
         ))
 }
@@ -232,8 +279,14 @@ mod tests {
         }
     }
 
-    fn text(result: Result<Document<'_>, NotRunnable>) -> Result<String, NotRunnable> {
-        result.map(|document| document.to_owned())
+    fn text(
+        documents: &PersistedDocuments,
+        request: &ClientRequest,
+    ) -> Result<String, NotRunnable> {
+        let named = named(request).expect("a well-formed request");
+        documents
+            .document(named)
+            .map(|document| document.to_owned())
     }
 
     #[test]
@@ -241,28 +294,21 @@ mod tests {
         let documents = PersistedDocuments::new(None);
         let hash = hex(DOCUMENT);
         let by_hash = request(None, Some(&hash));
-        assert_eq!(
-            text(documents.document(&by_hash)),
-            Err(NotRunnable::NotFound)
-        );
+        assert_eq!(text(&documents, &by_hash), Err(NotRunnable::NotFound));
         let wrong = request(Some("{ other }"), Some(&hash));
-        assert_eq!(
-            text(documents.document(&wrong)),
-            Err(NotRunnable::HashMismatch)
-        );
+        assert_eq!(named(&wrong), Err(Malformed::HashMismatch));
         let full = request(Some(DOCUMENT), Some(&hash));
-        assert_eq!(text(documents.document(&full)), Ok(DOCUMENT.to_owned()));
-        assert_eq!(text(documents.document(&by_hash)), Ok(DOCUMENT.to_owned()));
+        assert_eq!(text(&documents, &full), Ok(DOCUMENT.to_owned()));
+        assert_eq!(text(&documents, &by_hash), Ok(DOCUMENT.to_owned()));
         let by_id = ClientRequest {
             document_id: Some(format!("sha256:{hash}")),
             ..ClientRequest::default()
         };
-        assert_eq!(text(documents.document(&by_id)), Ok(DOCUMENT.to_owned()));
+        assert_eq!(text(&documents, &by_id), Ok(DOCUMENT.to_owned()));
     }
 
     #[test]
     fn malformed_extensions_are_refused() {
-        let documents = PersistedDocuments::new(None);
         let bad_version = ClientRequest {
             extensions: Some(
                 json!({ "persistedQuery": { "version": 2, "sha256Hash": hex(DOCUMENT) } }),
@@ -270,17 +316,20 @@ mod tests {
             ..ClientRequest::default()
         };
         assert!(matches!(
-            documents.document(&bad_version),
-            Err(NotRunnable::BadExtension(_))
+            named(&bad_version),
+            Err(Malformed::BadExtension(_))
         ));
         assert!(matches!(
-            documents.document(&request(None, Some("abc"))),
-            Err(NotRunnable::BadExtension(_))
+            named(&request(None, Some("abc"))),
+            Err(Malformed::BadExtension(_))
         ));
-        assert_eq!(
-            text(documents.document(&ClientRequest::default())),
-            Err(NotRunnable::NoDocument)
-        );
+        assert_eq!(named(&ClientRequest::default()), Err(Malformed::NoDocument));
+        let both = ClientRequest {
+            query: Some(DOCUMENT.to_owned()),
+            document_id: Some("id".to_owned()),
+            ..ClientRequest::default()
+        };
+        assert!(matches!(named(&both), Err(Malformed::BadExtension(_))));
     }
 
     #[test]
@@ -288,30 +337,30 @@ mod tests {
         let list = AllowList::parse(&json!({ "count": DOCUMENT }).to_string()).unwrap();
         let documents = PersistedDocuments::new(Some(Arc::new(list)));
         assert_eq!(
-            text(documents.document(&request(Some(DOCUMENT), None))),
+            text(&documents, &request(Some(DOCUMENT), None)),
             Ok(DOCUMENT.to_owned())
         );
         assert_eq!(
-            text(documents.document(&request(None, Some(&hex(DOCUMENT))))),
+            text(&documents, &request(None, Some(&hex(DOCUMENT)))),
             Ok(DOCUMENT.to_owned())
         );
         let other = "{ paymentLinks { items { link_id } } }";
         assert_eq!(
-            text(documents.document(&request(Some(other), None))),
+            text(&documents, &request(Some(other), None)),
             Err(NotRunnable::QueryNotAllowed)
         );
         assert_eq!(
-            text(documents.document(&request(Some(other), Some(&hex(other))))),
+            text(&documents, &request(Some(other), Some(&hex(other)))),
             Err(NotRunnable::NotInList)
         );
         assert_eq!(
-            text(documents.document(&request(None, Some(&hex(other))))),
+            text(&documents, &request(None, Some(&hex(other)))),
             Err(NotRunnable::NotInList)
         );
         let by_id = ClientRequest {
             document_id: Some("count".to_owned()),
             ..ClientRequest::default()
         };
-        assert_eq!(text(documents.document(&by_id)), Ok(DOCUMENT.to_owned()));
+        assert_eq!(text(&documents, &by_id), Ok(DOCUMENT.to_owned()));
     }
 }

@@ -253,6 +253,40 @@ async fn extensions_that_are_not_an_object_are_a_bad_request() {
     assert_eq!(body["data"]["__typename"], "Query");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_that_names_no_document_is_a_bad_request_in_either_media_type() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Acme").await;
+    // A misspelt `query`, as graphql-http's audit sends it.
+    for accept in ["application/json", GRAPHQL_RESPONSE_JSON] {
+        let body = json!({ "qeury": "{ __typename }" }).to_string();
+        let (status, _, body) =
+            json_of(post_raw(&app, "/graphql", &merchant.key, accept, body).await).await;
+        assert_eq!(status, 400, "{accept}: {body}");
+        assert_eq!(error_code(&body), "BAD_REQUEST", "{body}");
+    }
+    // A batch with one such operation runs none of them.
+    let batch = json!([
+        { "query": "mutation($input: PaymentLinkInput!) { createPaymentLink(input: $input) { link_id } }",
+          "variables": { "input": { "merchant_uid": merchant.uid, "link_name": "A", "payment_name": "B", "amount": 100 } } },
+        { "query": "{ __typename }", "extensions": persisted(&sha256_hex("{ other }")) },
+    ]);
+    let (status, _, body) = json_of(
+        post_raw(
+            &app,
+            "/graphql",
+            &merchant.key,
+            "application/json",
+            batch.to_string(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_HASH_MISMATCH", "{body}");
+    assert_eq!(app.link_count().await, 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The seeds' own example requests
 
