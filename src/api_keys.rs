@@ -61,16 +61,33 @@ pub fn issue(
     Ok(IssuedKey { key, record })
 }
 
+/// Whether `key` has the shape of a key this service issues, so that anything else is refused
+/// without a database round trip (or a pool connection).
+pub fn is_well_formed(key: &str) -> bool {
+    key.len() == KEY_PREFIX.len() + RANDOM_CHARS
+        && key.starts_with(KEY_PREFIX)
+        && key[KEY_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+}
+
 /// The unrevoked key's record, or `None` for an unknown or revoked key.
 pub fn authenticate(
     conn: &mut Connection,
     key: &str,
 ) -> Result<Option<api_keys::ApiKey>, StoreError> {
-    // A string that cannot be a key is refused without a database round trip.
-    if !key.starts_with(KEY_PREFIX) || key.len() != KEY_PREFIX.len() + RANDOM_CHARS {
+    if !is_well_formed(key) {
         return Ok(None);
     }
-    api_keys::find_active_by_hash(conn, &digest(key))
+    authenticate_digest(conn, &digest(key))
+}
+
+/// The unrevoked record of the key with this digest, or `None` for an unknown or revoked key.
+pub fn authenticate_digest(
+    conn: &mut Connection,
+    digest: &[u8; 32],
+) -> Result<Option<api_keys::ApiKey>, StoreError> {
+    api_keys::find_active_by_hash(conn, digest)
 }
 
 /// The merchant of an unrevoked key, or `None` for an unknown or revoked key.
@@ -96,6 +113,22 @@ mod tests {
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearer "), None);
         assert_eq!(bearer_token("abc"), None);
+    }
+
+    #[test]
+    fn only_keys_of_the_issued_shape_are_well_formed() {
+        let key = format!("{KEY_PREFIX}{}", "a".repeat(RANDOM_CHARS));
+        assert!(is_well_formed(&key));
+        assert!(!is_well_formed(&key[1..]));
+        assert!(!is_well_formed(&format!("{key}a")));
+        assert!(!is_well_formed(&format!(
+            "{KEY_PREFIX}{}",
+            "é".repeat(RANDOM_CHARS / 2)
+        )));
+        assert!(!is_well_formed(&format!(
+            "xyz_{}",
+            "a".repeat(RANDOM_CHARS)
+        )));
     }
 
     #[test]

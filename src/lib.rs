@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod domain;
+pub mod error_code;
 pub mod graphql;
 pub mod http;
 pub mod server;

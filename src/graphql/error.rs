@@ -15,6 +15,7 @@ use juniper::{FieldError, IntoFieldError, ScalarValue, graphql_value};
 use paylink_store::StoreError;
 
 use crate::domain::InvalidField;
+use crate::error_code::ErrorCode;
 
 /// An error a resolver returns.
 #[derive(Debug)]
@@ -45,13 +46,13 @@ impl ApiError {
     }
 
     /// The `extensions.code` of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadUserInput(_) => "BAD_USER_INPUT",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::Unavailable => "SERVICE_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL",
+            Self::BadUserInput(_) => ErrorCode::BadUserInput,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Unavailable => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -83,7 +84,7 @@ impl From<paylink_store::DieselError> for ApiError {
 
 impl<S: ScalarValue> IntoFieldError<S> for ApiError {
     fn into_field_error(self) -> FieldError<S> {
-        let code = self.code();
+        let code = self.code().as_str();
         match self {
             Self::BadUserInput(InvalidField { field, message }) => FieldError::new(
                 format!("{field} {message}"),

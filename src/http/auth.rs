@@ -1,10 +1,12 @@
-//! Resolves the request's API key to its merchant.
+//! Resolves the request's API key to its merchant: the shape of the key is checked first, so a
+//! malformed one costs neither a pool connection nor a blocking thread; then the cache, by
+//! digest; then the database.
 
-use http::{HeaderMap, HeaderValue, StatusCode, header};
-use paylink_store::{Store, StoreError};
+use http::{HeaderMap, header};
+use paylink_store::Store;
 
 use super::key_cache::{KeyCache, ResolvedKey};
-use super::responses::{self, Body};
+use super::refusal::Refusal;
 use crate::api_keys;
 
 /// Who a request acts as.
@@ -16,72 +18,51 @@ pub(super) struct Caller {
     pub(super) merchant_uid: String,
 }
 
-/// The caller of the request's `Authorization: Bearer` key, or the response that refuses it.
-pub(super) async fn caller(
-    store: &Store,
-    cache: &KeyCache,
-    headers: &HeaderMap,
-) -> Result<Caller, http::Response<Body>> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(unauthenticated(
-            "missing API key: send Authorization: Bearer <api-key>",
-        ));
-    };
-    let Some(key) = value.to_str().ok().and_then(api_keys::bearer_token) else {
-        return Err(unauthenticated(
-            "malformed Authorization header: expected Bearer <api-key>",
-        ));
-    };
-    let digest = api_keys::digest(key);
-    if let Some(resolved) = cache.get(&digest) {
-        return Ok(Caller {
+impl From<ResolvedKey> for Caller {
+    fn from(resolved: ResolvedKey) -> Self {
+        Self {
             key_id: resolved.key_id,
             merchant_uid: resolved.merchant_uid,
-        });
-    }
-    let key = key.to_owned();
-    match store
-        .run(move |conn| api_keys::authenticate(conn, &key))
-        .await
-    {
-        Ok(Some(record)) => {
-            cache.put(
-                digest,
-                ResolvedKey {
-                    key_id: record.id,
-                    merchant_uid: record.merchant_uid.clone(),
-                },
-            );
-            Ok(Caller {
-                key_id: record.id,
-                merchant_uid: record.merchant_uid,
-            })
-        }
-        Ok(None) => Err(unauthenticated("invalid or revoked API key")),
-        Err(StoreError::Unavailable(detail)) => {
-            tracing::warn!(error = %detail, "database unavailable while checking an API key");
-            Err(responses::graphql_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
-                "the service is temporarily unavailable; try again shortly",
-            ))
-        }
-        Err(error) => {
-            tracing::error!(%error, "checking an API key failed");
-            Err(responses::graphql_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            ))
         }
     }
 }
 
-fn unauthenticated(message: &str) -> http::Response<Body> {
-    let mut response =
-        responses::graphql_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    response
+/// The caller of the request's `Authorization: Bearer` key.
+pub(super) async fn caller(
+    store: &Store,
+    cache: &KeyCache,
+    headers: &HeaderMap,
+) -> Result<Caller, Refusal> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(Refusal::Unauthenticated(
+            "missing API key: send Authorization: Bearer <api-key>",
+        ));
+    };
+    let Some(key) = value.to_str().ok().and_then(api_keys::bearer_token) else {
+        return Err(Refusal::Unauthenticated(
+            "malformed Authorization header: expected Bearer <api-key>",
+        ));
+    };
+    if !api_keys::is_well_formed(key) {
+        return Err(invalid());
+    }
+    let digest = api_keys::digest(key);
+    if let Some(resolved) = cache.get(&digest) {
+        return Ok(resolved.into());
+    }
+    let record = store
+        .run(move |conn| api_keys::authenticate_digest(conn, &digest))
+        .await
+        .map_err(|error| Refusal::from_store(error, "checking an API key"))?
+        .ok_or_else(invalid)?;
+    let resolved = ResolvedKey {
+        key_id: record.id,
+        merchant_uid: record.merchant_uid,
+    };
+    cache.put(digest, resolved.clone());
+    Ok(resolved.into())
+}
+
+fn invalid() -> Refusal {
+    Refusal::Unauthenticated("invalid or revoked API key")
 }

@@ -1,11 +1,10 @@
 //! Reading request bodies with a size limit, and draining the ones the server refuses.
 
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-use super::responses::{self, Body};
+use super::refusal::Refusal;
 
 /// How much of an oversized body is read and thrown away before the 413 is sent. A client that is
 /// still sending when the server closes the connection would see a reset instead of the 413.
@@ -24,10 +23,7 @@ pub(super) async fn discard_body(mut body: Incoming) {
 }
 
 /// Reads the body, refusing with 413 once it passes `limit` bytes.
-pub(super) async fn read_body(
-    mut body: Incoming,
-    limit: usize,
-) -> Result<Bytes, http::Response<Body>> {
+pub(super) async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, Refusal> {
     let mut bytes = Vec::new();
     let mut received = 0usize;
     while let Some(frame) = body.frame().await {
@@ -35,11 +31,7 @@ pub(super) async fn read_body(
             Ok(frame) => frame,
             Err(error) => {
                 tracing::debug!(%error, "reading a request body failed");
-                return Err(responses::graphql_error(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "the request body could not be read",
-                ));
+                return Err(Refusal::bad_request("the request body could not be read"));
             }
         };
         let Ok(data) = frame.into_data() else {
@@ -53,15 +45,11 @@ pub(super) async fn read_body(
         }
     }
     if received > limit {
-        let mut response = responses::graphql_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("the request body is larger than {limit} bytes"),
-        );
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return Err(response);
+        return Err(Refusal::PayloadTooLarge {
+            message: format!("the request body is larger than {limit} bytes"),
+            // What was not read of the body would be taken for the next request.
+            close: true,
+        });
     }
     Ok(Bytes::from(bytes))
 }

@@ -4,418 +4,233 @@
 //! place of sending it (`persisted`). Responses are `application/graphql-response+json` when the
 //! client accepts it, else `application/json`, with the status codes the specification gives
 //! for each.
-
-use std::sync::Arc;
+//!
+//! The request goes through the steps of [`pipeline`] in order: negotiate the media type, read
+//! the GET parameters or check the POST's content type, authenticate (before any body is read),
+//! limit the key's rate, check `Idempotency-Key`, read the body, then run the operations
+//! ([`execution`](super::execution)). Each step returns `Result<_, Refusal>`; [`handle`] renders a
+//! refusal, the one place where that happens.
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use http::{HeaderMap, Method, Request, header};
 use hyper::body::Incoming;
-use juniper::http::GraphQLResponse;
-use juniper::{
-    DefaultScalarValue, ExecutionError, GraphQLError, OperationType, ScalarValue as _, Value,
-};
-use serde::Serialize;
 
 use super::App;
-use super::auth;
+use super::auth::{self, Caller};
 use super::body::{discard_body, read_body};
+use super::execution::{self, Executed};
 use super::graphiql;
 use super::graphql_request::{ClientBatch, ClientRequest, GetRequest, parse_get};
-use super::idempotency;
+use super::idempotency::{self, Decision};
 use super::media::{self, ResponseMedia};
-use super::persisted::{self, Named, NotRunnable};
-use super::request_errors::{self, Stage};
-use super::responses::{self, Body};
-use crate::graphql::Context;
+use super::outcome::Outcome;
+use super::refusal::Refusal;
+use super::responses::Body;
+use crate::error_code::ErrorCode;
 
-/// What a handled request did, for logs and metrics.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Outcome {
-    /// Names of the operations run (`-` for anonymous ones).
-    pub(crate) operations: Vec<String>,
-    /// The merchant of the API key.
-    pub(crate) merchant_uid: Option<String>,
-    /// `extensions.code` of every error in the response.
-    pub(crate) error_codes: Vec<String>,
-    /// Whether a mutation field succeeded, so the request changed something.
-    pub(crate) wrote: bool,
+/// A response and what the request did.
+pub(super) struct Handled {
+    /// The response.
+    pub(super) response: http::Response<Body>,
+    /// What it did, for logs and metrics.
+    pub(super) outcome: Outcome,
 }
 
-/// Handles `GET /graphql` and `POST /graphql`.
-pub(super) async fn handle(
-    app: &App,
-    request: Request<Incoming>,
-    outcome: &mut Outcome,
-) -> http::Response<Body> {
+/// Handles a GET or POST at the endpoint.
+pub(super) async fn handle(app: &App, request: Request<Incoming>) -> Handled {
     let (parts, body) = request.into_parts();
-    let get_request =
-        (parts.method == Method::GET).then(|| parse_get(parts.uri.query().unwrap_or("")));
-    if matches!(get_request, Some(GetRequest::None)) && app.graphiql && accepts_html(&parts.headers)
-    {
-        // The page posts back to the path it was asked at.
-        return graphiql::page(parts.uri.path());
+    let get = (parts.method == Method::GET).then(|| parse_get(parts.uri.query().unwrap_or("")));
+    if matches!(get, Some(GetRequest::None)) && app.graphiql && accepts_html(&parts.headers) {
+        return Handled {
+            // The page posts back to the path it was asked at.
+            response: graphiql::page(parts.uri.path()),
+            outcome: Outcome {
+                not_graphql: true,
+                ..Outcome::default()
+            },
+        };
     }
     let Some(media) = media::negotiate(&parts.headers) else {
-        return error(
-            StatusCode::NOT_ACCEPTABLE,
-            "NOT_ACCEPTABLE",
-            "accept application/graphql-response+json or application/json",
+        return refused(
+            Refusal::NotAcceptable,
+            ResponseMedia::Json,
+            Outcome::default(),
         );
     };
-    let mut response = handle_negotiated(app, parts, body, get_request, media, outcome).await;
-    in_media(&mut response, media);
-    response
-}
-
-/// Refusals are built as application/json; a client that asked for the newer type gets every
-/// answer in it, errors included.
-fn in_media(response: &mut http::Response<Body>, media: ResponseMedia) {
-    if response.headers().get(header::CONTENT_TYPE)
-        == Some(&HeaderValue::from_static(responses::JSON))
-    {
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(media.content_type()),
-        );
+    let mut outcome = Outcome::default();
+    match pipeline(app, &parts.headers, body, get, media, &mut outcome).await {
+        Ok(Served::Ran(executed)) => {
+            outcome.operations = executed.operations;
+            outcome.error_codes = executed.error_codes;
+            Handled {
+                response: executed.response,
+                outcome,
+            }
+        }
+        Ok(Served::Replayed(response)) => {
+            outcome.replayed = true;
+            Handled { response, outcome }
+        }
+        Ok(Served::Refused { code, response }) => {
+            outcome.refused = Some(code);
+            Handled { response, outcome }
+        }
+        Err(refusal) => refused(refusal, media, outcome),
     }
 }
 
 /// Refuses a method other than GET and POST, in the media type the client accepts.
-pub(super) fn wrong_method(headers: &HeaderMap) -> http::Response<Body> {
-    let mut response = error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
-        "use GET or POST",
-    );
-    in_media(
-        &mut response,
-        media::negotiate(headers).unwrap_or(ResponseMedia::Json),
-    );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-    response
+pub(super) fn wrong_method(headers: &HeaderMap) -> Handled {
+    let refusal = Refusal::MethodNotAllowed {
+        allow: "GET, POST",
+        message: "use GET or POST",
+    };
+    let media = media::negotiate(headers).unwrap_or(ResponseMedia::Json);
+    refused(refusal, media, Outcome::default())
 }
 
-/// Handles a request whose response media type is settled.
-async fn handle_negotiated(
+fn refused(refusal: Refusal, media: ResponseMedia, mut outcome: Outcome) -> Handled {
+    outcome.refused = Some(refusal.code());
+    Handled {
+        response: refusal.render(media),
+        outcome,
+    }
+}
+
+/// How a request that passed every check was answered.
+enum Served {
+    /// Its operations ran.
+    Ran(Executed),
+    /// An earlier request with its `Idempotency-Key` answered it.
+    Replayed(http::Response<Body>),
+    /// It was refused, and the refusal kept for its `Idempotency-Key`.
+    Refused {
+        /// The refusal's code.
+        code: ErrorCode,
+        /// The refusal, as kept.
+        response: http::Response<Body>,
+    },
+}
+
+/// The steps of a request whose response media type is settled. A refused request's body is
+/// drained, so that the client reads the refusal rather than a reset connection.
+async fn pipeline(
     app: &App,
-    parts: http::request::Parts,
+    headers: &HeaderMap,
     body: Incoming,
-    get_request: Option<GetRequest>,
+    get: Option<GetRequest>,
     media: ResponseMedia,
     outcome: &mut Outcome,
-) -> http::Response<Body> {
-    let get_request = match get_request {
-        Some(GetRequest::Operation(request)) => Some(request),
-        Some(GetRequest::None) => return bad_request("GET /graphql needs a `query` parameter"),
-        Some(GetRequest::Invalid(message)) => return bad_request(&message),
-        None if is_json(&parts.headers) => None,
-        None => {
-            return error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
-                "send the request as Content-Type: application/json",
-            );
+) -> Result<Served, Refusal> {
+    let get = match get_operation(get, headers) {
+        Ok(get) => get,
+        Err(refusal) => {
+            discard_body(body).await;
+            return Err(refusal);
         }
     };
-
-    // The key is checked before the body is read, so anonymous clients cannot make the server
-    // buffer bodies.
-    let caller = match auth::caller(&app.store, &app.key_cache, &parts.headers).await {
+    let caller = match authorize(app, headers).await {
         Ok(caller) => caller,
-        Err(response) => {
+        Err(refusal) => {
             discard_body(body).await;
-            return response;
+            return Err(refusal);
         }
     };
-    let merchant_uid = caller.merchant_uid;
-    outcome.merchant_uid = Some(merchant_uid.clone());
-    if let Err(wait) = app.rate_limiter.check(caller.key_id) {
-        discard_body(body).await;
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMITED",
-            &format!("too many requests for this API key; retry in {seconds} s"),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-        return response;
-    }
-    if let Some(request) = get_request {
+    outcome.merchant_uid = Some(caller.merchant_uid.clone());
+    if let Some(request) = get {
         let batch = ClientBatch::Single(request);
-        return respond(app, merchant_uid, batch, media, true, outcome).await;
+        return execution::run(app, caller.merchant_uid, batch, media, true)
+            .await
+            .map(Served::Ran);
     }
-    let idempotency_key = match idempotency::key(&parts.headers) {
+    let idempotency_key = match idempotency::key(headers) {
         Ok(key) => key,
-        Err(message) => {
+        Err(refusal) => {
             discard_body(body).await;
-            return bad_request(message);
+            return Err(refusal);
         }
     };
-    let bytes = match read_body(body, app.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(response) => return response,
-    };
+    let bytes = read_body(body, app.max_body_bytes).await?;
     let Some(key) = idempotency_key else {
-        return respond_to_body(app, &merchant_uid, &bytes, media, outcome).await;
+        return run_body(app, caller.merchant_uid, &bytes, media)
+            .await
+            .map(Served::Ran);
     };
-    match idempotency::begin(app, &merchant_uid, &key, &bytes).await {
-        idempotency::Decision::Answer(response) => response,
-        idempotency::Decision::Run => {
-            let response = respond_to_body(app, &merchant_uid, &bytes, media, outcome).await;
-            idempotency::finish(app, &merchant_uid, &key, response, outcome.wrote).await
+    match idempotency::begin(app, &caller.merchant_uid, &key, &bytes).await? {
+        Decision::Replay(response) => Ok(Served::Replayed(response)),
+        Decision::Run => {
+            let (merchant, ran) = (
+                &caller.merchant_uid,
+                run_body(app, caller.merchant_uid.clone(), &bytes, media).await,
+            );
+            Ok(match ran {
+                Ok(mut executed) => {
+                    executed.response =
+                        idempotency::finish(app, merchant, &key, executed.response, executed.wrote)
+                            .await;
+                    Served::Ran(executed)
+                }
+                // A refusal is kept like any answer: the same request with the same key gets
+                // it again rather than running.
+                Err(refusal) => Served::Refused {
+                    code: refusal.code(),
+                    response: idempotency::finish(
+                        app,
+                        merchant,
+                        &key,
+                        refusal.render(media),
+                        false,
+                    )
+                    .await,
+                },
+            })
         }
     }
 }
 
-/// Answers a POST body.
-async fn respond_to_body(
-    app: &App,
-    merchant_uid: &str,
-    body: &Bytes,
-    media: ResponseMedia,
-    outcome: &mut Outcome,
-) -> http::Response<Body> {
-    match serde_json::from_slice::<ClientBatch>(body) {
-        Ok(batch) => respond(app, merchant_uid.to_owned(), batch, media, false, outcome).await,
-        Err(error) => bad_request(&format!(
-            "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
-             \"variables\": {{...}}}} or a list of them"
+/// The operation of a GET, `None` for a POST; refuses a POST that is not JSON and malformed
+/// GET parameters.
+fn get_operation(
+    get: Option<GetRequest>,
+    headers: &HeaderMap,
+) -> Result<Option<ClientRequest>, Refusal> {
+    match get {
+        Some(GetRequest::Operation(request)) => Ok(Some(request)),
+        Some(GetRequest::None) => Err(Refusal::bad_request(
+            "GET /graphql needs a `query` parameter",
         )),
+        Some(GetRequest::Invalid(message)) => Err(Refusal::bad_request(message)),
+        None if is_json(headers) => Ok(None),
+        None => Err(Refusal::UnsupportedMediaType),
     }
 }
 
-/// Checks the limits of a parsed request, runs its operations and builds the response.
-async fn respond(
+/// The caller, within its key's rate.
+async fn authorize(app: &App, headers: &HeaderMap) -> Result<Caller, Refusal> {
+    let caller = auth::caller(&app.store, &app.key_cache, headers).await?;
+    app.rate_limiter.check(caller.key_id).map_err(|wait| {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Refusal::RateLimited {
+            retry_after_secs: seconds.max(1),
+        }
+    })?;
+    Ok(caller)
+}
+
+/// Runs the operations of a POST body.
+async fn run_body(
     app: &App,
     merchant_uid: String,
-    batch: ClientBatch,
+    body: &Bytes,
     media: ResponseMedia,
-    only_queries: bool,
-    outcome: &mut Outcome,
-) -> http::Response<Body> {
-    let requests = batch.requests();
-    if requests.is_empty() {
-        return bad_request("a batch holds at least one operation");
-    }
-    if requests.len() > app.max_batch_size {
-        return bad_request(&format!(
-            "a batch may hold at most {} operations, not {}",
-            app.max_batch_size,
-            requests.len()
-        ));
-    }
-    for request in requests {
-        outcome.operations.push(
-            request
-                .operation_name
-                .clone()
-                .unwrap_or_else(|| "-".to_owned()),
-        );
-        if let Some(response) = check_variables(request, app.max_variables_bytes) {
-            return response;
-        }
-        if let Some(reason) = request.malformed() {
-            return bad_request(reason);
-        }
-    }
-    let named = match requests
-        .iter()
-        .map(persisted::named)
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(named) => named,
-        Err(malformed) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                malformed.code(),
-                malformed.message(),
-            );
-        }
-    };
-
-    let context = Context {
-        merchant_uid,
-        store: app.store.clone(),
-        links: Arc::clone(&app.links),
-        deliveries_queued: Arc::clone(&app.deliveries_queued),
-    };
-    let mut answers = Vec::with_capacity(requests.len());
-    for (index, (request, named)) in requests.iter().zip(named).enumerate() {
-        match execute(app, &context, request, named, index, only_queries, outcome).await {
-            Ok(answer) => answers.push(answer),
-            Err(response) => return response,
-        }
-    }
-    let request_error = answers
-        .iter()
-        .any(|answer| matches!(answer, Answer::Refused(_)));
-    let body = match batch {
-        ClientBatch::Single(_) => serde_json::to_vec(&answers[0]),
-        ClientBatch::Batch(_) => serde_json::to_vec(&answers),
-    };
-    let status = if outcome
-        .error_codes
-        .iter()
-        .any(|code| code == "SERVICE_UNAVAILABLE")
-    {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else if request_error && media == ResponseMedia::GraphqlResponseJson {
-        // A document that does not parse or validate never executed: the new media type says
-        // so with 400; application/json answers every well-formed request with 200.
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    match body {
-        Ok(body) => graphql_response(status, media, body),
-        Err(error) => {
-            tracing::error!(%error, "serialising a GraphQL response failed");
-            responses::graphql_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
-        }
-    }
-}
-
-/// What one operation of a request answers.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Answer {
-    /// It ran: data, and the errors of fields that failed.
-    Ran(GraphQLResponse),
-    /// It never ran: `{"errors": [...]}` with codes.
-    Refused(serde_json::Value),
-    /// It named a persisted document this server does not know yet; the client is expected to
-    /// send the document (not a request error).
-    Unknown(serde_json::Value),
-}
-
-/// Finds the document of one operation, parses and validates it (or finds it validated before)
-/// and runs it. A mutation sent over GET is refused before it runs.
-async fn execute(
-    app: &App,
-    context: &Context,
-    request: &ClientRequest,
-    named: Named<'_>,
-    index: usize,
-    only_queries: bool,
-    outcome: &mut Outcome,
-) -> Result<Answer, http::Response<Body>> {
-    let document = match app.persisted.document(named) {
-        Ok(document) => document,
-        Err(not_runnable) => return Ok(not_persisted(&not_runnable, outcome)),
-    };
-    let validated =
-        match app
-            .operations
-            .validated(&app.schema, &document, request.operation_name.as_deref())
-        {
-            Ok(validated) => validated,
-            Err(error) => return Ok(refused(&error, Stage::Document, outcome)),
-        };
-    let operation = validated.operation();
-    // Clients rarely send `operationName` for a document of one operation; its name is then the
-    // one in the document, which logs and metrics should show.
-    if let Some(name) = validated.name()
-        && let Some(slot) = outcome.operations.get_mut(index)
-    {
-        name.clone_into(slot);
-    }
-    if only_queries && operation.operation_type() != OperationType::Query {
-        let mut response = error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            "mutations must be sent with POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return Err(response);
-    }
-    match operation.execute(&request.variables(), context).await {
-        Ok((data, errors)) => {
-            outcome
-                .error_codes
-                .extend(errors.iter().filter_map(error_code));
-            // A mutation field that failed is null; any other one did what it was asked.
-            outcome.wrote |= operation.operation_type() == OperationType::Mutation
-                && data
-                    .as_object_value()
-                    .is_some_and(|fields| fields.iter().any(|(_, value)| !value.is_null()));
-            Ok(Answer::Ran(GraphQLResponse::from_result(Ok((
-                data, errors,
-            )))))
-        }
-        Err(error) => Ok(refused(&error, Stage::Variables, outcome)),
-    }
-}
-
-/// The answer to an operation whose document cannot run, its code counted.
-fn not_persisted(not_runnable: &NotRunnable, outcome: &mut Outcome) -> Answer {
-    let code = not_runnable.code();
-    outcome.error_codes.push(code.to_owned());
-    let body = serde_json::json!({
-        "errors": [{ "message": not_runnable.message(), "extensions": { "code": code } }]
-    });
-    if not_runnable.asks_for_document() {
-        Answer::Unknown(body)
-    } else {
-        Answer::Refused(body)
-    }
-}
-
-/// The answer to an operation that never ran, its code counted for logs and metrics.
-fn refused(error: &GraphQLError, stage: Stage, outcome: &mut Outcome) -> Answer {
-    outcome
-        .error_codes
-        .push(request_errors::code(error, stage).to_owned());
-    Answer::Refused(request_errors::body(error, stage))
-}
-
-/// The `extensions.code` of an execution error.
-fn error_code(error: &ExecutionError<DefaultScalarValue>) -> Option<String> {
-    match error.error().extensions() {
-        Value::Object(object) => object
-            .get_field_value("code")
-            .and_then(Value::as_scalar)
-            .and_then(|code| code.try_to_string()),
-        _ => None,
-    }
-}
-
-/// Refuses a request whose variables are larger than allowed.
-fn check_variables(request: &ClientRequest, limit: usize) -> Option<http::Response<Body>> {
-    let size = request
-        .variables
-        .as_ref()
-        .and_then(|variables| serde_json::to_vec(variables).ok())
-        .map_or(0, |json| json.len());
-    (size > limit).then(|| {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("the variables take {size} bytes; at most {limit} are allowed"),
-        )
-    })
-}
-
-fn graphql_response(
-    status: StatusCode,
-    media: ResponseMedia,
-    body: Vec<u8>,
-) -> http::Response<Body> {
-    let mut response = responses::json(status, body);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(media.content_type()),
-    );
-    response
+) -> Result<Executed, Refusal> {
+    let batch = serde_json::from_slice::<ClientBatch>(body).map_err(|error| {
+        Refusal::bad_request(format!(
+            "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
+             \"variables\": {{...}}}} or a list of them"
+        ))
+    })?;
+    execution::run(app, merchant_uid, batch, media, false).await
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -431,12 +246,4 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
-}
-
-fn error(status: StatusCode, code: &'static str, message: &str) -> http::Response<Body> {
-    responses::graphql_error(status, code, message)
-}
-
-fn bad_request(message: &str) -> http::Response<Body> {
-    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
 }

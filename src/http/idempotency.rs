@@ -17,6 +17,9 @@ use paylink_store::idempotency::{self, Begin, StoredResponse};
 use sha2::{Digest, Sha256};
 
 use super::App;
+use super::header_token::header_token;
+use super::media::ResponseMedia;
+use super::refusal::Refusal;
 use super::responses::{self, Body};
 
 /// The request header.
@@ -31,36 +34,33 @@ const WAIT: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(25);
 
 /// Why a key is refused.
-pub(super) const MALFORMED_KEY: &str =
-    "Idempotency-Key must be 1 to 255 printable ASCII characters";
+const MALFORMED_KEY: &str = "Idempotency-Key must be 1 to 255 printable ASCII characters";
 
-/// The request's key: `Ok(None)` without one, `Err` for a malformed one.
-pub(super) fn key(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
+/// The request's key: `Ok(None)` without one.
+pub(super) fn key(headers: &HeaderMap) -> Result<Option<String>, Refusal> {
     let Some(value) = headers.get(HEADER) else {
         return Ok(None);
     };
-    match value.to_str() {
-        Ok(key)
-            if !key.is_empty()
-                && key.len() <= MAX_KEY_LEN
-                && key.bytes().all(|b| b.is_ascii_graphic()) =>
-        {
-            Ok(Some(key.to_owned()))
-        }
-        _ => Err(MALFORMED_KEY),
-    }
+    header_token(value, MAX_KEY_LEN)
+        .map(|key| Some(key.to_owned()))
+        .ok_or_else(|| Refusal::bad_request(MALFORMED_KEY))
 }
 
 /// What to do with a keyed request.
 pub(super) enum Decision {
     /// Run it, then [`finish`].
     Run,
-    /// Answer with this (a replay, or a refusal).
-    Answer(http::Response<Body>),
+    /// Answer with the first request's response again.
+    Replay(http::Response<Body>),
 }
 
 /// Claims the key for this request, or says how to answer instead.
-pub(super) async fn begin(app: &App, merchant_uid: &str, key: &str, body: &Bytes) -> Decision {
+pub(super) async fn begin(
+    app: &App,
+    merchant_uid: &str,
+    key: &str,
+    body: &Bytes,
+) -> Result<Decision, Refusal> {
     let hash: Vec<u8> = Sha256::digest(body).to_vec();
     let started = tokio::time::Instant::now();
     loop {
@@ -74,32 +74,12 @@ pub(super) async fn begin(app: &App, merchant_uid: &str, key: &str, body: &Bytes
             .store
             .run(move |conn| idempotency::begin(conn, &merchant_uid, &key, &hash, ttl, LOCK))
             .await;
-        match begun {
-            Ok(Begin::Acquired) => return Decision::Run,
-            Ok(Begin::Replay(stored)) => return Decision::Answer(replay(stored)),
-            Ok(Begin::Mismatch) => {
-                return Decision::Answer(responses::graphql_error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "this Idempotency-Key was already used with a different request; use a new key",
-                ));
-            }
-            Ok(Begin::InProgress) if started.elapsed() < WAIT => tokio::time::sleep(POLL).await,
-            Ok(Begin::InProgress) => {
-                return Decision::Answer(responses::graphql_error(
-                    StatusCode::CONFLICT,
-                    "IDEMPOTENCY_KEY_IN_USE",
-                    "a request with this Idempotency-Key is still running; retry later",
-                ));
-            }
-            Err(error) => {
-                tracing::warn!(%error, "idempotency check failed");
-                return Decision::Answer(responses::graphql_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "SERVICE_UNAVAILABLE",
-                    "the service is temporarily unavailable; try again shortly",
-                ));
-            }
+        match begun.map_err(|error| Refusal::from_store(error, "claiming an Idempotency-Key"))? {
+            Begin::Acquired => return Ok(Decision::Run),
+            Begin::Replay(stored) => return Ok(Decision::Replay(replay(stored))),
+            Begin::Mismatch => return Err(Refusal::IdempotencyKeyReused),
+            Begin::InProgress if started.elapsed() < WAIT => tokio::time::sleep(POLL).await,
+            Begin::InProgress => return Err(Refusal::IdempotencyKeyInUse),
         }
     }
 }
@@ -153,7 +133,8 @@ fn forget(status: StatusCode, wrote: bool) -> bool {
 
 fn replay(stored: StoredResponse) -> http::Response<Body> {
     let status = StatusCode::from_u16(stored.status_code).unwrap_or(StatusCode::OK);
-    let mut response = responses::json(status, stored.body);
+    // The stored content type replaces this one below.
+    let mut response = responses::json(status, ResponseMedia::Json, stored.body);
     if let Ok(content_type) = HeaderValue::from_str(&stored.content_type) {
         response
             .headers_mut()
@@ -162,7 +143,6 @@ fn replay(stored: StoredResponse) -> http::Response<Body> {
     response
         .headers_mut()
         .insert("idempotency-replayed", HeaderValue::from_static("true"));
-    response.extensions_mut().insert(responses::Replayed);
     response
 }
 

@@ -2,6 +2,7 @@
 //! outcome, latency, errors by `extensions.code`, and, read at scrape time, the connection
 //! pool and the delivery outbox.
 
+use crate::error_code::ErrorCode;
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -116,7 +117,7 @@ impl Metrics {
         &self,
         operations: &[String],
         outcome: &str,
-        error_codes: &[String],
+        error_codes: impl Iterator<Item = ErrorCode>,
     ) {
         for operation in operations {
             let operation = self.operation_label(operation);
@@ -129,7 +130,9 @@ impl Metrics {
         }
         for code in error_codes {
             self.errors
-                .get_or_create(&CodeLabels { code: code.clone() })
+                .get_or_create(&CodeLabels {
+                    code: code.as_str().to_owned(),
+                })
                 .inc();
         }
     }

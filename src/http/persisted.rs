@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::graphql_request::ClientRequest;
 use crate::config::allow_list::{AllowList, DocumentHash, document_hash, parse_hash};
+use crate::error_code::ErrorCode;
 
 /// Most documents remembered by hash.
 const CAPACITY: NonZeroUsize = NonZeroUsize::new(1024).expect("not zero");
@@ -43,10 +44,10 @@ pub(super) enum Malformed {
 
 impl Malformed {
     /// The `extensions.code` of the refusal.
-    pub(super) fn code(&self) -> &'static str {
+    pub(super) fn code(&self) -> ErrorCode {
         match self {
-            Self::NoDocument | Self::BadExtension(_) => "BAD_REQUEST",
-            Self::HashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+            Self::NoDocument | Self::BadExtension(_) => ErrorCode::BadRequest,
+            Self::HashMismatch => ErrorCode::PersistedQueryHashMismatch,
         }
     }
 
@@ -73,11 +74,11 @@ pub(super) enum NotRunnable {
 
 impl NotRunnable {
     /// The `extensions.code` of the refusal.
-    pub(super) fn code(&self) -> &'static str {
+    pub(super) fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound => "PERSISTED_QUERY_NOT_FOUND",
-            Self::NotInList => "PERSISTED_QUERY_NOT_IN_LIST",
-            Self::QueryNotAllowed => "QUERY_NOT_IN_ALLOW_LIST",
+            Self::NotFound => ErrorCode::PersistedQueryNotFound,
+            Self::NotInList => ErrorCode::PersistedQueryNotInList,
+            Self::QueryNotAllowed => ErrorCode::QueryNotInAllowList,
         }
     }
 

@@ -6,6 +6,8 @@
 use juniper::GraphQLError;
 use serde_json::{Value, json};
 
+use crate::error_code::ErrorCode;
+
 /// Where the request stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Stage {
@@ -16,18 +18,18 @@ pub(super) enum Stage {
 }
 
 /// The `extensions.code` for `error`.
-pub(super) fn code(error: &GraphQLError, stage: Stage) -> &'static str {
+pub(super) fn code(error: &GraphQLError, stage: Stage) -> ErrorCode {
     match (error, stage) {
-        (GraphQLError::ParseError(_), _) => "GRAPHQL_PARSE_FAILED",
-        (GraphQLError::ValidationError(_), Stage::Document) => "GRAPHQL_VALIDATION_FAILED",
-        (GraphQLError::ValidationError(_), Stage::Variables) => "BAD_USER_INPUT",
+        (GraphQLError::ParseError(_), _) => ErrorCode::GraphqlParseFailed,
+        (GraphQLError::ValidationError(_), Stage::Document) => ErrorCode::GraphqlValidationFailed,
+        (GraphQLError::ValidationError(_), Stage::Variables) => ErrorCode::BadUserInput,
         (
             GraphQLError::NoOperationProvided
             | GraphQLError::MultipleOperationsProvided
             | GraphQLError::UnknownOperationName,
             _,
-        ) => "OPERATION_RESOLUTION_FAILURE",
-        _ => "BAD_REQUEST",
+        ) => ErrorCode::OperationResolutionFailure,
+        _ => ErrorCode::BadRequest,
     }
 }
 
@@ -41,7 +43,7 @@ pub(super) fn body(error: &GraphQLError, stage: Stage) -> Value {
     };
     for error in &mut errors {
         if let Value::Object(fields) = error {
-            fields.insert("extensions".to_owned(), json!({ "code": code }));
+            fields.insert("extensions".to_owned(), json!({ "code": code.as_str() }));
         }
     }
     json!({ "errors": errors })
@@ -64,8 +66,8 @@ mod tests {
         let validation = GraphQLError::ValidationError(Vec::new());
         assert_eq!(
             code(&validation, Stage::Document),
-            "GRAPHQL_VALIDATION_FAILED"
+            ErrorCode::GraphqlValidationFailed
         );
-        assert_eq!(code(&validation, Stage::Variables), "BAD_USER_INPUT");
+        assert_eq!(code(&validation, Stage::Variables), ErrorCode::BadUserInput);
     }
 }

@@ -4,43 +4,35 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
+use super::media::ResponseMedia;
+use crate::error_code::ErrorCode;
+
 /// The body type of every response.
 pub(crate) type Body = Full<Bytes>;
 
-/// The `Content-Type` of [`json`] responses.
-pub(crate) const JSON: &str = "application/json";
-
-/// A JSON response.
-pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Response<Body> {
+/// A JSON response in `media`.
+pub(crate) fn json(status: StatusCode, media: ResponseMedia, body: Vec<u8>) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
     response
 }
 
-/// The `extensions.code` of a request refused before execution, kept on the response (never sent)
-/// for the request log and metrics.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RefusalCode(pub(crate) &'static str);
-
-/// Marks a response replayed from an earlier request with the same `Idempotency-Key`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Replayed;
-
-/// A GraphQL-shaped error response that never reached execution: `{"errors":[{message, extensions:{code}}]}`.
+/// A GraphQL-shaped error that never reached execution:
+/// `{"errors":[{"message", "extensions": {"code"}}]}`.
 pub(crate) fn graphql_error(
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: &str,
+    media: ResponseMedia,
 ) -> Response<Body> {
     let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    let mut response = json(status, body.to_string().into_bytes());
-    response.extensions_mut().insert(RefusalCode(code));
-    response
+    json(status, media, body.to_string().into_bytes())
 }
 
 /// A plain-text response.

@@ -11,8 +11,10 @@ use super::App;
 use super::client_addr::client_addr;
 use super::cors;
 use super::graphiql;
-use super::graphql_endpoint::{self, Outcome};
-use super::responses::{self, Body, RefusalCode, Replayed};
+use super::graphql_endpoint::{self, Handled};
+use super::header_token::header_token;
+use super::outcome::Outcome;
+use super::responses::{self, Body};
 
 /// Longest `X-Request-Id` taken from a client; a longer or odd one is replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -34,31 +36,37 @@ pub(super) async fn handle(
     let client = client_addr(peer.ip(), request.headers(), &app.trusted_proxies);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let mut outcome = Outcome::default();
     let graphql_path = is_graphql_path(&path);
     // Kept for CORS: the handler takes the request.
     let origin = request.headers().get(http::header::ORIGIN).cloned();
-    let mut response = match (request.method(), path.as_str()) {
+    let Handled {
+        mut response,
+        outcome,
+    } = match (request.method(), path.as_str()) {
         (method, _) if graphql_path && cors::is_preflight(method, request.headers()) => {
-            cors::preflight(&app.cors_origins, request.headers())
+            not_graphql(cors::preflight(&app.cors_origins, request.headers()))
         }
         (&Method::GET | &Method::POST, _) if graphql_path => {
-            graphql_endpoint::handle(app, request, &mut outcome).await
+            graphql_endpoint::handle(app, request).await
         }
         (_, _) if graphql_path => graphql_endpoint::wrong_method(request.headers()),
         (&Method::GET | &Method::HEAD, path)
             if path.starts_with(paylink_graphiql::ASSET_PATH_PREFIX) =>
         {
-            graphiql::asset(app, path)
+            not_graphql(graphiql::asset(app, path))
         }
-        (&Method::GET | &Method::HEAD, "/healthz") => responses::text(StatusCode::OK, "ok\n"),
-        (&Method::GET | &Method::HEAD, "/readyz") => match app.store.readiness().await {
-            Ok(()) => responses::text(StatusCode::OK, "ready\n"),
-            Err(error) => {
-                tracing::warn!(%error, "not ready");
-                responses::text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
-            }
-        },
+        (&Method::GET | &Method::HEAD, "/healthz") => {
+            not_graphql(responses::text(StatusCode::OK, "ok\n"))
+        }
+        (&Method::GET | &Method::HEAD, "/readyz") => {
+            not_graphql(match app.store.readiness().await {
+                Ok(()) => responses::text(StatusCode::OK, "ready\n"),
+                Err(error) => {
+                    tracing::warn!(%error, "not ready");
+                    responses::text(StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+                }
+            })
+        }
         (&Method::GET, "/metrics") => {
             let mut response = responses::text(StatusCode::OK, "");
             *response.body_mut() =
@@ -67,9 +75,9 @@ pub(super) async fn handle(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
             );
-            response
+            not_graphql(response)
         }
-        _ => responses::text(StatusCode::NOT_FOUND, "not found\n"),
+        _ => not_graphql(responses::text(StatusCode::NOT_FOUND, "not found\n")),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
@@ -80,37 +88,12 @@ pub(super) async fn handle(
     let status = response.status();
     let elapsed = started.elapsed();
     app.metrics.record_latency(elapsed);
-    if graphql_path {
-        if let Some(RefusalCode(code)) = response.extensions().get::<RefusalCode>() {
-            outcome.error_codes.push((*code).to_owned());
-        }
-        let replayed = response.extensions().get::<Replayed>().is_some();
-        if replayed {
-            outcome.operations = vec!["-".to_owned()];
-        }
-        let result = if replayed {
-            Some("replayed")
-        } else if !outcome.operations.is_empty() {
-            Some(if status.is_success() && outcome.error_codes.is_empty() {
-                "ok"
-            } else {
-                "error"
-            })
-        } else if !status.is_success() {
-            Some("rejected")
-        } else {
-            // GraphiQL's page: no GraphQL request at all.
-            None
-        };
-        if let Some(result) = result {
-            let operations = if outcome.operations.is_empty() {
-                vec!["-".to_owned()]
-            } else {
-                outcome.operations.clone()
-            };
-            app.metrics
-                .record_request(&operations, result, &outcome.error_codes);
-        }
+    if let Some(result) = outcome.result() {
+        app.metrics.record_request(
+            &outcome.counted_operations(),
+            result,
+            outcome.counted_codes(),
+        );
     }
     tracing::info!(
         request_id,
@@ -126,16 +109,22 @@ pub(super) async fn handle(
     response
 }
 
+/// A response that is no GraphQL request: counted in latency only.
+fn not_graphql(response: http::Response<Body>) -> Handled {
+    Handled {
+        response,
+        outcome: Outcome {
+            not_graphql: true,
+            ..Outcome::default()
+        },
+    }
+}
+
 /// The client's `X-Request-Id` when it is short and printable, else a new one.
 fn request_id(headers: &http::HeaderMap) -> String {
     headers
         .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| {
-            !id.is_empty()
-                && id.len() <= MAX_REQUEST_ID_LEN
-                && id.bytes().all(|b| b.is_ascii_graphic())
-        })
+        .and_then(|value| header_token(value, MAX_REQUEST_ID_LEN))
         .map(str::to_owned)
         .unwrap_or_else(|| {
             use rand::distr::{Alphanumeric, SampleString};
