@@ -14,6 +14,7 @@ mod load;
 mod machine;
 mod measure;
 mod report;
+mod row;
 mod run;
 mod scenarios;
 mod seed;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::report::{Row, ServerFacts};
+use crate::row::{Row, ServerFacts};
 
 /// The concurrency the first-page targets are stated at.
 const TARGET_CONCURRENCY: usize = 32;

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::header::Header;
 use crate::introspection::{self, CLASSIC_QUERY, FULL_QUERY, sdl_from_introspection};
-use crate::source::{Header, LoadError};
+use crate::load_error::LoadError;
 
 /// How long one introspection request may take.
 const TIMEOUT: Duration = Duration::from_secs(30);

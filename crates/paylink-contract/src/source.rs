@@ -8,8 +8,9 @@ use std::process::Command;
 use apollo_compiler::Schema;
 
 use crate::endpoint;
-use crate::introspection::IntrospectionError;
-use crate::sdl::{self, SdlError, SdlSource};
+pub use crate::header::Header;
+pub use crate::load_error::LoadError;
+use crate::sdl::{self, SdlSource};
 
 /// The folder that `git:REV` reads, relative to the repository's top level.
 pub const GIT_SCHEMA_DIR: &str = "schema";
@@ -70,71 +71,6 @@ impl fmt::Display for Side {
             Self::Endpoint(url) => f.write_str(url),
         }
     }
-}
-
-/// An HTTP header sent with the introspection query, such as `Authorization: Bearer ...`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Header {
-    /// The header's name.
-    pub name: String,
-    /// The header's value.
-    pub value: String,
-}
-
-impl Header {
-    /// Reads `Name: value`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let (name, value) = text
-            .split_once(':')
-            .ok_or_else(|| format!("{text:?} is not `Name: value`"))?;
-        let name = name.trim();
-        let valid_name = !name.is_empty()
-            && name
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
-        if !valid_name {
-            return Err(format!("{name:?} is not a valid header name"));
-        }
-        Ok(Self {
-            name: name.to_owned(),
-            value: value.trim().to_owned(),
-        })
-    }
-}
-
-/// Headers often carry credentials: only the name is shown.
-impl fmt::Debug for Header {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Header({}: ...)", self.name)
-    }
-}
-
-/// Why a side cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// A file or folder cannot be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: String,
-        /// What failed.
-        source: std::io::Error,
-    },
-    /// A folder (or `schema/` at a git revision) has no top-level `.graphql` file.
-    #[error("no .graphql files in {0}")]
-    NoSdlFiles(String),
-    /// git failed or the revision does not exist.
-    #[error("git: {0}")]
-    Git(String),
-    /// The endpoint cannot be reached or answered with an HTTP error.
-    #[error("{0}")]
-    Http(String),
-    /// The endpoint's introspection result cannot be turned into a schema.
-    #[error(transparent)]
-    Introspection(#[from] IntrospectionError),
-    /// The SDL does not parse or build.
-    #[error(transparent)]
-    Sdl(#[from] SdlError),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LoadError + '_ {

@@ -17,6 +17,7 @@ pub mod payment_links;
 pub mod schema;
 pub mod sessions;
 mod sql;
+mod value;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -18,7 +18,19 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Bytea, Int4, Interval, Text, Timestamptz, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
-use crate::payment_links::Value;
+use crate::value::Value;
+
+/// What [`folded`] writes before and after the text it lower-cases.
+const FOLD_OPEN: &str = "(lower(";
+const FOLD_CLOSE: &str = r#" COLLATE "und-x-icu") COLLATE "C")"#;
+
+/// `column` lower-cased for case-insensitive LIKE. The "C" collation of the columns lower-cases
+/// ASCII letters only, so the text is lower-cased by ICU's root locale (every letter, "É" as
+/// well as "E"), and the result compared by bytes again, which keeps `LIKE 'prefix%'` an index
+/// range (the name search index is on this same expression).
+pub(crate) fn folded(column: &str) -> String {
+    format!("{FOLD_OPEN}{column}{FOLD_CLOSE}")
+}
 
 /// Most statement texts that each connection keeps prepared.
 const MAX_PREPARED_SHAPES: usize = 256;
@@ -89,11 +101,11 @@ impl SqlBuilder {
         self.push_bind(Bind::One(value.clone()))
     }
 
-    /// Appends a placeholder for `text` lower-cased as [`super::search`]'s LIKE columns are.
+    /// Appends a placeholder for `text` lower-cased as [`folded`] columns are.
     pub(crate) fn push_bind_folded(&mut self, text: &str) -> &mut Self {
-        self.push("(lower(")
+        self.push(FOLD_OPEN)
             .push_value(&Value::Text(text.to_owned()))
-            .push(r#" COLLATE "und-x-icu") COLLATE "C")"#)
+            .push(FOLD_CLOSE)
     }
 
     /// Marks the statement as run once (diagnostics such as `EXPLAIN`): it is not kept prepared.

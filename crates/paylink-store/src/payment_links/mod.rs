@@ -4,8 +4,10 @@
 mod search;
 
 pub use search::{
-    Column, ColumnKind, Cursor, Direction, Filter, Search, Sort, Test, Value, explain, page,
+    Column, ColumnKind, Cursor, Direction, Filter, Search, Sort, Test, explain, page,
 };
+
+pub use crate::value::Value;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -6,13 +6,13 @@
 //! queries, one after the other, so that each is a plain range over an index
 //! `(merchant_uid, key, link_id)`; an `OR key IS NULL` would defeat the index.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::PaymentLinkRow;
 use crate::StoreError;
-use crate::sql::{Bind, SqlBuilder};
+use crate::sql::{self, Bind, SqlBuilder};
+use crate::value::Value;
 
 /// A column clients may filter and sort on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,19 +184,6 @@ impl Column {
             Self::CreatedDate => Some(Value::Timestamp(row.created_date)),
         }
     }
-}
-
-/// A value to compare a column with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
-    /// Text or an enum value's name.
-    Text(String),
-    /// An integer.
-    Integer(i32),
-    /// A boolean.
-    Boolean(bool),
-    /// A timestamp.
-    Timestamp(DateTime<Utc>),
 }
 
 /// One comparison of a column.
@@ -503,11 +490,14 @@ fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
         Test::Lt(value) => compare(sql, "<", value),
         Test::Le(value) => compare(sql, "<=", value),
         Test::Like(pattern) => {
-            sql.push(&format!("{} LIKE ", folded(name)));
+            sql.push(&format!("{} LIKE ", sql::folded(name)));
             sql.push_bind_folded(pattern);
         }
         Test::NotLike(pattern) => {
-            sql.push(&format!("({name} IS NULL OR {} NOT LIKE ", folded(name)));
+            sql.push(&format!(
+                "({name} IS NULL OR {} NOT LIKE ",
+                sql::folded(name)
+            ));
             sql.push_bind_folded(pattern);
             sql.push(")");
         }
@@ -534,14 +524,6 @@ fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
             sql.push(&format!("{name} IS FALSE"));
         }
     }
-}
-
-/// `column` lower-cased for case-insensitive LIKE. The "C" collation of the columns lower-cases
-/// ASCII letters only, so the text is lower-cased by ICU's root locale (every letter, "É" as
-/// well as "E"), and the result compared by bytes again, which keeps `LIKE 'prefix%'` an index
-/// range (the name search index is on this same expression).
-fn folded(column: &str) -> String {
-    format!(r#"(lower({column} COLLATE "und-x-icu") COLLATE "C")"#)
 }
 
 /// The values as one array bind; callers give values of one kind (booleans are never listed).
