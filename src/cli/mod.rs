@@ -137,7 +137,7 @@ fn database_store(file: Option<&std::path::Path>) -> Result<Store, CliError> {
 
 fn config_check(file: Option<&std::path::Path>) -> Result<(), CliError> {
     Config::load(file)?;
-    let sources = crate::config::settings::Sources::load(file)?;
+    let sources = crate::config::sources::Sources::load(file)?;
     for setting in crate::config::settings::SETTINGS {
         let (value, source) = sources.get(setting.env);
         let shown = match (&value, setting.secret) {
@@ -147,9 +147,9 @@ fn config_check(file: Option<&std::path::Path>) -> Result<(), CliError> {
             (None, _) => setting.default.to_owned(),
         };
         let source = match source {
-            crate::config::settings::Source::Environment => "environment",
-            crate::config::settings::Source::File => "config file",
-            crate::config::settings::Source::Default => "default",
+            crate::config::sources::Source::Environment => "environment",
+            crate::config::sources::Source::File => "config file",
+            crate::config::sources::Source::Default => "default",
         };
         println!(
             "{} = {shown}    # {}, from {source}",
