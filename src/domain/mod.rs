@@ -8,7 +8,6 @@ pub mod messages;
 pub mod paging;
 pub mod payment_link_rules;
 pub mod session_rules;
-pub mod sql_query;
 pub mod timestamps;
 
 /// A client-fixable problem with one input field.

@@ -9,7 +9,7 @@ use super::generated::{
 };
 use super::patch::{set_optional, set_required};
 use super::{ApiError, Context};
-use crate::domain::sql_query::{self, CompiledQuery};
+use super::sql_query::{self, CompiledQuery};
 use crate::domain::{ids, paging, payment_link_rules, timestamps};
 
 /// `paymentLinks`: one page of the caller's links.

@@ -1,14 +1,15 @@
-//! Compiles PayTheory's `SqlQuery` (a filter list and a sort list) into the store's typed filter
-//! and sort. Every client value becomes a typed [`Value`]; nothing the client sends is SQL.
+//! Compiles PayTheory's `SqlQuery` input (a filter list and a sort list) into the store's typed
+//! filter and sort. It lives with the GraphQL layer because its input is a generated GraphQL
+//! type; the domain knows nothing of GraphQL. Every client value becomes a typed [`Value`]; nothing the client sends is SQL.
 //! Errors name the offending item by its path, such as `query_list[2].query_group[0].value`.
 
 use paylink_store::payment_links::{Column, ColumnKind, Filter, Sort, Test, Value};
 
-use super::{InvalidField, timestamps};
-use crate::graphql::generated::{
+use super::generated::{
     AcceptedPaymentMethodsEnum, CallToActionType, ConjunctiveOperator, FeeMode, Operator,
     QueryPair, SortDirection, SortPair, SqlQuery,
 };
+use crate::domain::{self, InvalidField, timestamps};
 
 /// Most query items in one query, groups included.
 pub const MAX_ITEMS: usize = 50;
@@ -50,7 +51,7 @@ pub fn compile(query: Option<&SqlQuery>) -> Result<CompiledQuery, InvalidField> 
 
 /// Parses a value given as text for `column`, as filters and paging cursors give them.
 pub fn parse_value(column: Column, text: &str, field: &str) -> Result<Value, InvalidField> {
-    super::storable_text(field, text)?;
+    domain::storable_text(field, text)?;
     let invalid = |expected: &str| {
         InvalidField::new(
             field,
@@ -217,7 +218,7 @@ fn compile_item(path: &str, item: &QueryPair, depth: usize) -> Result<Filter, In
                 format!("is required with {}: give a pattern", operator.as_str()),
             )
         })?;
-        super::storable_text(&field, &pattern)?;
+        domain::storable_text(&field, &pattern)?;
         let trailing_escapes = pattern.chars().rev().take_while(|c| *c == '\\').count();
         if trailing_escapes % 2 == 1 {
             return Err(InvalidField::new(
