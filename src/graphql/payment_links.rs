@@ -8,8 +8,8 @@ use super::generated::{
     PaymentLinkInput, PaymentLinks, Selection, SqlQuery, UpdatePaymentLinkInput,
 };
 use super::patch::{set_optional, set_required};
-use super::{ApiError, Context};
 use super::sql_query::{self, CompiledQuery};
+use super::{ApiError, Context};
 use crate::domain::{ids, paging, payment_link_rules, timestamps};
 
 /// `paymentLinks`: one page of the caller's links.

@@ -1,11 +1,13 @@
 //! Payment links: insert, read, update under a row lock, and filtered, sorted, keyset-paged
 //! listing ([`page`]).
 
+mod column;
+mod filter;
 mod search;
 
-pub use search::{
-    Column, ColumnKind, Cursor, Direction, Filter, Search, Sort, Test, explain, page,
-};
+pub use column::{Column, ColumnKind};
+pub use filter::{Cursor, Direction, Filter, Search, Sort, Test};
+pub use search::{explain, page};
 
 pub use crate::value::Value;
 
