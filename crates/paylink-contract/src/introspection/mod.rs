@@ -6,91 +6,11 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The introspection query of graphql-js (`getIntrospectionQuery`) with every option on:
-/// descriptions, `specifiedByURL`, `isRepeatable`, `isOneOf` and deprecated arguments and
-/// input fields. Servers that predate those fields refuse it; see [`CLASSIC_QUERY`].
-///
-/// Type references are read 7 deep (`[[Int!]!]!` is 5), so that the query nests 15 levels:
-/// the most that paylink (`PAYLINK_MAX_QUERY_DEPTH`) and other servers allow by default.
-pub const FULL_QUERY: &str = r#"query IntrospectionQuery {
-  __schema {
-    queryType { name }
-    mutationType { name }
-    subscriptionType { name }
-    types { ...FullType }
-    directives {
-      name
-      description
-      isRepeatable
-      locations
-      args(includeDeprecated: true) { ...InputValue }
-    }
-  }
-}
-fragment FullType on __Type {
-  kind
-  name
-  description
-  specifiedByURL
-  isOneOf
-  fields(includeDeprecated: true) {
-    name
-    description
-    args(includeDeprecated: true) { ...InputValue }
-    type { ...TypeRef }
-    isDeprecated
-    deprecationReason
-  }
-  inputFields(includeDeprecated: true) { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue {
-  name
-  description
-  type { ...TypeRef }
-  defaultValue
-  isDeprecated
-  deprecationReason
-}
-fragment TypeRef on __Type {
-  kind name ofType { kind name ofType { kind name ofType {
-  kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }
-}"#;
+mod queries;
+mod result;
 
-/// graphql-js's default introspection query, which every GraphQL server answers.
-pub const CLASSIC_QUERY: &str = r#"query IntrospectionQuery {
-  __schema {
-    queryType { name }
-    mutationType { name }
-    subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind
-  name
-  description
-  fields(includeDeprecated: true) {
-    name
-    description
-    args { ...InputValue }
-    type { ...TypeRef }
-    isDeprecated
-    deprecationReason
-  }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name ofType { kind name ofType { kind name ofType {
-  kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }
-}"#;
+pub use queries::{CLASSIC_QUERY, FULL_QUERY};
+use result::{Directive, Field, FullType, InputValue, Schema, TypeRef};
 
 /// Why an introspection result cannot be turned into SDL.
 #[derive(Debug, thiserror::Error)]
@@ -109,88 +29,6 @@ pub enum IntrospectionError {
 /// Scalars and directives every schema has; they are not printed.
 const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
 const BUILT_IN_DIRECTIVES: [&str; 5] = ["skip", "include", "deprecated", "specifiedBy", "oneOf"];
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Schema {
-    query_type: Option<TypeName>,
-    mutation_type: Option<TypeName>,
-    subscription_type: Option<TypeName>,
-    types: Vec<FullType>,
-    directives: Option<Vec<Directive>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct TypeName {
-    name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FullType {
-    kind: String,
-    name: String,
-    description: Option<String>,
-    #[serde(rename = "specifiedByURL", alias = "specifiedByUrl")]
-    specified_by_url: Option<String>,
-    is_one_of: Option<bool>,
-    fields: Option<Vec<Field>>,
-    input_fields: Option<Vec<InputValue>>,
-    interfaces: Option<Vec<TypeRef>>,
-    enum_values: Option<Vec<EnumValue>>,
-    possible_types: Option<Vec<TypeRef>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Field {
-    name: String,
-    description: Option<String>,
-    args: Option<Vec<InputValue>>,
-    #[serde(rename = "type")]
-    ty: TypeRef,
-    is_deprecated: Option<bool>,
-    deprecation_reason: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct InputValue {
-    name: String,
-    description: Option<String>,
-    #[serde(rename = "type")]
-    ty: TypeRef,
-    default_value: Option<String>,
-    is_deprecated: Option<bool>,
-    deprecation_reason: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EnumValue {
-    name: String,
-    description: Option<String>,
-    is_deprecated: Option<bool>,
-    deprecation_reason: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TypeRef {
-    kind: String,
-    name: Option<String>,
-    of_type: Option<Box<TypeRef>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Directive {
-    name: String,
-    description: Option<String>,
-    is_repeatable: Option<bool>,
-    locations: Option<Vec<String>>,
-    args: Option<Vec<InputValue>>,
-}
 
 /// Turns an introspection result into SDL text.
 ///
