@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 pub use retry::RetryPolicy;
 
+use crate::domain::link_sending::Channel;
 use crate::domain::timestamps;
 use crate::telemetry::redact_contact_details;
 
@@ -111,8 +112,8 @@ impl Dispatcher {
 
     /// One attempt at one claimed delivery, and its outcome recorded.
     async fn deliver(&self, row: DeliveryRow) {
-        let result = match row.channel.as_str() {
-            "Email" => {
+        let result = match Channel::from_stored(&row.channel) {
+            Some(Channel::Email) => {
                 self.notifier
                     .send_email(&EmailMessage {
                         to: row.recipient.clone(),
@@ -123,7 +124,7 @@ impl Dispatcher {
                     })
                     .await
             }
-            "Phone" => {
+            Some(Channel::Phone) => {
                 self.notifier
                     .send_sms(&SmsMessage {
                         to: row.recipient.clone(),
@@ -132,7 +133,10 @@ impl Dispatcher {
                     })
                     .await
             }
-            other => Err(SendError::Permanent(format!("unknown channel {other:?}"))),
+            None => Err(SendError::Permanent(format!(
+                "unknown channel {:?}",
+                row.channel
+            ))),
         };
         let (id, attempt) = (row.id.clone(), row.attempts);
         let outcome = match result {

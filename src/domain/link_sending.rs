@@ -20,6 +20,13 @@ impl Channel {
             Self::Phone => "Phone",
         }
     }
+
+    /// The channel stored under `name`.
+    pub fn from_stored(name: &str) -> Option<Self> {
+        [Self::Email, Self::Phone]
+            .into_iter()
+            .find(|channel| channel.as_str() == name)
+    }
 }
 
 /// Why a send was refused, in words for the merchant.

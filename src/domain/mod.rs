@@ -22,7 +22,7 @@ pub struct InvalidField {
 
 /// Refuses text PostgreSQL cannot store: it rejects NUL characters in text values.
 pub fn storable_text(field: &str, value: &str) -> Result<(), InvalidField> {
-    if value.contains('\0') {
+    if !paylink_store::storable(value) {
         Err(InvalidField::new(field, "must not contain NUL characters"))
     } else {
         Ok(())

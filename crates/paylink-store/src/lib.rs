@@ -135,9 +135,9 @@ impl Store {
     }
 }
 
-/// Whether PostgreSQL can hold `text` at all: it refuses NUL characters, so a key with one cannot
-/// match any row and is answered as absent instead of failing the statement.
-pub(crate) fn storable(text: &str) -> bool {
+/// Whether PostgreSQL can hold `text` at all: it refuses NUL characters. The store answers a key
+/// with one as absent instead of failing the statement; the domain refuses such input.
+pub fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
