@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use paylink_notify::{
-    EmailSettings, EmailTransport, Notifier, Secret, SmsSettings, SmsTransport, TwilioSender,
+    EmailSettings, EmailTransport, Field, Notifier, Secret, SmsSettings, SmsTransport, TwilioSender,
 };
 use url::Url;
 
@@ -49,7 +49,7 @@ impl DeliveryConfig {
             timeout,
         };
         let notifier = Notifier::new(email, sms).map_err(|error| ConfigError {
-            variable: error.setting,
+            variable: setting_of(error.field).env,
             message: error.message,
         })?;
         let lease_secs: u64 =
@@ -87,6 +87,19 @@ impl DeliveryConfig {
             retry,
         };
         Ok(Self { notifier, dispatch })
+    }
+}
+
+/// The setting a field of the notifier's settings is read from.
+fn setting_of(field: Field) -> &'static Setting {
+    match field {
+        Field::SmtpUrl => &settings::SMTP_URL,
+        Field::EmailFrom => &settings::EMAIL_FROM,
+        Field::TwilioBaseUrl => &settings::TWILIO_BASE_URL,
+        Field::TwilioAccountSid => &settings::TWILIO_ACCOUNT_SID,
+        Field::TwilioAuthToken => &settings::TWILIO_AUTH_TOKEN,
+        Field::TwilioFrom => &settings::TWILIO_FROM,
+        Field::TwilioMessagingServiceSid => &settings::TWILIO_MESSAGING_SERVICE_SID,
     }
 }
 

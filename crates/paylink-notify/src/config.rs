@@ -1,4 +1,4 @@
-//! Settings the binary reads from its environment and hands to [`crate::Notifier::new`].
+//! Settings the caller hands to [`crate::Notifier::new`], as values: where they came from is its business.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::Secret;
 
-/// Twilio's API host, the usual value of `PAYLINK_TWILIO_BASE_URL`.
+/// Twilio's API host, the usual value of [`SmsTransport::Twilio`]'s `base_url`.
 pub const DEFAULT_TWILIO_BASE_URL: &str = "https://api.twilio.com";
 
 /// A per-attempt limit that outlasts a slow but working provider and still frees the

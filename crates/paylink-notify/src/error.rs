@@ -32,20 +32,54 @@ impl SendError {
 
 /// A setting that cannot be used; start-up should stop and print it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{setting}: {message}")]
+#[error("{field}: {message}")]
 pub struct ConfigError {
-    /// The environment variable to fix, e.g. `PAYLINK_SMTP_URL`.
-    pub setting: &'static str,
+    /// The setting to fix. The crate knows its settings as values only: the caller knows where
+    /// each came from (an environment variable, a file) and names it so.
+    pub field: Field,
     /// What is wrong with it; never the value of a secret.
     pub message: String,
 }
 
 impl ConfigError {
-    pub(crate) fn new(setting: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: Field, message: impl Into<String>) -> Self {
         ConfigError {
-            setting,
+            field,
             message: message.into(),
         }
+    }
+}
+
+/// A field of [`EmailSettings`](crate::EmailSettings) or [`SmsSettings`](crate::SmsSettings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The SMTP URL of [`EmailTransport::Smtp`](crate::EmailTransport::Smtp).
+    SmtpUrl,
+    /// [`EmailSettings::from`](crate::EmailSettings::from).
+    EmailFrom,
+    /// Twilio's `base_url`.
+    TwilioBaseUrl,
+    /// Twilio's `account_sid`.
+    TwilioAccountSid,
+    /// Twilio's `auth_token`.
+    TwilioAuthToken,
+    /// [`TwilioSender::From`](crate::TwilioSender::From).
+    TwilioFrom,
+    /// [`TwilioSender::MessagingServiceSid`](crate::TwilioSender::MessagingServiceSid).
+    TwilioMessagingServiceSid,
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::SmtpUrl => "SMTP URL",
+            Self::EmailFrom => "email sender",
+            Self::TwilioBaseUrl => "Twilio base URL",
+            Self::TwilioAccountSid => "Twilio account SID",
+            Self::TwilioAuthToken => "Twilio auth token",
+            Self::TwilioFrom => "Twilio sender number",
+            Self::TwilioMessagingServiceSid => "Twilio messaging service SID",
+        })
     }
 }
 

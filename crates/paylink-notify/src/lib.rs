@@ -64,7 +64,7 @@ pub use config::{
     DEFAULT_TIMEOUT, DEFAULT_TWILIO_BASE_URL, EmailSettings, EmailTransport, SmsSettings,
     SmsTransport, TwilioSender,
 };
-pub use error::{ConfigError, SendError};
+pub use error::{ConfigError, Field, SendError};
 pub use message::{Delivered, EmailMessage, SmsMessage};
 pub use notifier::Notifier;
 pub use secret::Secret;

@@ -25,8 +25,8 @@ struct Inner {
 impl Notifier {
     /// Checks settings and builds the transports (no network I/O).
     ///
-    /// Errors name the setting to fix, e.g. `PAYLINK_SMTP_URL: unsupported scheme ftp (use
-    /// smtp:// or smtps://)` or `PAYLINK_EMAIL_FROM: not a valid mailbox`.
+    /// Errors name the setting to fix as a [`Field`](crate::Field), e.g. `SMTP URL: unsupported
+    /// scheme ftp (use smtp:// or smtps://)` or `email sender: not a valid mailbox`.
     pub fn new(email: EmailSettings, sms: SmsSettings) -> Result<Self, ConfigError> {
         Ok(Notifier {
             inner: Arc::new(Inner {

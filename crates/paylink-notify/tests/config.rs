@@ -3,7 +3,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use paylink_notify::{
-    ConfigError, EmailSettings, EmailTransport, Notifier, Secret, SendError, SmsSettings,
+    ConfigError, EmailSettings, EmailTransport, Field, Notifier, Secret, SendError, SmsSettings,
     SmsTransport, TwilioSender,
 };
 
@@ -87,10 +87,10 @@ fn smtp_urls_lettre_understands_are_accepted() {
 #[test]
 fn bad_smtp_urls_name_the_setting() {
     let error = smtp("ftp://mail.example.com").unwrap_err();
-    assert_eq!(error.setting, "PAYLINK_SMTP_URL");
+    assert_eq!(error.field, Field::SmtpUrl);
     assert_eq!(
         error.to_string(),
-        "PAYLINK_SMTP_URL: unsupported scheme ftp (use smtp:// or smtps://)"
+        "SMTP URL: unsupported scheme ftp (use smtp:// or smtps://)"
     );
 
     for url in [
@@ -103,7 +103,7 @@ fn bad_smtp_urls_name_the_setting() {
         "smtp:///no-host",
     ] {
         let error = smtp(url).unwrap_err();
-        assert_eq!(error.setting, "PAYLINK_SMTP_URL", "{url}: {error}");
+        assert_eq!(error.field, Field::SmtpUrl, "{url}: {error}");
         assert!(!error.to_string().contains("secret"), "{error}");
     }
 }
@@ -113,11 +113,11 @@ fn a_bad_sender_mailbox_names_the_setting() {
     let mut settings = email("smtp://mail.example.com");
     settings.from = "Paylink no-reply at example".into();
     let error = Notifier::new(settings, sms_files()).unwrap_err();
-    assert_eq!(error.setting, "PAYLINK_EMAIL_FROM");
+    assert_eq!(error.field, Field::EmailFrom);
     assert!(
         error
             .to_string()
-            .starts_with("PAYLINK_EMAIL_FROM: not a valid mailbox")
+            .starts_with("email sender: not a valid mailbox")
     );
 }
 
@@ -128,27 +128,27 @@ fn bad_twilio_settings_name_the_setting() {
     let cases = [
         (
             twilio("http://api.twilio.com", sid, "t", from()),
-            "PAYLINK_TWILIO_BASE_URL",
+            Field::TwilioBaseUrl,
         ),
         (
             twilio("ftp://api.twilio.com", sid, "t", from()),
-            "PAYLINK_TWILIO_BASE_URL",
+            Field::TwilioBaseUrl,
         ),
         (
             twilio("https://user:pw@api.twilio.com", sid, "t", from()),
-            "PAYLINK_TWILIO_BASE_URL",
+            Field::TwilioBaseUrl,
         ),
         (
             twilio("https://api.twilio.com", "", "t", from()),
-            "PAYLINK_TWILIO_ACCOUNT_SID",
+            Field::TwilioAccountSid,
         ),
         (
             twilio("https://api.twilio.com", "AC/../x", "t", from()),
-            "PAYLINK_TWILIO_ACCOUNT_SID",
+            Field::TwilioAccountSid,
         ),
         (
             twilio("https://api.twilio.com", sid, " ", from()),
-            "PAYLINK_TWILIO_AUTH_TOKEN",
+            Field::TwilioAuthToken,
         ),
         (
             twilio(
@@ -157,7 +157,7 @@ fn bad_twilio_settings_name_the_setting() {
                 "t",
                 TwilioSender::From(" ".into()),
             ),
-            "PAYLINK_TWILIO_FROM",
+            Field::TwilioFrom,
         ),
         (
             twilio(
@@ -166,12 +166,12 @@ fn bad_twilio_settings_name_the_setting() {
                 "t",
                 TwilioSender::MessagingServiceSid("MG 1".into()),
             ),
-            "PAYLINK_TWILIO_MESSAGING_SERVICE_SID",
+            Field::TwilioMessagingServiceSid,
         ),
     ];
     for (settings, setting) in cases {
         let error = Notifier::new(email("smtp://mail.example.com"), settings).unwrap_err();
-        assert_eq!(error.setting, setting, "{error}");
+        assert_eq!(error.field, setting, "{error}");
         assert!(
             error.to_string().starts_with(&format!("{setting}: ")),
             "{error}"

@@ -10,9 +10,9 @@ use lettre::{
     message::{Mailbox, MultiPart, SinglePart},
 };
 
-use crate::{ConfigError, Delivered, EmailMessage, EmailSettings, EmailTransport, SendError};
-
-const FROM_SETTING: &str = "PAYLINK_EMAIL_FROM";
+use crate::{
+    ConfigError, Delivered, EmailMessage, EmailSettings, EmailTransport, Field, SendError,
+};
 
 /// The configured email channel.
 pub(crate) struct EmailSender {
@@ -37,7 +37,7 @@ impl EmailSender {
     pub(crate) fn new(settings: EmailSettings) -> Result<Self, ConfigError> {
         let from: Mailbox = settings.from.trim().parse().map_err(|_| {
             ConfigError::new(
-                FROM_SETTING,
+                Field::EmailFrom,
                 "not a valid mailbox (expected e.g. \"Paylink <no-reply@example.com>\")",
             )
         })?;

@@ -7,11 +7,9 @@ use url::Url;
 
 use super::Prepared;
 use crate::{
-    ConfigError, Delivered, Secret, SendError,
+    ConfigError, Delivered, Field, Secret, SendError,
     error::{chain, redact, tidy},
 };
-
-const SETTING: &str = "PAYLINK_SMTP_URL";
 
 /// An SMTP relay, without a connection pool: each attempt opens its own connection, so a
 /// failure belongs to that attempt alone and nothing stale is reused after a relay restart.
@@ -98,7 +96,7 @@ impl SmtpSender {
         if user.is_some() && security == "none" && !is_loopback(&host) {
             tracing::warn!(
                 endpoint,
-                "PAYLINK_SMTP_URL sends the SMTP password without TLS; add ?tls=required or use smtps://"
+                "the SMTP URL sends the password without TLS; add ?tls=required or use smtps://"
             );
         }
         Ok(SmtpSender {
@@ -169,7 +167,7 @@ impl SmtpSender {
 }
 
 fn err(message: impl Into<String>) -> ConfigError {
-    ConfigError::new(SETTING, message)
+    ConfigError::new(Field::SmtpUrl, message)
 }
 
 fn is_loopback(host: &str) -> bool {

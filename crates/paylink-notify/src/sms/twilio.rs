@@ -7,15 +7,9 @@ use serde::Deserialize;
 use url::{Host, Url};
 
 use crate::{
-    ConfigError, Delivered, Secret, SendError, SmsMessage, TwilioSender,
+    ConfigError, Delivered, Field, Secret, SendError, SmsMessage, TwilioSender,
     error::{chain, redact, tidy},
 };
-
-const BASE_URL: &str = "PAYLINK_TWILIO_BASE_URL";
-const ACCOUNT_SID: &str = "PAYLINK_TWILIO_ACCOUNT_SID";
-const AUTH_TOKEN: &str = "PAYLINK_TWILIO_AUTH_TOKEN";
-const FROM: &str = "PAYLINK_TWILIO_FROM";
-const MESSAGING_SERVICE_SID: &str = "PAYLINK_TWILIO_MESSAGING_SERVICE_SID";
 
 /// Twilio asks for the retry of a request whose answer was lost to carry this header; it then
 /// answers with the first result instead of sending the message again.
@@ -48,16 +42,19 @@ impl TwilioClient {
     ) -> Result<Self, ConfigError> {
         check_base_url(&base_url)?;
         let account_sid = account_sid.trim().to_owned();
-        check_sid(ACCOUNT_SID, &account_sid, "AC")?;
+        check_sid(Field::TwilioAccountSid, &account_sid, "AC")?;
         if auth_token.expose().trim().is_empty() {
-            return Err(ConfigError::new(AUTH_TOKEN, "must not be empty"));
+            return Err(ConfigError::new(
+                Field::TwilioAuthToken,
+                "must not be empty",
+            ));
         }
         let sender = match sender {
             TwilioSender::From(from) => {
                 let from = from.trim().to_owned();
                 if from.is_empty() || from.chars().any(char::is_control) {
                     return Err(ConfigError::new(
-                        FROM,
+                        Field::TwilioFrom,
                         "must be a Twilio phone number such as +15551234567 or a sender id",
                     ));
                 }
@@ -65,7 +62,7 @@ impl TwilioClient {
             }
             TwilioSender::MessagingServiceSid(sid) => {
                 let sid = sid.trim().to_owned();
-                check_sid(MESSAGING_SERVICE_SID, &sid, "MG")?;
+                check_sid(Field::TwilioMessagingServiceSid, &sid, "MG")?;
                 TwilioSender::MessagingServiceSid(sid)
             }
         };
@@ -73,7 +70,7 @@ impl TwilioClient {
         let mut messages_url = base_url;
         messages_url
             .path_segments_mut()
-            .map_err(|()| ConfigError::new(BASE_URL, "must be an http(s) URL"))?
+            .map_err(|()| ConfigError::new(Field::TwilioBaseUrl, "must be an http(s) URL"))?
             .pop_if_empty()
             .extend(["2010-04-01", "Accounts", &account_sid, "Messages.json"]);
 
@@ -86,7 +83,10 @@ impl TwilioClient {
             .user_agent(concat!("paylink-notify/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| {
-                ConfigError::new(BASE_URL, format!("no HTTP client: {}", chain(&error)))
+                ConfigError::new(
+                    Field::TwilioBaseUrl,
+                    format!("no HTTP client: {}", chain(&error)),
+                )
             })?;
         Ok(TwilioClient {
             http,
@@ -187,7 +187,7 @@ fn error_reason(status: StatusCode, reply: Option<Reply>) -> String {
 }
 
 fn check_base_url(url: &Url) -> Result<(), ConfigError> {
-    let fail = |message: &str| Err(ConfigError::new(BASE_URL, message));
+    let fail = |message: &str| Err(ConfigError::new(Field::TwilioBaseUrl, message));
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(url) => {}
@@ -203,7 +203,7 @@ fn check_base_url(url: &Url) -> Result<(), ConfigError> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return fail(
-            "must not carry credentials (use PAYLINK_TWILIO_ACCOUNT_SID and PAYLINK_TWILIO_AUTH_TOKEN)",
+            "must not carry credentials (give the account SID and auth token as their own settings)",
         );
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -223,10 +223,10 @@ fn is_loopback(url: &Url) -> bool {
 
 /// Twilio SIDs are two letters and 32 hex digits; only the character set is checked, so that
 /// test doubles can use short ids, and the prefix is named in the message as a hint.
-fn check_sid(setting: &'static str, sid: &str, prefix: &str) -> Result<(), ConfigError> {
+fn check_sid(field: Field, sid: &str, prefix: &str) -> Result<(), ConfigError> {
     if sid.is_empty() || !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ConfigError::new(
-            setting,
+            field,
             format!("must be a Twilio SID ({prefix} followed by 32 hex digits)"),
         ));
     }
