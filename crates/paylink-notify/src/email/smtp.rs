@@ -154,14 +154,16 @@ impl SmtpSender {
                 SendError::Transient(reason)
             };
         }
-        let detail = redact(tidy(&chain(error)), &secrets);
-        // Everything without a 5xx reply (network, TLS, timeouts, unexpected replies, a relay
+        // Everything without a reply code (network, TLS, timeouts, unexpected replies, a relay
         // that offers no usable AUTH) is about the relay or our set-up, not this message: keep
-        // the message and let the dispatcher try again.
+        // the message and let the dispatcher try again. The library's words go to the log only;
+        // merchants read `lastError`, where only a server's own reply belongs.
+        let detail = redact(tidy(&chain(error)), &secrets);
+        tracing::warn!(endpoint = %self.endpoint, error = %detail, "SMTP server unreachable");
         if error.is_timeout() {
-            SendError::Transient(format!("SMTP server timed out: {detail}"))
+            SendError::Transient("the SMTP server did not answer in time".into())
         } else {
-            SendError::Transient(format!("SMTP delivery failed: {detail}"))
+            SendError::Transient("could not reach the SMTP server".into())
         }
     }
 }

@@ -148,13 +148,16 @@ impl TwilioClient {
 
     fn transport_error(&self, error: reqwest::Error) -> SendError {
         let (timeout, builder) = (error.is_timeout(), error.is_builder());
+        // The library's words (DNS, TLS, connection) go to the log only; merchants read
+        // `lastError`, where only Twilio's own reply belongs.
         let detail = self.clean(&chain(&error.without_url()));
+        tracing::warn!(error = %detail, "Twilio request failed");
         if timeout {
             SendError::Transient(format!("Twilio did not answer within {:?}", self.timeout))
         } else if builder {
-            SendError::Permanent(format!("Twilio request could not be built: {detail}"))
+            SendError::Permanent("the request to Twilio could not be built".into())
         } else {
-            SendError::Transient(format!("Twilio request failed: {detail}"))
+            SendError::Transient("could not reach Twilio".into())
         }
     }
 
