@@ -5,17 +5,17 @@ use paylink_store::payment_links::{self, Cursor, Direction, PaymentLinkRow, Sear
 
 use super::generated::{
     AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, PaymentLink,
-    PaymentLinkInput, PaymentLinks, Selection, SqlQuery, UpdatePaymentLinkInput,
+    PaymentLinkInput, PaymentLinks, SqlQuery, UpdatePaymentLinkInput,
 };
 use super::patch::{set_optional, set_required};
 use super::sql_query::{self, CompiledQuery};
 use super::{ApiError, Context};
 use crate::domain::{ids, paging, payment_link_rules, timestamps};
 
-/// `paymentLinks`: one page of the caller's links.
+/// `paymentLinks`: one page of the caller's links, counted as well when `count_wanted`.
 pub(super) async fn list(
     ctx: &Context,
-    selection: Selection,
+    count_wanted: bool,
     direction: Option<MoveDirection>,
     limit: Option<i32>,
     offset: Option<String>,
@@ -35,7 +35,6 @@ pub(super) async fn list(
         MoveDirection::Forward => Direction::Forward,
         MoveDirection::Backward => Direction::Backward,
     };
-    let count_wanted = selection.contains("total_row_count");
     let merchant_uid = ctx.merchant_uid.clone();
     let (rows, total) = ctx
         .store

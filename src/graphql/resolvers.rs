@@ -4,42 +4,59 @@
 use juniper::ID;
 
 use super::generated::{
-    Contact, CreateContactInput, CreatePaymentPlanSessionInput, LinkDelivery, MoveDirection,
-    MutationResolvers, OperationSuccess, PaymentLink, PaymentLinkInput, PaymentLinks,
-    PaymentPlanSession, QueryResolvers, Selection, SendPaymentLinkInput,
-    SendPaymentPlanSessionLinkInput, SqlQuery, UpdateContactInput, UpdatePaymentLinkInput,
-    UpdatePaymentPlanSessionInput,
+    Contact, ContactSelection, CreateContactInput, CreateContactSelection,
+    CreatePaymentLinkSelection, CreatePaymentPlanSessionInput, CreatePaymentPlanSessionSelection,
+    LinkDelivery, MoveDirection, MutationResolvers, OperationSuccess, PaymentLink,
+    PaymentLinkDeliveriesSelection, PaymentLinkInput, PaymentLinks, PaymentLinksSelection,
+    PaymentPlanSession, PaymentPlanSessionSelection, QueryResolvers, SendPaymentLinkInput,
+    SendPaymentLinkSelection, SendPaymentPlanSessionLinkInput, SendPaymentPlanSessionLinkSelection,
+    SqlQuery, UpdateContactInput, UpdateContactSelection, UpdatePaymentLinkInput,
+    UpdatePaymentLinkSelection, UpdatePaymentPlanSessionInput, UpdatePaymentPlanSessionSelection,
 };
 use super::{ApiError, Context, Resolvers, contacts, deliveries, payment_links, sessions};
 
 impl QueryResolvers for Resolvers {
     async fn payment_links(
         ctx: &Context,
-        selection: Selection,
+        selection: PaymentLinksSelection<'_>,
         direction: Option<MoveDirection>,
         limit: Option<i32>,
         offset: Option<String>,
         offset_id: Option<String>,
         query: Option<SqlQuery>,
     ) -> Result<PaymentLinks, ApiError> {
-        payment_links::list(ctx, selection, direction, limit, offset, offset_id, query).await
+        let count_wanted = selection.total_row_count();
+        payment_links::list(
+            ctx,
+            count_wanted,
+            direction,
+            limit,
+            offset,
+            offset_id,
+            query,
+        )
+        .await
     }
 
-    async fn contact(ctx: &Context, _: Selection, id: ID) -> Result<Option<Contact>, ApiError> {
+    async fn contact(
+        ctx: &Context,
+        _: ContactSelection<'_>,
+        id: ID,
+    ) -> Result<Option<Contact>, ApiError> {
         contacts::get(ctx, id).await
     }
 
     async fn payment_plan_session(
         ctx: &Context,
-        selection: Selection,
+        selection: PaymentPlanSessionSelection<'_>,
         id: ID,
     ) -> Result<Option<PaymentPlanSession>, ApiError> {
-        sessions::get(ctx, selection, id).await
+        sessions::get(ctx, selection.deliveries(), id).await
     }
 
     async fn payment_link_deliveries(
         ctx: &Context,
-        _: Selection,
+        _: PaymentLinkDeliveriesSelection<'_>,
         link_id: String,
     ) -> Result<Vec<LinkDelivery>, ApiError> {
         deliveries::for_payment_link(ctx, link_id).await
@@ -49,7 +66,7 @@ impl QueryResolvers for Resolvers {
 impl MutationResolvers for Resolvers {
     async fn create_payment_link(
         ctx: &Context,
-        _: Selection,
+        _: CreatePaymentLinkSelection<'_>,
         input: PaymentLinkInput,
     ) -> Result<PaymentLink, ApiError> {
         payment_links::create(ctx, input).await
@@ -57,7 +74,7 @@ impl MutationResolvers for Resolvers {
 
     async fn update_payment_link(
         ctx: &Context,
-        _: Selection,
+        _: UpdatePaymentLinkSelection<'_>,
         input: UpdatePaymentLinkInput,
     ) -> Result<PaymentLink, ApiError> {
         payment_links::update(ctx, input).await
@@ -65,7 +82,7 @@ impl MutationResolvers for Resolvers {
 
     async fn create_contact(
         ctx: &Context,
-        _: Selection,
+        _: CreateContactSelection<'_>,
         input: CreateContactInput,
     ) -> Result<Contact, ApiError> {
         contacts::create(ctx, input).await
@@ -73,7 +90,7 @@ impl MutationResolvers for Resolvers {
 
     async fn update_contact(
         ctx: &Context,
-        _: Selection,
+        _: UpdateContactSelection<'_>,
         input: UpdateContactInput,
     ) -> Result<Contact, ApiError> {
         contacts::update(ctx, input).await
@@ -81,23 +98,23 @@ impl MutationResolvers for Resolvers {
 
     async fn create_payment_plan_session(
         ctx: &Context,
-        selection: Selection,
+        selection: CreatePaymentPlanSessionSelection<'_>,
         input: CreatePaymentPlanSessionInput,
     ) -> Result<PaymentPlanSession, ApiError> {
-        sessions::create(ctx, selection, input).await
+        sessions::create(ctx, selection.deliveries(), input).await
     }
 
     async fn update_payment_plan_session(
         ctx: &Context,
-        selection: Selection,
+        selection: UpdatePaymentPlanSessionSelection<'_>,
         input: UpdatePaymentPlanSessionInput,
     ) -> Result<PaymentPlanSession, ApiError> {
-        sessions::update(ctx, selection, input).await
+        sessions::update(ctx, selection.deliveries(), input).await
     }
 
     async fn send_payment_plan_session_link(
         ctx: &Context,
-        _: Selection,
+        _: SendPaymentPlanSessionLinkSelection<'_>,
         input: SendPaymentPlanSessionLinkInput,
     ) -> Result<OperationSuccess, ApiError> {
         deliveries::send_session_link(ctx, input).await
@@ -105,7 +122,7 @@ impl MutationResolvers for Resolvers {
 
     async fn send_payment_link(
         ctx: &Context,
-        _: Selection,
+        _: SendPaymentLinkSelection<'_>,
         input: SendPaymentLinkInput,
     ) -> Result<OperationSuccess, ApiError> {
         deliveries::send_payment_link(ctx, input).await

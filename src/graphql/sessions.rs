@@ -10,7 +10,7 @@ use super::contacts::to_contact;
 use super::deliveries::to_link_delivery;
 use super::generated::{
     CreatePaymentPlanSessionInput, PaymentPlanFrequency, PaymentPlanSession,
-    PaymentPlanSessionStatus, Selection, UpdatePaymentPlanSessionInput,
+    PaymentPlanSessionStatus, UpdatePaymentPlanSessionInput,
 };
 use super::patch::{set_optional, set_required};
 use super::scalars::{Amount, Date, DateTime, Url};
@@ -48,11 +48,10 @@ fn load(
 /// `paymentPlanSession(id)`: the caller's session, or null.
 pub(super) async fn get(
     ctx: &Context,
-    selection: Selection,
+    with_deliveries: bool,
     id: ID,
 ) -> Result<Option<PaymentPlanSession>, ApiError> {
     let merchant_uid = ctx.merchant_uid.clone();
-    let with_deliveries = selection.contains("deliveries");
     let loaded = ctx
         .store
         .run(move |conn| -> Result<_, StoreError> {
@@ -67,7 +66,7 @@ pub(super) async fn get(
 /// `createPaymentPlanSession` for one of the caller's contacts.
 pub(super) async fn create(
     ctx: &Context,
-    selection: Selection,
+    with_deliveries: bool,
     input: CreatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
     let now = timestamps::now();
@@ -91,7 +90,6 @@ pub(super) async fn create(
         updated_at: now,
     };
     session_rules::validate(&row)?;
-    let with_deliveries = selection.contains("deliveries");
     let loaded = ctx
         .store
         .run(move |conn| {
@@ -114,13 +112,12 @@ pub(super) async fn create(
 /// cannot be null).
 pub(super) async fn update(
     ctx: &Context,
-    selection: Selection,
+    with_deliveries: bool,
     input: UpdatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
     let merchant_uid = ctx.merchant_uid.clone();
     let id = input.id.to_string();
     let missing = format!("payment plan session {id} not found");
-    let with_deliveries = selection.contains("deliveries");
     let loaded = ctx
         .store
         .run(move |conn| {

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use apollo_compiler::Node;
 use apollo_compiler::ast::FieldDefinition;
 use apollo_compiler::schema::{Component, ExtendedType, ObjectType};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use crate::attrs::{GraphqlArgs, deprecation, doc, text};
 use crate::defaults::default_expr;
 use crate::diagnostics::Problems;
 use crate::plan::Plan;
-use crate::rust_names::{ident, ident_text, snake_case};
+use crate::rust_names::{ident, ident_text, pascal_case, snake_case};
 
 /// Argument names that juniper's `graphql_object` treats as the context or executor
 /// whatever their `#[graphql(name)]`, and the generated `selection` parameter, so SDL arguments
@@ -34,6 +34,100 @@ const CLIPPY_MAX_ARGS: usize = 7;
 struct Field {
     trait_method: TokenStream,
     object_method: TokenStream,
+    /// The selection type of a field whose result is an object, and its definition.
+    selection: Option<(String, TokenStream)>,
+}
+
+/// The type that tells a resolver which fields of its object result the client selected, for
+/// a root field whose result is an object type: `paymentLinks: PaymentLinks!` gets
+/// `PaymentLinksSelection` with `total_row_count()` and `items()`. Each question looks at the
+/// query when asked, so a resolver that asks nothing pays nothing.
+fn emit_selection(
+    plan: &Plan<'_>,
+    root_name: &str,
+    field_name: &str,
+    field: &Component<FieldDefinition>,
+    problems: &mut Problems,
+) -> Option<(Ident, String, TokenStream)> {
+    let result = field.ty.inner_named_type().as_str();
+    let Some(ExtendedType::Object(object)) = plan.schema.types.get(result) else {
+        return None;
+    };
+    let name = format!("{}Selection", pascal_case(field_name));
+    if plan.schema.types.contains_key(name.as_str()) {
+        problems.push(
+            field.location(),
+            format!(
+                "the selection type of `{field_name}` would be `{name}`, which the schema \
+                 already defines"
+            ),
+        );
+    }
+    let other_roots = [&plan.roots.query, &plan.roots.mutation]
+        .into_iter()
+        .flatten()
+        .filter(|other| other.as_str() != root_name);
+    for other in other_roots {
+        if let Some(ExtendedType::Object(other)) = plan.schema.types.get(other.as_str())
+            && other.fields.contains_key(field_name)
+        {
+            problems.push(
+                field.location(),
+                format!(
+                    "`{field_name}` is a field of two root types, whose selection types would \
+                     both be `{name}`"
+                ),
+            );
+        }
+    }
+    let rust = ident(&name);
+    let struct_doc = doc(&format!(
+        "The fields of `{result}` a client selected on `{field_name}`, asked on demand, so that \
+         a resolver can skip work nobody asked for (such as counting rows)."
+    ));
+    let methods = object.fields.keys().map(|child| {
+        let method = ident(&snake_case(child.as_str()));
+        let child = child.as_str();
+        let method_doc = doc(&format!("Whether the client selected `{child}`."));
+        quote! {
+            #method_doc
+            pub fn #method(&self) -> bool {
+                self.selects(#child)
+            }
+        }
+    });
+    let definition = quote! {
+        #struct_doc
+        #[derive(Clone, Copy)]
+        pub struct #rust<'a> {
+            look_ahead: ::juniper::LookAheadSelection<'a, ::juniper::DefaultScalarValue>,
+        }
+
+        impl<'a> #rust<'a> {
+            #[doc = "The selection under the field, as juniper's look-ahead sees it."]
+            pub fn new(
+                look_ahead: ::juniper::LookAheadSelection<'a, ::juniper::DefaultScalarValue>,
+            ) -> Self {
+                Self { look_ahead }
+            }
+
+            fn selects(&self, field: &str) -> bool {
+                self.look_ahead
+                    .children()
+                    .iter()
+                    .any(|child| child.field_original_name() == field)
+            }
+
+            #(#methods)*
+        }
+
+        impl ::std::fmt::Debug for #rust<'_> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#name).finish_non_exhaustive()
+            }
+        }
+    };
+    Some((rust, name, definition))
 }
 
 fn emit_field(
@@ -89,11 +183,19 @@ fn emit_field(
         arg_idents.push(arg_ident);
     }
 
+    let selection = emit_selection(plan, root_name, field_name, field, problems);
+    let (selection_param, selection_arg) = match &selection {
+        Some((rust, _, _)) => (
+            quote!(selection: #rust<'_>,),
+            quote!(#rust::new(executor.look_ahead()),),
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
     let ret = plan.plain_type(&field.ty);
     let description = text(field.description.as_ref());
     let method_doc = doc(description.unwrap_or(&format!("Resolves `{root_name}.{field_name}`.")));
     // The context and the selection come before the SDL arguments.
-    let allow = if field.arguments.len() + 2 > CLIPPY_MAX_ARGS {
+    let allow = if field.arguments.len() + 1 + usize::from(selection.is_some()) > CLIPPY_MAX_ARGS {
         quote!(#[allow(clippy::too_many_arguments)])
     } else {
         TokenStream::new()
@@ -106,7 +208,7 @@ fn emit_field(
         #allow
         fn #method(
             ctx: &#context,
-            selection: Selection,
+            #selection_param
             #(#params,)*
         ) -> impl ::std::future::Future<Output = Result<#ret, #error>> + Send;
     };
@@ -118,8 +220,7 @@ fn emit_field(
             executor: &::juniper::Executor<'_, '_, #context>,
             #(#object_params,)*
         ) -> Result<#ret, #error> {
-            let selection = Selection::from_look_ahead(&executor.look_ahead());
-            <#resolvers as #trait_ident>::#method(ctx, selection, #(#arg_idents),*).await
+            <#resolvers as #trait_ident>::#method(ctx, #selection_arg #(#arg_idents),*).await
         }
     };
     (
@@ -127,6 +228,7 @@ fn emit_field(
         Field {
             trait_method,
             object_method,
+            selection: selection.map(|(_, name, definition)| (name, definition)),
         },
     )
 }
@@ -153,6 +255,7 @@ pub(crate) fn emit_root(
     let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let mut trait_methods = Vec::new();
     let mut object_methods = Vec::new();
+    let mut selections = Vec::new();
     for (field_name, field) in &root.fields {
         let (method_text, emitted) = emit_field(plan, root, field_name, field, problems);
         if let Some(other) = taken.insert(method_text.clone(), field_name.to_string()) {
@@ -166,6 +269,9 @@ pub(crate) fn emit_root(
         }
         trait_methods.push(emitted.trait_method);
         object_methods.push(emitted.object_method);
+        if let Some((_, definition)) = emitted.selection {
+            selections.push(definition);
+        }
     }
 
     let resolvers_text = quote!(#resolvers).to_string().replace(' ', "");
@@ -182,6 +288,8 @@ pub(crate) fn emit_root(
     let object_args = object_args.args();
 
     quote! {
+        #(#selections)*
+
         #trait_doc
         pub trait #trait_ident {
             #(#trait_methods)*
@@ -238,42 +346,9 @@ pub(crate) fn emit_schema(plan: &Plan<'_>, problems: &mut Problems) -> TokenStre
         ),
     };
     let alias_doc = doc("The juniper schema generated from the SDL.");
-    let selection_doc = doc(
-        "The fields a client selected on a root field's result, one level down, so that a \
-         resolver can skip work nobody asked for (such as counting rows).",
-    );
     let fn_doc =
         doc("Builds the [`Schema`] to serve; its `as_sdl()` matches the SDL it came from.");
     quote! {
-        #selection_doc
-        #[derive(Clone, Debug, Default, PartialEq, Eq)]
-        pub struct Selection {
-            fields: ::std::vec::Vec<::std::string::String>,
-        }
-
-        impl Selection {
-            #[doc = "A selection of these field names (SDL names, not aliases)."]
-            pub fn new<I, N>(fields: I) -> Self
-            where
-                I: ::std::iter::IntoIterator<Item = N>,
-                N: ::std::convert::Into<::std::string::String>,
-            {
-                Self { fields: fields.into_iter().map(::std::convert::Into::into).collect() }
-            }
-
-            #[doc = "The selection under a field, as juniper's look-ahead sees it."]
-            pub fn from_look_ahead<S: ::juniper::ScalarValue>(
-                look_ahead: &::juniper::LookAheadSelection<'_, S>,
-            ) -> Self {
-                Self::new(look_ahead.children().iter().map(|child| child.field_original_name()))
-            }
-
-            #[doc = "Whether the client selected `field` (by its SDL name)."]
-            pub fn contains(&self, field: &str) -> bool {
-                self.fields.iter().any(|selected| selected == field)
-            }
-        }
-
         #alias_doc
         pub type Schema = ::juniper::RootNode<#query, #mutation_type, ::juniper::EmptySubscription<#context>>;
 

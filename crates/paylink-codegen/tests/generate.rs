@@ -396,7 +396,7 @@ fn root_types_become_resolver_traits_and_delegating_objects() {
         params,
         [
             "ctx:&crate::graphql::Context",
-            "selection:Selection",
+            "selection:PaymentLinksSelection<'_>",
             "direction:Option<MoveDirection>",
             "limit:Option<i32>",
             "offset_id:Option<String>",
@@ -441,9 +441,23 @@ fn root_types_become_resolver_traits_and_delegating_objects() {
     assert_eq!(arg_attrs[5]["name"], "ctx");
     let body = compact(&resolver.block);
     assert!(
-        body.contains("<crate::graphql::ResolversasQueryResolvers>::payment_links(ctx,selection,direction,limit,offset_id,ctx_).await"),
+        body.contains("<crate::graphql::ResolversasQueryResolvers>::payment_links(ctx,PaymentLinksSelection::new(executor.look_ahead()),direction,limit,offset_id,ctx_).await"),
         "{body}"
     );
+
+    // The result's fields can be asked about by name, typed: a renamed field is a compile error.
+    let selection = find_impl(&file, "PaymentLinksSelection < 'a >", false);
+    let asked: Vec<String> = selection
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(method) if matches!(method.vis, syn::Visibility::Public(_)) => {
+                Some(method.sig.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, ["new", "total"]);
 
     let code = compact(&file);
     assert!(
