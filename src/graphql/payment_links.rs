@@ -273,3 +273,47 @@ fn to_payment_link(ctx: &Context, row: PaymentLinkRow) -> Result<PaymentLink, Ap
         is_active: row.is_active,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values a column's CHECK constraint allows, as the migration writes them.
+    fn allowed(sql: &str, column: &str) -> Vec<String> {
+        let start = sql
+            .find(&format!("CHECK ({column} IN"))
+            .unwrap_or_else(|| panic!("no CHECK of {column}"));
+        let list = &sql[start..];
+        let list = &list[list.find('(').unwrap() + 1..];
+        let list = &list[list.find('(').unwrap() + 1..list.find(')').unwrap()];
+        list.split(',')
+            .map(|value| value.trim().trim_matches('\'').to_owned())
+            .collect()
+    }
+
+    fn sdl_names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|value| name(*value).to_owned()).collect()
+    }
+
+    /// Enum columns are stored as their SDL names; the database refuses any other. The two
+    /// lists must stay one list.
+    #[test]
+    fn enum_columns_allow_exactly_the_sdl_values() {
+        let sql = include_str!("../../migrations/2026-11-21-000002_payment_links/up.sql");
+        assert_eq!(
+            allowed(sql, "fee_mode"),
+            sdl_names(FeeMode::ALL, FeeMode::as_str)
+        );
+        assert_eq!(
+            allowed(sql, "call_to_action"),
+            sdl_names(CallToActionType::ALL, CallToActionType::as_str)
+        );
+        assert_eq!(
+            allowed(sql, "accepted_payment_methods"),
+            sdl_names(
+                AcceptedPaymentMethodsEnum::ALL,
+                AcceptedPaymentMethodsEnum::as_str
+            )
+        );
+    }
+}
