@@ -37,6 +37,12 @@ async fn post_raw(
         .expect("request")
 }
 
+/// POSTs `body` to `/graphql` with the merchant's key and returns the status, the content type
+/// and the JSON body.
+async fn send(app: &TestApp, key: &str, accept: &str, body: &Value) -> (u16, String, Value) {
+    json_of(post_raw(app, "/graphql", key, accept, body.to_string()).await).await
+}
+
 async fn json_of(response: reqwest::Response) -> (u16, String, Value) {
     let status = response.status().as_u16();
     let content_type = response
@@ -97,15 +103,11 @@ async fn introspection_that_fans_out_is_refused_before_it_runs() {
     // Three nested lists of fields: the answer would grow with the cube of the schema's size.
     let fan_out =
         "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
-    let (status, content_type, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            GRAPHQL_RESPONSE_JSON,
-            json!({ "query": fan_out }).to_string(),
-        )
-        .await,
+    let (status, content_type, body) = send(
+        &app,
+        &merchant.key,
+        GRAPHQL_RESPONSE_JSON,
+        &json!({ "query": fan_out }),
     )
     .await;
     assert_eq!(status, 400, "{body}");
@@ -118,15 +120,11 @@ async fn introspection_that_fans_out_is_refused_before_it_runs() {
         fragment F on __Type { fields { type { ...G } } }
         fragment G on __Type { interfaces { ...H } }
         fragment H on __Type { possibleTypes { name } }";
-    let (_, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            GRAPHQL_RESPONSE_JSON,
-            json!({ "query": through_fragments }).to_string(),
-        )
-        .await,
+    let (_, _, body) = send(
+        &app,
+        &merchant.key,
+        GRAPHQL_RESPONSE_JSON,
+        &json!({ "query": through_fragments }),
     )
     .await;
     assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
@@ -137,15 +135,11 @@ async fn introspection_that_fans_out_is_refused_before_it_runs() {
         "ofType { ".repeat(20),
         "}".repeat(20)
     );
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            GRAPHQL_RESPONSE_JSON,
-            json!({ "query": chain }).to_string(),
-        )
-        .await,
+    let (status, _, body) = send(
+        &app,
+        &merchant.key,
+        GRAPHQL_RESPONSE_JSON,
+        &json!({ "query": chain }),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -162,15 +156,11 @@ async fn data_queries_deeper_than_the_default_limit_are_still_refused() {
         "... on PaymentLink { ".repeat(14),
         "}".repeat(14)
     );
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            GRAPHQL_RESPONSE_JSON,
-            json!({ "query": deep }).to_string(),
-        )
-        .await,
+    let (status, _, body) = send(
+        &app,
+        &merchant.key,
+        GRAPHQL_RESPONSE_JSON,
+        &json!({ "query": deep }),
     )
     .await;
     assert_eq!(status, 400, "{body}");
@@ -187,17 +177,8 @@ async fn a_wildcard_accept_gets_application_json() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Acme").await;
     for accept in ["*/*", "application/*"] {
-        let (status, content_type, body) = json_of(
-            post_raw(
-                &app,
-                "/graphql",
-                &merchant.key,
-                accept,
-                json!({ "query": "{ nope }" }).to_string(),
-            )
-            .await,
-        )
-        .await;
+        let (status, content_type, body) =
+            send(&app, &merchant.key, accept, &json!({ "query": "{ nope }" })).await;
         // application/json answers every well-formed request with 200.
         assert_eq!(status, 200, "{accept}: {body}");
         assert!(
@@ -214,17 +195,7 @@ async fn extensions_that_are_not_an_object_are_a_bad_request() {
     for extensions in [json!("x"), json!([1]), json!(3)] {
         let body =
             json!({ "query": "{ paymentLinks { total_row_count } }", "extensions": extensions });
-        let (status, _, body) = json_of(
-            post_raw(
-                &app,
-                "/graphql",
-                &merchant.key,
-                "application/json",
-                body.to_string(),
-            )
-            .await,
-        )
-        .await;
+        let (status, _, body) = send(&app, &merchant.key, "application/json", &body).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(error_code(&body), "BAD_REQUEST", "{body}");
     }
@@ -238,17 +209,7 @@ async fn extensions_that_are_not_an_object_are_a_bad_request() {
     assert_eq!(response.status().as_u16(), 400);
     // An object or null is fine.
     let body = json!({ "query": "{ __typename }", "extensions": null });
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            "application/json",
-            body.to_string(),
-        )
-        .await,
-    )
-    .await;
+    let (status, _, body) = send(&app, &merchant.key, "application/json", &body).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["__typename"], "Query");
 }
@@ -259,9 +220,8 @@ async fn a_request_that_names_no_document_is_a_bad_request_in_either_media_type(
     let merchant = app.merchant("Acme").await;
     // A misspelt `query`, as graphql-http's audit sends it.
     for accept in ["application/json", GRAPHQL_RESPONSE_JSON] {
-        let body = json!({ "qeury": "{ __typename }" }).to_string();
-        let (status, _, body) =
-            json_of(post_raw(&app, "/graphql", &merchant.key, accept, body).await).await;
+        let body = json!({ "qeury": "{ __typename }" });
+        let (status, _, body) = send(&app, &merchant.key, accept, &body).await;
         assert_eq!(status, 400, "{accept}: {body}");
         assert_eq!(error_code(&body), "BAD_REQUEST", "{body}");
     }
@@ -271,17 +231,7 @@ async fn a_request_that_names_no_document_is_a_bad_request_in_either_media_type(
           "variables": { "input": { "merchant_uid": merchant.uid, "link_name": "A", "payment_name": "B", "amount": 100 } } },
         { "query": "{ __typename }", "extensions": persisted(&sha256_hex("{ other }")) },
     ]);
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            "application/json",
-            batch.to_string(),
-        )
-        .await,
-    )
-    .await;
+    let (status, _, body) = send(&app, &merchant.key, "application/json", &batch).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "PERSISTED_QUERY_HASH_MISMATCH", "{body}");
     assert_eq!(app.link_count().await, 0);
@@ -528,17 +478,7 @@ async fn a_persisted_query_must_match_its_hash_and_keeps_mutations_off_get() {
     let merchant = app.merchant("Acme").await;
     let count = "{ paymentLinks { total_row_count } }";
     let wrong = json!({ "query": count, "extensions": persisted(&sha256_hex("{ other }")) });
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            GRAPHQL_RESPONSE_JSON,
-            wrong.to_string(),
-        )
-        .await,
-    )
-    .await;
+    let (status, _, body) = send(&app, &merchant.key, GRAPHQL_RESPONSE_JSON, &wrong).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(error_code(&body), "PERSISTED_QUERY_HASH_MISMATCH", "{body}");
 
@@ -549,17 +489,7 @@ async fn a_persisted_query_must_match_its_hash_and_keeps_mutations_off_get() {
     let variables = json!({ "input": { "merchant_uid": merchant.uid, "link_name": "A", "payment_name": "B", "amount": 100 } });
     let register =
         json!({ "query": create, "variables": variables, "extensions": persisted(&hash) });
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            "application/json",
-            register.to_string(),
-        )
-        .await,
-    )
-    .await;
+    let (status, _, body) = send(&app, &merchant.key, "application/json", &register).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.link_count().await, 1);
     let url = format!(
@@ -578,17 +508,7 @@ async fn a_persisted_query_must_match_its_hash_and_keeps_mutations_off_get() {
     assert_eq!(app.link_count().await, 1);
     // Over POST the hash alone runs it again.
     let by_hash = json!({ "variables": variables, "extensions": persisted(&hash) });
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            "application/json",
-            by_hash.to_string(),
-        )
-        .await,
-    )
-    .await;
+    let (status, _, body) = send(&app, &merchant.key, "application/json", &by_hash).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.link_count().await, 2);
 }
@@ -684,15 +604,11 @@ async fn an_allow_list_runs_its_operations_only() {
     assert_eq!(app.link_count().await, 0);
 
     // The new media type calls that a request error.
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            GRAPHQL_RESPONSE_JSON,
-            json!({ "query": "{ __typename }" }).to_string(),
-        )
-        .await,
+    let (status, _, body) = send(
+        &app,
+        &merchant.key,
+        GRAPHQL_RESPONSE_JSON,
+        &json!({ "query": "{ __typename }" }),
     )
     .await;
     assert_eq!(status, 400, "{body}");
@@ -703,15 +619,11 @@ async fn an_allow_list_may_be_a_flat_map_of_ids() {
     let count = "query Count { paymentLinks { total_row_count } }";
     let manifest = Manifest::write("flat", &json!({ "count-links": count }));
     let (app, merchant) = start_with_allow_list(&manifest).await;
-    let (status, _, body) = json_of(
-        post_raw(
-            &app,
-            "/graphql",
-            &merchant.key,
-            "application/json",
-            json!({ "documentId": "count-links" }).to_string(),
-        )
-        .await,
+    let (status, _, body) = send(
+        &app,
+        &merchant.key,
+        "application/json",
+        &json!({ "documentId": "count-links" }),
     )
     .await;
     assert_eq!(status, 200, "{body}");

@@ -10,7 +10,8 @@ pub(crate) fn asset_paths(html: &str) -> Vec<String> {
         .collect()
 }
 
-async fn get_page(app: &TestApp) -> reqwest::Response {
+/// GETs `/graphql` as a browser asks for a page.
+pub(crate) async fn get_page(app: &TestApp) -> reqwest::Response {
     app.client
         .get(app.url("/graphql"))
         .header(

@@ -777,16 +777,7 @@ async fn graphiql_can_be_switched_off() {
     assert!(!assets.is_empty());
 
     let app = TestApp::start_with(&[setting("PAYLINK_GRAPHIQL", false)]).await;
-    let response = app
-        .client
-        .get(app.url("/graphql"))
-        .header(
-            "Accept",
-            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-        )
-        .send()
-        .await
-        .unwrap();
+    let response = crate::graphiql::get_page(&app).await;
     let status = response.status().as_u16();
     let content_type = content_type(&response);
     let text = response.text().await.unwrap();
