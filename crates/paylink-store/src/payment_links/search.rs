@@ -6,6 +6,8 @@
 //! queries, one after the other, so that each is a plain range over an index
 //! `(merchant_uid, key, link_id)`; an `OR key IS NULL` would defeat the index.
 
+use std::sync::LazyLock;
+
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
@@ -16,10 +18,16 @@ use crate::StoreError;
 use crate::sql::{self, Bind, SqlBuilder};
 use crate::value::Value;
 
-const COLUMNS: &str = "link_id, merchant_uid, link_name, payment_name, payment_description, amount, \
-    currency, fee_mode, amount_is_variable, min_amount, max_amount, require_phone, call_to_action, \
-    accepted_payment_methods, account_code, custom_success_message, redirect_url, is_active, \
-    created_date, updated_at";
+/// The columns a listing reads: those of [`PaymentLinkRow`], as diesel selects them for it, so
+/// that the row struct is the one place they are listed.
+static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let select = crate::schema::payment_links::table.select(PaymentLinkRow::as_select());
+    let sql = diesel::debug_query::<diesel::pg::Pg, _>(&select).to_string();
+    sql.strip_prefix("SELECT ")
+        .and_then(|rest| rest.split(" FROM ").next())
+        .expect("diesel writes a select as SELECT ... FROM ...")
+        .to_owned()
+});
 
 /// The two runs of a listing: rows with a sort value, and rows whose sort value is NULL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +130,7 @@ fn segment_query(
 
     let mut sql = SqlBuilder::default();
     sql.push("SELECT ")
-        .push(COLUMNS)
+        .push(&COLUMNS)
         .push(" FROM payment_links WHERE merchant_uid = ");
     sql.push_value(&Value::Text(merchant_uid.to_owned()));
     if let Some(filter) = &search.filter {
