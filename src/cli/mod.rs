@@ -186,7 +186,7 @@ fn serve(file: Option<&std::path::Path>, migrate: bool) -> Result<(), CliError> 
         .build()?;
     runtime.block_on(async {
         let server = Server::bind(&config, store).await?;
-        tracing::info!(address = %server.local_addr()?, "serving GraphQL at /graphql");
+        tracing::info!(address = %server.local_addr()?, "serving GraphQL at /graphql and /, GraphiQL to browsers there");
         server.run(server::shutdown_signal()).await
     })?;
     Ok(())
