@@ -112,8 +112,17 @@ enum Served {
     },
 }
 
-/// The steps of a request whose response media type is settled. A refused request's body is
-/// drained, so that the client reads the refusal rather than a reset connection.
+/// What the checks before the body found.
+struct Checked {
+    /// The operation of a GET; `None` for a POST, whose body holds it.
+    get: Option<ClientRequest>,
+    /// Who asks.
+    caller: Caller,
+    /// A POST's `Idempotency-Key`.
+    idempotency_key: Option<String>,
+}
+
+/// The steps of a request whose response media type is settled.
 async fn pipeline(
     app: &App,
     headers: &HeaderMap,
@@ -122,70 +131,73 @@ async fn pipeline(
     media: ResponseMedia,
     outcome: &mut Outcome,
 ) -> Result<Served, Refusal> {
-    let get = match get_operation(get, headers) {
-        Ok(get) => get,
+    // A request refused before its body is read has the body drained, so that the client
+    // reads the refusal rather than a reset connection.
+    let Checked {
+        get,
+        caller,
+        idempotency_key,
+    } = match check_before_body(app, headers, get, outcome).await {
+        Ok(checked) => checked,
         Err(refusal) => {
             discard_body(body).await;
             return Err(refusal);
         }
     };
-    let caller = match authorize(app, headers).await {
-        Ok(caller) => caller,
-        Err(refusal) => {
-            discard_body(body).await;
-            return Err(refusal);
-        }
-    };
-    outcome.merchant_uid = Some(caller.merchant_uid.clone());
     if let Some(request) = get {
         let batch = ClientBatch::Single(request);
         return execution::run(app, caller.merchant_uid, batch, media, true)
             .await
             .map(Served::Ran);
     }
-    let idempotency_key = match idempotency::key(headers) {
-        Ok(key) => key,
-        Err(refusal) => {
-            discard_body(body).await;
-            return Err(refusal);
-        }
-    };
     let bytes = read_body(body, app.max_body_bytes).await?;
     let Some(key) = idempotency_key else {
         return run_body(app, caller.merchant_uid, &bytes, media)
             .await
             .map(Served::Ran);
     };
-    match idempotency::begin(app, &caller.merchant_uid, &key, &bytes).await? {
+    let merchant = &caller.merchant_uid;
+    match idempotency::begin(app, merchant, &key, &bytes).await? {
         Decision::Replay(response) => Ok(Served::Replayed(response)),
-        Decision::Run => {
-            let (merchant, ran) = (
-                &caller.merchant_uid,
-                run_body(app, caller.merchant_uid.clone(), &bytes, media).await,
-            );
-            Ok(match ran {
-                Ok(mut executed) => {
-                    executed.response =
-                        idempotency::finish(app, merchant, &key, executed.response, executed.wrote)
-                            .await;
-                    Served::Ran(executed)
-                }
-                // A refusal is kept like any answer: the same request with the same key gets
-                // it again rather than running.
-                Err(refusal) => Served::Refused {
-                    code: refusal.code(),
-                    response: idempotency::finish(
-                        app,
-                        merchant,
-                        &key,
-                        refusal.render(media),
-                        false,
-                    )
+        Decision::Run => Ok(match run_body(app, merchant.clone(), &bytes, media).await {
+            Ok(mut executed) => {
+                executed.response =
+                    idempotency::finish(app, merchant, &key, executed.response, executed.wrote)
+                        .await;
+                Served::Ran(executed)
+            }
+            // A refusal is kept like any answer: the same request with the same key gets it
+            // again rather than running.
+            Err(refusal) => Served::Refused {
+                code: refusal.code(),
+                response: idempotency::finish(app, merchant, &key, refusal.render(media), false)
                     .await,
-                },
-            })
-        }
+            },
+        }),
     }
+}
+
+/// Everything checked before a body is read: the GET parameters or the POST's content type,
+/// the API key (so that anonymous clients cannot make the server buffer bodies), the key's
+/// rate, and a POST's `Idempotency-Key`.
+async fn check_before_body(
+    app: &App,
+    headers: &HeaderMap,
+    get: Option<GetRequest>,
+    outcome: &mut Outcome,
+) -> Result<Checked, Refusal> {
+    let get = get_operation(get, headers)?;
+    let caller = authorize(app, headers).await?;
+    outcome.merchant_uid = Some(caller.merchant_uid.clone());
+    let idempotency_key = match get {
+        Some(_) => None,
+        None => idempotency::key(headers)?,
+    };
+    Ok(Checked {
+        get,
+        caller,
+        idempotency_key,
+    })
 }
 
 /// The operation of a GET, `None` for a POST; refuses a POST that is not JSON and malformed
