@@ -1,7 +1,7 @@
 //! Resolvers of contacts.
 
 use juniper::ID;
-use paylink_store::contacts::{self, ContactRow};
+use paylink_store::contacts::ContactRow;
 
 use super::generated::{Contact, CreateContactInput, UpdateContactInput};
 use super::patch::set_optional;
@@ -11,11 +11,7 @@ use crate::domain::{contact_rules, ids, timestamps};
 
 /// `contact(id)`: the caller's contact, or null.
 pub(super) async fn get(ctx: &Context, id: ID) -> Result<Option<Contact>, ApiError> {
-    let merchant_uid = ctx.merchant_uid.clone();
-    let row = ctx
-        .store
-        .run(move |conn| contacts::find(conn, &merchant_uid, &id))
-        .await?;
+    let row = ctx.store.find_contact(&ctx.merchant_uid, &id).await?;
     Ok(row.map(to_contact))
 }
 
@@ -34,32 +30,25 @@ pub(super) async fn create(ctx: &Context, input: CreateContactInput) -> Result<C
         updated_at: now,
     };
     normalize(&mut row)?;
-    let row = ctx
-        .store
-        .run(move |conn| contacts::insert(conn, &row))
-        .await
-        .map_err(ApiError::from)?;
+    let row = ctx.store.insert_contact(row).await?;
     Ok(to_contact(row))
 }
 
 /// `updateContact`: omitted fields stay, null clears.
 pub(super) async fn update(ctx: &Context, input: UpdateContactInput) -> Result<Contact, ApiError> {
-    let merchant_uid = ctx.merchant_uid.clone();
     let id = input.id.to_string();
     let missing = format!("contact {id} not found");
     let row = ctx
         .store
-        .run(move |conn| {
-            contacts::update(conn, &merchant_uid, &id, |mut row| {
-                set_optional(&mut row.name, input.name);
-                set_optional(&mut row.given_name, input.given_name);
-                set_optional(&mut row.family_name, input.family_name);
-                set_optional(&mut row.email, input.email);
-                set_optional(&mut row.phone, input.phone);
-                row.updated_at = timestamps::now();
-                normalize(&mut row)?;
-                Ok::<_, ApiError>(row)
-            })
+        .update_contact(&ctx.merchant_uid, &id, |mut row| {
+            set_optional(&mut row.name, input.name);
+            set_optional(&mut row.given_name, input.given_name);
+            set_optional(&mut row.family_name, input.family_name);
+            set_optional(&mut row.email, input.email);
+            set_optional(&mut row.phone, input.phone);
+            row.updated_at = timestamps::now();
+            normalize(&mut row)?;
+            Ok::<_, ApiError>(row)
         })
         .await
         .map_err(|error| match error {

@@ -1,7 +1,9 @@
 //! Resolvers of the payment-link operations: they turn generated inputs into rows, check the
 //! rules, and call the store on a blocking thread.
 
-use paylink_store::payment_links::{self, Cursor, Direction, PaymentLinkRow, Search};
+use paylink_store::payment_links::{
+    Cursor, Direction, ListRequest, Listing, PageStart, PaymentLinkRow,
+};
 
 use super::generated::{
     AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, PaymentLink,
@@ -35,47 +37,38 @@ pub(super) async fn list(
         MoveDirection::Forward => Direction::Forward,
         MoveDirection::Backward => Direction::Backward,
     };
-    let merchant_uid = ctx.merchant_uid.clone();
-    let (rows, total) = ctx
+    let start = match (offset, offset_id) {
+        (Some(value), link_id) => PageStart::At(Cursor {
+            value: Some(value),
+            link_id,
+        }),
+        // The boundary's sort value (NULL included) is read from the link itself.
+        (None, Some(link_id)) => PageStart::AfterLink(link_id),
+        (None, None) => PageStart::First,
+    };
+    let cursor_link = match &start {
+        PageStart::AfterLink(link_id) => link_id.clone(),
+        _ => String::new(),
+    };
+    let request = ListRequest {
+        filter,
+        sort,
+        direction,
+        start,
+        limit,
+        count: count_wanted,
+    };
+    let Listing { rows, total } = ctx
         .store
-        .run(move |conn| -> Result<_, ApiError> {
-            let cursor = match (offset, offset_id) {
-                (Some(value), link_id) => Some(Cursor {
-                    value: Some(value),
-                    link_id,
-                }),
-                // The boundary's sort value (NULL included) is read from the link itself.
-                (None, Some(link_id)) => {
-                    let row =
-                        payment_links::find(conn, &merchant_uid, &link_id)?.ok_or_else(|| {
-                            ApiError::bad_input(
-                                "offset_id",
-                                format!("does not name one of your payment links: {link_id:?}"),
-                            )
-                        })?;
-                    Some(Cursor {
-                        value: sort.column.value_of(&row),
-                        link_id: Some(link_id),
-                    })
-                }
-                (None, None) => None,
-            };
-            let search = Search {
-                filter,
-                sort,
-                direction,
-                cursor,
-                limit,
-            };
-            let rows = payment_links::page(conn, &merchant_uid, &search)?;
-            let total = if count_wanted {
-                payment_links::count(conn, &merchant_uid, search.filter.as_ref())?
-            } else {
-                0
-            };
-            Ok((rows, total))
-        })
-        .await?;
+        .list_links(&ctx.merchant_uid, request)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                "offset_id",
+                format!("does not name one of your payment links: {cursor_link:?}"),
+            )
+        })?;
+    let total = total.unwrap_or(0);
     Ok(PaymentLinks {
         items: rows
             .into_iter()
@@ -93,11 +86,7 @@ pub(super) async fn create(
     own_merchant(ctx, &input.merchant_uid)?;
     let row = new_row(&ctx.merchant_uid, input);
     payment_link_rules::validate(&row)?;
-    let row = ctx
-        .store
-        .run(move |conn| payment_links::insert(conn, &row))
-        .await
-        .map_err(ApiError::from)?;
+    let row = ctx.store.insert_link(row).await?;
     to_payment_link(ctx, row)
 }
 
@@ -107,17 +96,14 @@ pub(super) async fn update(
     input: UpdatePaymentLinkInput,
 ) -> Result<PaymentLink, ApiError> {
     own_merchant(ctx, &input.merchant_uid)?;
-    let merchant_uid = ctx.merchant_uid.clone();
     let link_id = input.link_id.clone();
     let missing = format!("no payment link {:?}", input.link_id);
     let row = ctx
         .store
-        .run(move |conn| {
-            payment_links::update(conn, &merchant_uid, &link_id, |current| {
-                let next = apply_update(current, input)?;
-                payment_link_rules::validate(&next)?;
-                Ok::<_, ApiError>(next)
-            })
+        .update_link(&ctx.merchant_uid, &link_id, |current| {
+            let next = apply_update(current, input)?;
+            payment_link_rules::validate(&next)?;
+            Ok::<_, ApiError>(next)
         })
         .await
         .map_err(|error| match error {

@@ -88,3 +88,40 @@ where
             .get_result(conn)?)
     })
 }
+
+impl crate::Store {
+    /// Stores a new contact.
+    pub async fn insert_contact(&self, row: ContactRow) -> Result<ContactRow, StoreError> {
+        self.run(move |conn| insert(conn, &row)).await
+    }
+
+    /// One of the merchant's contacts.
+    pub async fn find_contact(
+        &self,
+        merchant_uid: &str,
+        id: &str,
+    ) -> Result<Option<ContactRow>, StoreError> {
+        let (merchant_uid, id) = (merchant_uid.to_owned(), id.to_owned());
+        self.run(move |conn| find(conn, &merchant_uid, &id)).await
+    }
+
+    /// Changes one of the merchant's contacts: see [`update`].
+    pub async fn update_contact<E>(
+        &self,
+        merchant_uid: &str,
+        id: &str,
+        change: impl FnOnce(ContactRow) -> Result<ContactRow, E> + Send + 'static,
+    ) -> Result<ContactRow, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        let (merchant_uid, id) = (merchant_uid.to_owned(), id.to_owned());
+        self.run(move |conn| {
+            update(conn, &merchant_uid, &id, |row| {
+                change(row).map_err(crate::Failure::Caller)
+            })
+            .map_err(crate::Failure::into_caller)
+        })
+        .await
+    }
+}

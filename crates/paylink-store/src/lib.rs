@@ -135,6 +135,33 @@ impl Store {
     }
 }
 
+/// A transaction's failure: the store's, or the caller's own from a `change` closure.
+pub(crate) enum Failure<E> {
+    Store(StoreError),
+    Caller(E),
+}
+
+impl<E> From<diesel::result::Error> for Failure<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl<E> From<StoreError> for Failure<E> {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl<E: From<StoreError>> Failure<E> {
+    pub(crate) fn into_caller(self) -> E {
+        match self {
+            Self::Store(error) => error.into(),
+            Self::Caller(error) => error,
+        }
+    }
+}
+
 /// Whether PostgreSQL can hold `text` at all: it refuses NUL characters. The store answers a key
 /// with one as absent instead of failing the statement; the domain refuses such input.
 pub fn storable(text: &str) -> bool {

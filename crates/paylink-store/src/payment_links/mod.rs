@@ -125,6 +125,120 @@ where
     })
 }
 
+/// Where a listing starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageStart {
+    /// The first page in the direction of the listing.
+    First,
+    /// After (or before, going backward) this boundary.
+    At(Cursor),
+    /// After (or before) this link of the merchant, whose sort value is read from it.
+    AfterLink(String),
+}
+
+/// A listing as a client asks for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListRequest {
+    /// Which links.
+    pub filter: Option<Filter>,
+    /// In which order.
+    pub sort: Sort,
+    /// Which way from the start.
+    pub direction: Direction,
+    /// Where the page starts.
+    pub start: PageStart,
+    /// Page size.
+    pub limit: i64,
+    /// Whether to count every matching link too.
+    pub count: bool,
+}
+
+/// One page of links, and how many match in all when asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing {
+    /// The page, in display order.
+    pub rows: Vec<PaymentLinkRow>,
+    /// Every matching link's count, when the request asked for it.
+    pub total: Option<i64>,
+}
+
+impl crate::Store {
+    /// Stores a new link.
+    pub async fn insert_link(&self, row: PaymentLinkRow) -> Result<PaymentLinkRow, StoreError> {
+        self.run(move |conn| insert(conn, &row)).await
+    }
+
+    /// One of the merchant's links; another merchant's link reads as absent.
+    pub async fn find_link(
+        &self,
+        merchant_uid: &str,
+        link_id: &str,
+    ) -> Result<Option<PaymentLinkRow>, StoreError> {
+        let (merchant_uid, link_id) = (merchant_uid.to_owned(), link_id.to_owned());
+        self.run(move |conn| find(conn, &merchant_uid, &link_id))
+            .await
+    }
+
+    /// Changes one of the merchant's links: see [`update`].
+    pub async fn update_link<E>(
+        &self,
+        merchant_uid: &str,
+        link_id: &str,
+        change: impl FnOnce(PaymentLinkRow) -> Result<PaymentLinkRow, E> + Send + 'static,
+    ) -> Result<PaymentLinkRow, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        let (merchant_uid, link_id) = (merchant_uid.to_owned(), link_id.to_owned());
+        self.run(move |conn| {
+            update(conn, &merchant_uid, &link_id, |row| {
+                change(row).map_err(crate::Failure::Caller)
+            })
+            .map_err(crate::Failure::into_caller)
+        })
+        .await
+    }
+
+    /// One page of the merchant's links, on one connection. `None` when the request starts
+    /// after a link the merchant does not have.
+    pub async fn list_links(
+        &self,
+        merchant_uid: &str,
+        request: ListRequest,
+    ) -> Result<Option<Listing>, StoreError> {
+        let merchant_uid = merchant_uid.to_owned();
+        self.run(move |conn| {
+            let cursor = match request.start {
+                PageStart::First => None,
+                PageStart::At(cursor) => Some(cursor),
+                PageStart::AfterLink(link_id) => {
+                    let Some(row) = find(conn, &merchant_uid, &link_id)? else {
+                        return Ok(None);
+                    };
+                    Some(Cursor {
+                        value: request.sort.column.value_of(&row),
+                        link_id: Some(link_id),
+                    })
+                }
+            };
+            let search = Search {
+                filter: request.filter,
+                sort: request.sort,
+                direction: request.direction,
+                cursor,
+                limit: request.limit,
+            };
+            let rows = page(conn, &merchant_uid, &search)?;
+            let total = request
+                .count
+                .then(|| count(conn, &merchant_uid, search.filter.as_ref()))
+                .transpose()?;
+            Ok(Some(Listing { rows, total }))
+        })
+        .await
+    }
+}
+
 /// How many links of the merchant match `filter` (all of them without one).
 pub fn count(
     conn: &mut PgConnection,
