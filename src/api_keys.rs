@@ -79,15 +79,7 @@ pub fn authenticate(
     if !is_well_formed(key) {
         return Ok(None);
     }
-    authenticate_digest(conn, &digest(key))
-}
-
-/// The unrevoked record of the key with this digest, or `None` for an unknown or revoked key.
-pub fn authenticate_digest(
-    conn: &mut Connection,
-    digest: &[u8; 32],
-) -> Result<Option<api_keys::ApiKey>, StoreError> {
-    api_keys::find_active_by_hash(conn, digest)
+    api_keys::find_active_by_hash(conn, &digest(key))
 }
 
 /// The merchant of an unrevoked key, or `None` for an unknown or revoked key.

@@ -116,11 +116,7 @@ async fn maintain(
             _ = stop.changed() => return,
             () = tokio::time::sleep(MAINTENANCE_EVERY) => {}
         }
-        match app
-            .store
-            .run(paylink_store::idempotency::delete_expired)
-            .await
-        {
+        match app.store.delete_expired_idempotency_keys().await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "expired idempotency keys deleted"),
             Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),

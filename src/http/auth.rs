@@ -51,7 +51,7 @@ pub(super) async fn caller(
         return Ok(resolved.into());
     }
     let record = store
-        .run(move |conn| api_keys::authenticate_digest(conn, &digest))
+        .find_active_key(digest)
         .await
         .map_err(|error| Refusal::from_store(error, "checking an API key"))?
         .ok_or_else(invalid)?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::BodyExt;
-use paylink_store::idempotency::{self, Begin, StoredResponse};
+use paylink_store::idempotency::{Begin, StoredResponse};
 use sha2::{Digest, Sha256};
 
 use super::App;
@@ -64,15 +64,9 @@ pub(super) async fn begin(
     let hash: Vec<u8> = Sha256::digest(body).to_vec();
     let started = tokio::time::Instant::now();
     loop {
-        let (merchant_uid, key, hash, ttl) = (
-            merchant_uid.to_owned(),
-            key.to_owned(),
-            hash.clone(),
-            app.idempotency_ttl,
-        );
         let begun = app
             .store
-            .run(move |conn| idempotency::begin(conn, &merchant_uid, &key, &hash, ttl, LOCK))
+            .begin_idempotent(merchant_uid, key, hash.clone(), app.idempotency_ttl, LOCK)
             .await;
         match begun.map_err(|error| Refusal::from_store(error, "claiming an Idempotency-Key"))? {
             Begin::Acquired => return Ok(Decision::Run),
@@ -99,11 +93,8 @@ pub(super) async fn finish(
         Ok(collected) => collected.to_bytes(),
         Err(never) => match never {},
     };
-    let (merchant_uid, key) = (merchant_uid.to_owned(), key.to_owned());
     let recorded = if forget(parts.status, wrote) {
-        app.store
-            .run(move |conn| idempotency::release(conn, &merchant_uid, &key))
-            .await
+        app.store.release_idempotent(merchant_uid, key).await
     } else {
         let stored = StoredResponse {
             status_code: parts.status.as_u16(),
@@ -116,7 +107,7 @@ pub(super) async fn finish(
             body: body.to_vec(),
         };
         app.store
-            .run(move |conn| idempotency::complete(conn, &merchant_uid, &key, &stored))
+            .complete_idempotent(merchant_uid, key, stored)
             .await
     };
     if let Err(error) = recorded {

@@ -177,7 +177,7 @@ impl Metrics {
                 state: "idle".into(),
             })
             .set(i64::from(pool.idle_connections));
-        match store.run(deliveries::count_by_status).await {
+        match store.delivery_counts().await {
             Ok(counts) => {
                 let mut depth = 0;
                 for status in [

@@ -99,3 +99,11 @@ pub fn revoke_by_prefix(conn: &mut PgConnection, prefix: &str) -> Result<Vec<Api
     .returning(ApiKey::as_returning())
     .get_results(conn)?)
 }
+
+impl crate::Store {
+    /// The unrevoked key with this digest.
+    pub async fn find_active_key(&self, key_hash: [u8; 32]) -> Result<Option<ApiKey>, StoreError> {
+        self.run(move |conn| find_active_by_hash(conn, &key_hash))
+            .await
+    }
+}

@@ -237,3 +237,10 @@ pub fn next_due(conn: &mut PgConnection) -> Result<Option<DateTime<Utc>>, StoreE
         .select(diesel::dsl::min(dsl::next_attempt_at))
         .first(conn)?)
 }
+
+impl crate::Store {
+    /// How many deliveries there are in each status.
+    pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.run(count_by_status).await
+    }
+}

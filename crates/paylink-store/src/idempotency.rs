@@ -156,6 +156,50 @@ pub fn delete_expired(conn: &mut PgConnection) -> Result<usize, StoreError> {
 }
 
 /// A text bind.
+impl crate::Store {
+    /// Claims `key`: see [`begin`].
+    pub async fn begin_idempotent(
+        &self,
+        merchant_uid: &str,
+        key: &str,
+        request_hash: Vec<u8>,
+        ttl: Duration,
+        lock: Duration,
+    ) -> Result<Begin, StoreError> {
+        let (merchant_uid, key) = (merchant_uid.to_owned(), key.to_owned());
+        self.run(move |conn| begin(conn, &merchant_uid, &key, &request_hash, ttl, lock))
+            .await
+    }
+
+    /// Stores the response of the request that holds `key`.
+    pub async fn complete_idempotent(
+        &self,
+        merchant_uid: &str,
+        key: &str,
+        response: StoredResponse,
+    ) -> Result<(), StoreError> {
+        let (merchant_uid, key) = (merchant_uid.to_owned(), key.to_owned());
+        self.run(move |conn| complete(conn, &merchant_uid, &key, &response))
+            .await
+    }
+
+    /// Forgets `key`, so that a retry runs again.
+    pub async fn release_idempotent(
+        &self,
+        merchant_uid: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let (merchant_uid, key) = (merchant_uid.to_owned(), key.to_owned());
+        self.run(move |conn| release(conn, &merchant_uid, &key))
+            .await
+    }
+
+    /// Deletes expired keys; returns how many.
+    pub async fn delete_expired_idempotency_keys(&self) -> Result<usize, StoreError> {
+        self.run(delete_expired).await
+    }
+}
+
 fn text(value: &str) -> Bind {
     Bind::One(Value::Text(value.to_owned()))
 }
