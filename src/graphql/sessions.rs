@@ -1,10 +1,7 @@
 //! Resolvers of payment-plan sessions.
 
 use juniper::ID;
-use paylink_store::contacts::{self, ContactRow};
-use paylink_store::deliveries;
-use paylink_store::sessions::{self, SessionRow};
-use paylink_store::{Connection, StoreError};
+use paylink_store::sessions::{SessionRow, SessionView};
 
 use super::contacts::to_contact;
 use super::deliveries::to_link_delivery;
@@ -18,49 +15,17 @@ use super::{ApiError, Context};
 use crate::domain::session_rules::{self, status};
 use crate::domain::{ids, timestamps};
 
-/// A session with what its API view needs.
-struct Loaded {
-    session: SessionRow,
-    contact: ContactRow,
-    deliveries: Vec<deliveries::DeliveryRow>,
-}
-
-/// Reads the session's contact, and its deliveries when the client asked for them.
-fn load(
-    conn: &mut Connection,
-    session: SessionRow,
-    with_deliveries: bool,
-) -> Result<Loaded, StoreError> {
-    let contact = contacts::find(conn, &session.merchant_uid, &session.contact_id)?
-        .ok_or(StoreError::NotFound)?;
-    let deliveries = if with_deliveries {
-        deliveries::for_session(conn, &session.merchant_uid, &session.id)?
-    } else {
-        Vec::new()
-    };
-    Ok(Loaded {
-        session,
-        contact,
-        deliveries,
-    })
-}
-
 /// `paymentPlanSession(id)`: the caller's session, or null.
 pub(super) async fn get(
     ctx: &Context,
     with_deliveries: bool,
     id: ID,
 ) -> Result<Option<PaymentPlanSession>, ApiError> {
-    let merchant_uid = ctx.merchant_uid.clone();
-    let loaded = ctx
+    let view = ctx
         .store
-        .run(move |conn| -> Result<_, StoreError> {
-            sessions::find(conn, &merchant_uid, &id)?
-                .map(|session| load(conn, session, with_deliveries))
-                .transpose()
-        })
+        .find_session(&ctx.merchant_uid, &id, with_deliveries)
         .await?;
-    loaded.map(|loaded| to_session(ctx, loaded)).transpose()
+    view.map(|view| to_session(ctx, view)).transpose()
 }
 
 /// `createPaymentPlanSession` for one of the caller's contacts.
@@ -90,22 +55,13 @@ pub(super) async fn create(
         updated_at: now,
     };
     session_rules::validate(&row)?;
-    let loaded = ctx
+    let contact_id = row.contact_id.clone();
+    let view = ctx
         .store
-        .run(move |conn| {
-            paylink_store::transaction(conn, |conn| -> Result<_, ApiError> {
-                if contacts::find(conn, &row.merchant_uid, &row.contact_id)?.is_none() {
-                    return Err(ApiError::NotFound(format!(
-                        "contact {} not found",
-                        row.contact_id
-                    )));
-                }
-                let session = sessions::insert(conn, &row)?;
-                Ok(load(conn, session, with_deliveries)?)
-            })
-        })
-        .await?;
-    to_session(ctx, loaded)
+        .insert_session(row, with_deliveries)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("contact {contact_id} not found")))?;
+    to_session(ctx, view)
 }
 
 /// `updatePaymentPlanSession`: omitted fields stay, null clears (or is refused where the field
@@ -115,63 +71,59 @@ pub(super) async fn update(
     with_deliveries: bool,
     input: UpdatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
-    let merchant_uid = ctx.merchant_uid.clone();
     let id = input.id.to_string();
     let missing = format!("payment plan session {id} not found");
-    let loaded = ctx
+    let view = ctx
         .store
-        .run(move |conn| {
-            let session = sessions::update(conn, &merchant_uid, &id, |mut row| {
-                let now = timestamps::now();
-                set_required(
-                    "status",
-                    &mut row.status,
-                    input.status.map(|s| s.as_str().to_owned()),
-                )?;
-                set_required(
-                    "amount",
-                    &mut row.amount_minor,
-                    input.amount.map(Amount::minor),
-                )?;
-                set_required(
-                    "frequency",
-                    &mut row.frequency,
-                    input.frequency.map(|f| f.as_str().to_owned()),
-                )?;
-                set_required(
-                    "startDate",
-                    &mut row.start_date,
-                    input.start_date.map(|d| d.0),
-                )?;
-                set_required("occurrences", &mut row.occurrences, input.occurrences)?;
-                set_optional(&mut row.callback_url, input.callback_url.map(|u| u.0));
-                set_optional(&mut row.cancel_url, input.cancel_url.map(|u| u.0));
-                set_optional(&mut row.success_url, input.success_url.map(|u| u.0));
-                if let juniper::Nullable::Some(expiration) = &input.expiration_date {
-                    session_rules::future_expiration(Some(expiration.0), now)?;
-                }
-                set_optional(&mut row.expiration_date, input.expiration_date.map(|d| d.0));
-                session_rules::validate(&row)?;
-                row.updated_at = now;
-                Ok::<_, ApiError>(row)
-            })?;
-            Ok::<_, ApiError>(load(conn, session, with_deliveries)?)
+        .update_session(&ctx.merchant_uid, &id, with_deliveries, move |mut row| {
+            let now = timestamps::now();
+            set_required(
+                "status",
+                &mut row.status,
+                input.status.map(|s| s.as_str().to_owned()),
+            )?;
+            set_required(
+                "amount",
+                &mut row.amount_minor,
+                input.amount.map(Amount::minor),
+            )?;
+            set_required(
+                "frequency",
+                &mut row.frequency,
+                input.frequency.map(|f| f.as_str().to_owned()),
+            )?;
+            set_required(
+                "startDate",
+                &mut row.start_date,
+                input.start_date.map(|d| d.0),
+            )?;
+            set_required("occurrences", &mut row.occurrences, input.occurrences)?;
+            set_optional(&mut row.callback_url, input.callback_url.map(|u| u.0));
+            set_optional(&mut row.cancel_url, input.cancel_url.map(|u| u.0));
+            set_optional(&mut row.success_url, input.success_url.map(|u| u.0));
+            if let juniper::Nullable::Some(expiration) = &input.expiration_date {
+                session_rules::future_expiration(Some(expiration.0), now)?;
+            }
+            set_optional(&mut row.expiration_date, input.expiration_date.map(|d| d.0));
+            session_rules::validate(&row)?;
+            row.updated_at = now;
+            Ok::<_, ApiError>(row)
         })
         .await
         .map_err(|error| match error {
             ApiError::NotFound(_) => ApiError::NotFound(missing),
             other => other,
         })?;
-    to_session(ctx, loaded)
+    to_session(ctx, view)
 }
 
 /// The API's view of a session.
-fn to_session(ctx: &Context, loaded: Loaded) -> Result<PaymentPlanSession, ApiError> {
-    let Loaded {
+fn to_session(ctx: &Context, view: SessionView) -> Result<PaymentPlanSession, ApiError> {
+    let SessionView {
         session,
         contact,
         deliveries,
-    } = loaded;
+    } = view;
     let status_name = session_rules::effective_status(&session, timestamps::now());
     let status = PaymentPlanSessionStatus::from_sdl_name(status_name)
         .ok_or_else(|| ApiError::internal(format!("unknown session status {status_name:?}")))?;

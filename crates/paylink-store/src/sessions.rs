@@ -118,3 +118,93 @@ where
             .get_result(conn)?)
     })
 }
+
+/// A session with what its API view needs: its contact, and its deliveries when asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    /// The session.
+    pub session: SessionRow,
+    /// Its contact.
+    pub contact: crate::contacts::ContactRow,
+    /// Its deliveries, newest first; empty unless asked for.
+    pub deliveries: Vec<crate::deliveries::DeliveryRow>,
+}
+
+/// Reads the session's contact, and its deliveries when `with_deliveries`.
+fn view(
+    conn: &mut PgConnection,
+    session: SessionRow,
+    with_deliveries: bool,
+) -> Result<SessionView, StoreError> {
+    let contact = crate::contacts::find(conn, &session.merchant_uid, &session.contact_id)?
+        .ok_or(StoreError::NotFound)?;
+    let deliveries = if with_deliveries {
+        crate::deliveries::for_session(conn, &session.merchant_uid, &session.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(SessionView {
+        session,
+        contact,
+        deliveries,
+    })
+}
+
+impl crate::Store {
+    /// One of the merchant's sessions, with its contact and, when asked, its deliveries.
+    pub async fn find_session(
+        &self,
+        merchant_uid: &str,
+        id: &str,
+        with_deliveries: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        let (merchant_uid, id) = (merchant_uid.to_owned(), id.to_owned());
+        self.run(move |conn| {
+            find(conn, &merchant_uid, &id)?
+                .map(|session| view(conn, session, with_deliveries))
+                .transpose()
+        })
+        .await
+    }
+
+    /// Stores a session of one of the merchant's contacts, in one transaction with the check
+    /// that the contact exists; `None` when it does not.
+    pub async fn insert_session(
+        &self,
+        row: SessionRow,
+        with_deliveries: bool,
+    ) -> Result<Option<SessionView>, StoreError> {
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                if crate::contacts::find(conn, &row.merchant_uid, &row.contact_id)?.is_none() {
+                    return Ok(None);
+                }
+                let session = insert(conn, &row)?;
+                view(conn, session, with_deliveries).map(Some)
+            })
+        })
+        .await
+    }
+
+    /// Changes one of the merchant's sessions (see [`update`]) and reads it back.
+    pub async fn update_session<E>(
+        &self,
+        merchant_uid: &str,
+        id: &str,
+        with_deliveries: bool,
+        change: impl FnOnce(SessionRow) -> Result<SessionRow, E> + Send + 'static,
+    ) -> Result<SessionView, E>
+    where
+        E: From<StoreError> + Send + 'static,
+    {
+        let (merchant_uid, id) = (merchant_uid.to_owned(), id.to_owned());
+        self.run(move |conn| {
+            let session = update(conn, &merchant_uid, &id, |row| {
+                change(row).map_err(crate::Failure::Caller)
+            })
+            .map_err(crate::Failure::into_caller)?;
+            Ok(view(conn, session, with_deliveries)?)
+        })
+        .await
+    }
+}
