@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use paylink_notify::{EmailMessage, Notifier, SendError, SmsMessage};
 use paylink_store::Store;
-use paylink_store::deliveries::{self, DeliveryRow};
+use paylink_store::deliveries::{AttemptResult, DeliveryRow};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -80,11 +80,7 @@ impl Dispatcher {
             if free > 0 {
                 let lease = this.settings.lease;
                 let limit = i64::try_from(free).unwrap_or(1);
-                match this
-                    .store
-                    .run(move |conn| deliveries::claim(conn, limit, lease))
-                    .await
-                {
+                match this.store.claim_deliveries(limit, lease).await {
                     Ok(claimed) => {
                         claimed_any = !claimed.is_empty();
                         for row in claimed {
@@ -142,7 +138,7 @@ impl Dispatcher {
         let outcome = match result {
             Ok(delivered) => {
                 tracing::info!(delivery = %id, channel = %row.channel, attempt, "delivery sent");
-                Outcome::Sent(delivered.provider_message_id)
+                AttemptResult::Sent(delivered.provider_message_id)
             }
             Err(error) if error.is_transient() => {
                 let next = self.settings.retry.next_attempt(
@@ -154,11 +150,11 @@ impl Dispatcher {
                 match next {
                     Some(at) => {
                         tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), retry_at = %at, "delivery failed; will retry");
-                        Outcome::Retry(error.reason().to_owned(), at)
+                        AttemptResult::Retry(error.reason().to_owned(), at)
                     }
                     None => {
                         tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), "delivery failed; retries exhausted");
-                        Outcome::Failed(format!(
+                        AttemptResult::Failed(format!(
                             "{} (gave up after {attempt} attempts)",
                             error.reason()
                         ))
@@ -167,21 +163,10 @@ impl Dispatcher {
             }
             Err(error) => {
                 tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), "delivery refused by the provider");
-                Outcome::Failed(error.reason().to_owned())
+                AttemptResult::Failed(error.reason().to_owned())
             }
         };
-        let recorded = self
-            .store
-            .run(move |conn| match &outcome {
-                Outcome::Sent(provider_id) => {
-                    deliveries::mark_sent(conn, &id, attempt, provider_id.as_deref())
-                }
-                Outcome::Retry(reason, at) => {
-                    deliveries::mark_retry(conn, &id, attempt, reason, *at)
-                }
-                Outcome::Failed(reason) => deliveries::mark_failed(conn, &id, attempt, reason),
-            })
-            .await;
+        let recorded = self.store.record_attempt(&id, attempt, outcome).await;
         match recorded {
             Ok(true) => {}
             Ok(false) => {
@@ -219,10 +204,4 @@ async fn finish_sending(mut sending: JoinSet<()>, deadline: Instant) {
         );
         sending.shutdown().await;
     }
-}
-
-enum Outcome {
-    Sent(Option<String>),
-    Retry(String, chrono::DateTime<chrono::Utc>),
-    Failed(String),
 }

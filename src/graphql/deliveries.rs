@@ -22,17 +22,11 @@ pub(super) async fn for_payment_link(
     ctx: &Context,
     link_id: String,
 ) -> Result<Vec<LinkDelivery>, ApiError> {
-    let merchant_uid = ctx.merchant_uid.clone();
-    let missing = format!("payment link {link_id:?} not found");
     let rows = ctx
         .store
-        .run(move |conn| -> Result<_, ApiError> {
-            if payment_links::find(conn, &merchant_uid, &link_id)?.is_none() {
-                return Err(ApiError::NotFound(missing));
-            }
-            Ok(deliveries::for_link(conn, &merchant_uid, &link_id)?)
-        })
-        .await?;
+        .link_deliveries(&ctx.merchant_uid, &link_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("payment link {link_id:?} not found")))?;
     rows.into_iter().map(to_link_delivery).collect()
 }
 

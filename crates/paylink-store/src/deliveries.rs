@@ -238,7 +238,63 @@ pub fn next_due(conn: &mut PgConnection) -> Result<Option<DateTime<Utc>>, StoreE
         .first(conn)?)
 }
 
+/// How an attempt at a delivery ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// The provider accepted it, with its id for the message when it gave one.
+    Sent(Option<String>),
+    /// It failed in a way worth trying again at this time.
+    Retry(String, DateTime<Utc>),
+    /// It failed for good.
+    Failed(String),
+}
+
 impl crate::Store {
+    /// Claims up to `limit` due deliveries for `lease`: see [`claim`].
+    pub async fn claim_deliveries(
+        &self,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        self.run(move |conn| claim(conn, limit, lease)).await
+    }
+
+    /// Records how attempt `attempt` at a claimed delivery ended; `false` when the claim ran
+    /// out before (another server may have taken the delivery over).
+    pub async fn record_attempt(
+        &self,
+        id: &str,
+        attempt: i32,
+        result: AttemptResult,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.run(move |conn| match &result {
+            AttemptResult::Sent(provider_id) => {
+                mark_sent(conn, &id, attempt, provider_id.as_deref())
+            }
+            AttemptResult::Retry(reason, at) => mark_retry(conn, &id, attempt, reason, *at),
+            AttemptResult::Failed(reason) => mark_failed(conn, &id, attempt, reason),
+        })
+        .await
+    }
+
+    /// The deliveries of one of the merchant's payment links, newest first; `None` when the
+    /// merchant has no such link.
+    pub async fn link_deliveries(
+        &self,
+        merchant_uid: &str,
+        link_id: &str,
+    ) -> Result<Option<Vec<DeliveryRow>>, StoreError> {
+        let (merchant_uid, link_id) = (merchant_uid.to_owned(), link_id.to_owned());
+        self.run(move |conn| {
+            if crate::payment_links::find(conn, &merchant_uid, &link_id)?.is_none() {
+                return Ok(None);
+            }
+            for_link(conn, &merchant_uid, &link_id).map(Some)
+        })
+        .await
+    }
+
     /// How many deliveries there are in each status.
     pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         self.run(count_by_status).await
