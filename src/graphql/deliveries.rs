@@ -3,8 +3,7 @@
 //! the dispatcher sends it. A refused send is `success: false` with the reason, not an error.
 
 use juniper::ID;
-use paylink_store::deliveries::{self, DeliveryRow, status as delivery_status};
-use paylink_store::{contacts, merchants, payment_links, sessions};
+use paylink_store::deliveries::{DeliveryRow, LinkSend, SessionSend, status as delivery_status};
 
 use super::generated::{
     DeliveryStatus, LinkDelivery, OperationSuccess, PaymentSessionLinkChannel,
@@ -38,54 +37,54 @@ pub(super) async fn send_session_link(
     let merchant_uid = ctx.merchant_uid.clone();
     let links = ctx.links.clone();
     let channel = channel(input.channel);
+    let session_id = input.id.to_string();
+    let id = session_id.clone();
     let outcome = ctx
         .store
-        .run(move |conn| {
-            paylink_store::transaction(conn, |conn| -> Result<_, ApiError> {
-                let id = input.id.to_string();
-                // Locked, so the session cannot be cancelled between the check and the queueing.
-                let Some(session) = sessions::find_for_update(conn, &merchant_uid, &id)? else {
-                    return Ok(Err(SendRefusal::SessionNotFound(id)));
-                };
-                let status = session_rules::effective_status(&session, timestamps::now());
-                if status != session_status::ACTIVE {
-                    return Ok(Err(SendRefusal::SessionNotActive {
-                        id,
-                        status: status.to_owned(),
-                    }));
-                }
-                let contact = contacts::find(conn, &merchant_uid, &session.contact_id)?;
-                let recipient = link_sending::recipient(
-                    channel,
-                    input.to.as_deref(),
-                    contact.as_ref().and_then(|c| c.email.as_deref()),
-                    contact.as_ref().and_then(|c| c.phone.as_deref()),
-                    Some(&session.contact_id),
-                );
-                let recipient = match recipient {
-                    Ok(recipient) => recipient,
-                    Err(refusal) => return Ok(Err(refusal)),
-                };
-                let merchant = merchant_name(conn, &merchant_uid)?;
-                let link = links.session_url(&session.id);
-                let message = messages::session_link(
-                    &merchant,
-                    &messages::decimal(session.amount_minor),
-                    &session.currency,
-                    &session.frequency,
-                    &link,
-                );
-                let row = queue(
-                    conn,
-                    &merchant_uid,
-                    Target::Session(session.id),
-                    channel,
-                    recipient,
-                    &message,
-                    &link,
-                )?;
-                Ok(Ok(row))
-            })
+        .queue_session_send(&ctx.merchant_uid, &session_id, move |send| {
+            let Some(SessionSend {
+                session,
+                contact,
+                merchant_name,
+            }) = send
+            else {
+                return Ok(Err(SendRefusal::SessionNotFound(id)));
+            };
+            let status = session_rules::effective_status(&session, timestamps::now());
+            if status != session_status::ACTIVE {
+                return Ok(Err(SendRefusal::SessionNotActive {
+                    id,
+                    status: status.to_owned(),
+                }));
+            }
+            let recipient = link_sending::recipient(
+                channel,
+                input.to.as_deref(),
+                contact.as_ref().and_then(|c| c.email.as_deref()),
+                contact.as_ref().and_then(|c| c.phone.as_deref()),
+                Some(&session.contact_id),
+            );
+            let recipient = match recipient {
+                Ok(recipient) => recipient,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let merchant = known_merchant(merchant_name, &merchant_uid)?;
+            let link = links.session_url(&session.id);
+            let message = messages::session_link(
+                &merchant,
+                &messages::decimal(session.amount_minor),
+                &session.currency,
+                &session.frequency,
+                &link,
+            );
+            Ok::<_, ApiError>(Ok(delivery(
+                &merchant_uid,
+                Target::Session(session.id),
+                channel,
+                recipient,
+                &message,
+                &link,
+            )))
         })
         .await?;
     Ok(answer(ctx, outcome))
@@ -99,39 +98,40 @@ pub(super) async fn send_payment_link(
     let merchant_uid = ctx.merchant_uid.clone();
     let links = ctx.links.clone();
     let channel = channel(input.channel);
+    let link_id = input.link_id.clone();
     let outcome = ctx
         .store
-        .run(move |conn| {
-            paylink_store::transaction(conn, |conn| -> Result<_, ApiError> {
-                let Some(link) = payment_links::find(conn, &merchant_uid, &input.link_id)? else {
-                    return Ok(Err(SendRefusal::LinkNotFound(input.link_id)));
+        .queue_link_send(&ctx.merchant_uid, &link_id, move |send| {
+            let Some(LinkSend {
+                link,
+                merchant_name,
+            }) = send
+            else {
+                return Ok(Err(SendRefusal::LinkNotFound(input.link_id)));
+            };
+            if !link.is_active {
+                return Ok(Err(SendRefusal::LinkNotActive(link.link_id)));
+            }
+            let recipient =
+                match link_sending::recipient(channel, input.to.as_deref(), None, None, None) {
+                    Ok(recipient) => recipient,
+                    Err(refusal) => return Ok(Err(refusal)),
                 };
-                if !link.is_active {
-                    return Ok(Err(SendRefusal::LinkNotActive(link.link_id)));
-                }
-                let recipient =
-                    match link_sending::recipient(channel, input.to.as_deref(), None, None, None) {
-                        Ok(recipient) => recipient,
-                        Err(refusal) => return Ok(Err(refusal)),
-                    };
-                let merchant = merchant_name(conn, &merchant_uid)?;
-                let url = links.link_url(&link.link_id);
-                let amount = link.amount.map(|minor| {
-                    format!("{} {}", messages::decimal(i64::from(minor)), link.currency)
-                });
-                let message =
-                    messages::payment_link(&merchant, &link.payment_name, amount.as_deref(), &url);
-                let row = queue(
-                    conn,
-                    &merchant_uid,
-                    Target::PaymentLink(link.link_id),
-                    channel,
-                    recipient,
-                    &message,
-                    &url,
-                )?;
-                Ok(Ok(row))
-            })
+            let merchant = known_merchant(merchant_name, &merchant_uid)?;
+            let url = links.link_url(&link.link_id);
+            let amount = link
+                .amount
+                .map(|minor| format!("{} {}", messages::decimal(i64::from(minor)), link.currency));
+            let message =
+                messages::payment_link(&merchant, &link.payment_name, amount.as_deref(), &url);
+            Ok::<_, ApiError>(Ok(delivery(
+                &merchant_uid,
+                Target::PaymentLink(link.link_id),
+                channel,
+                recipient,
+                &message,
+                &url,
+            )))
         })
         .await?;
     Ok(answer(ctx, outcome))
@@ -150,27 +150,22 @@ fn channel(channel: PaymentSessionLinkChannel) -> Channel {
     }
 }
 
-fn merchant_name(
-    conn: &mut paylink_store::Connection,
-    merchant_uid: &str,
-) -> Result<String, ApiError> {
-    merchants::find(conn, merchant_uid)?
-        .map(|merchant| merchant.name)
-        .ok_or_else(|| {
-            ApiError::internal(format!("merchant {merchant_uid} of a valid key is missing"))
-        })
+/// The merchant's name; a key whose merchant is gone is a broken invariant.
+fn known_merchant(name: Option<String>, merchant_uid: &str) -> Result<String, ApiError> {
+    name.ok_or_else(|| {
+        ApiError::internal(format!("merchant {merchant_uid} of a valid key is missing"))
+    })
 }
 
-/// Inserts the Queued outbox row.
-fn queue(
-    conn: &mut paylink_store::Connection,
+/// The Queued outbox row of a send.
+fn delivery(
     merchant_uid: &str,
     target: Target,
     channel: Channel,
     recipient: String,
     message: &LinkMessage,
     link: &str,
-) -> Result<DeliveryRow, ApiError> {
+) -> DeliveryRow {
     let now = timestamps::now();
     let (session_id, link_id) = match target {
         Target::Session(id) => (Some(id), None),
@@ -180,28 +175,25 @@ fn queue(
         Channel::Email => message.text.clone(),
         Channel::Phone => messages::sms_body(message, link),
     };
-    Ok(deliveries::insert(
-        conn,
-        &DeliveryRow {
-            id: ids::new_delivery_id(),
-            merchant_uid: merchant_uid.to_owned(),
-            session_id,
-            link_id,
-            channel: channel.as_str().to_owned(),
-            recipient,
-            subject: message.subject.clone(),
-            body_text,
-            body_html: message.html.clone(),
-            status: delivery_status::QUEUED.to_owned(),
-            attempts: 0,
-            last_error: None,
-            provider_message_id: None,
-            next_attempt_at: now,
-            lease_until: None,
-            created_at: now,
-            sent_at: None,
-        },
-    )?)
+    DeliveryRow {
+        id: ids::new_delivery_id(),
+        merchant_uid: merchant_uid.to_owned(),
+        session_id,
+        link_id,
+        channel: channel.as_str().to_owned(),
+        recipient,
+        subject: message.subject.clone(),
+        body_text,
+        body_html: message.html.clone(),
+        status: delivery_status::QUEUED.to_owned(),
+        attempts: 0,
+        last_error: None,
+        provider_message_id: None,
+        next_attempt_at: now,
+        lease_until: None,
+        created_at: now,
+        sent_at: None,
+    }
 }
 
 /// The contract's answer; a queued delivery wakes the dispatcher.
