@@ -8,7 +8,7 @@
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
-use paylink_store::{Connection, StoreError, api_keys};
+use paylink_store::{Store, StoreError, api_keys};
 
 /// Every key starts with this.
 pub const KEY_PREFIX: &str = "plk_";
@@ -39,25 +39,29 @@ pub fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// A new random key, not stored yet.
+pub fn generate() -> String {
+    format!(
+        "{KEY_PREFIX}{}",
+        Alphanumeric.sample_string(&mut rand::rng(), RANDOM_CHARS)
+    )
+}
+
+/// The visible prefix stored in clear beside a key's digest.
+pub fn visible_prefix(key: &str) -> &str {
+    &key[..VISIBLE_CHARS.min(key.len())]
+}
+
 /// Makes a key for the merchant and stores its digest.
-pub fn issue(
-    conn: &mut Connection,
+pub async fn issue(
+    store: &Store,
     merchant_uid: &str,
     label: Option<&str>,
 ) -> Result<IssuedKey, StoreError> {
-    let key = format!(
-        "{KEY_PREFIX}{}",
-        Alphanumeric.sample_string(&mut rand::rng(), RANDOM_CHARS)
-    );
-    let record = api_keys::insert(
-        conn,
-        api_keys::NewApiKey {
-            merchant_uid,
-            prefix: &key[..VISIBLE_CHARS],
-            key_hash: &digest(&key),
-            label,
-        },
-    )?;
+    let key = generate();
+    let record = store
+        .insert_key(merchant_uid, visible_prefix(&key), digest(&key), label)
+        .await?;
     Ok(IssuedKey { key, record })
 }
 
@@ -71,20 +75,15 @@ pub fn is_well_formed(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric())
 }
 
-/// The unrevoked key's record, or `None` for an unknown or revoked key.
-pub fn authenticate(
-    conn: &mut Connection,
-    key: &str,
-) -> Result<Option<api_keys::ApiKey>, StoreError> {
+/// The merchant of an unrevoked key, or `None` for an unknown or revoked key.
+pub async fn merchant_of(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
     if !is_well_formed(key) {
         return Ok(None);
     }
-    api_keys::find_active_by_hash(conn, &digest(key))
-}
-
-/// The merchant of an unrevoked key, or `None` for an unknown or revoked key.
-pub fn merchant_of(conn: &mut Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(authenticate(conn, key)?.map(|record| record.merchant_uid))
+    Ok(store
+        .find_active_key(digest(key))
+        .await?
+        .map(|record| record.merchant_uid))
 }
 
 /// The key in an `Authorization: Bearer <key>` header value.

@@ -1,9 +1,9 @@
 //! `paylink merchant ...` and `paylink key ...`.
 
 use clap::Subcommand;
-use paylink_store::{Store, api_keys, merchants};
+use paylink_store::Store;
 
-use super::CliError;
+use super::{CliError, block_on};
 use crate::domain::ids;
 
 /// Merchant commands.
@@ -54,13 +54,12 @@ pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), Cl
                     "--name must have 1 to 255 characters".into(),
                 ));
             }
-            let merchant =
-                store.run_sync(|conn| merchants::insert(conn, &ids::new_merchant_uid(), name))?;
+            let merchant = block_on(store.insert_merchant(&ids::new_merchant_uid(), name))??;
             println!("{}", merchant.merchant_uid);
             Ok(())
         }
         MerchantCommand::List => {
-            for merchant in store.run_sync(merchants::list)? {
+            for merchant in block_on(store.list_merchants())?? {
                 println!("{}\t{}", merchant.merchant_uid, merchant.name);
             }
             Ok(())
@@ -72,12 +71,12 @@ pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), Cl
 pub(super) fn key(store: &Store, command: KeyCommand) -> Result<(), CliError> {
     match command {
         KeyCommand::Create { merchant, label } => {
-            let issued = store.run_sync(|conn| {
-                if merchants::find(conn, &merchant)?.is_none() {
+            let issued = block_on(async {
+                if store.find_merchant(&merchant).await?.is_none() {
                     return Err(CliError::Refused(format!("no merchant {merchant:?}")));
                 }
-                Ok(crate::api_keys::issue(conn, &merchant, label.as_deref())?)
-            })?;
+                Ok(crate::api_keys::issue(store, &merchant, label.as_deref()).await?)
+            })??;
             println!("{}", issued.key);
             eprintln!(
                 "key {} created for {merchant}; store it now: it cannot be shown again",
@@ -86,7 +85,7 @@ pub(super) fn key(store: &Store, command: KeyCommand) -> Result<(), CliError> {
             Ok(())
         }
         KeyCommand::List { merchant } => {
-            for key in store.run_sync(|conn| api_keys::list(conn, merchant.as_deref()))? {
+            for key in block_on(store.list_keys(merchant.as_deref()))?? {
                 let state = match key.revoked_at {
                     Some(at) => format!("revoked {}", at.to_rfc3339()),
                     None => "active".to_owned(),
@@ -103,7 +102,7 @@ pub(super) fn key(store: &Store, command: KeyCommand) -> Result<(), CliError> {
             Ok(())
         }
         KeyCommand::Revoke { prefix } => {
-            let revoked = store.run_sync(|conn| api_keys::revoke_by_prefix(conn, &prefix))?;
+            let revoked = block_on(store.revoke_keys(&prefix))??;
             if revoked.is_empty() {
                 return Err(CliError::Refused(format!(
                     "no active key with prefix {prefix:?}"

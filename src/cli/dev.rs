@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use paylink_store::{PoolSettings, Store, merchants, migrations};
+use paylink_store::{PoolSettings, Store};
 
-use super::CliError;
+use super::{CliError, block_on};
 use crate::config::{Config, settings};
 use crate::domain::ids;
 
@@ -35,23 +35,30 @@ pub(super) fn run(command: DevCommand, file: Option<&Path>) -> Result<(), CliErr
         println!("Created the database named in DATABASE_URL.");
     }
     let store = Store::new(config.database_url.expose(), &PoolSettings::default())?;
-    store.run_sync(migrations::run_pending)?;
-    let (merchant_uid, key) = store.run_sync(|conn| -> Result<_, CliError> {
-        let merchant = match merchants::find_by_name(conn, &merchant_name)? {
+    let (merchant_uid, key) = block_on(async {
+        store.apply_migrations().await?;
+        let merchant = match store.find_merchant_by_name(&merchant_name).await? {
             Some(merchant) => merchant,
-            None => merchants::insert(conn, &ids::new_merchant_uid(), &merchant_name)?,
+            None => {
+                store
+                    .insert_merchant(&ids::new_merchant_uid(), &merchant_name)
+                    .await?
+            }
         };
         // Reuse the saved key while it still works, so a restart does not hand out a new one.
         if let Some(saved) = read_key(&key_file)
-            && crate::api_keys::merchant_of(conn, &saved)?.as_deref()
+            && crate::api_keys::merchant_of(&store, &saved)
+                .await?
+                .as_deref()
                 == Some(&merchant.merchant_uid)
         {
-            return Ok((merchant.merchant_uid, saved));
+            return Ok::<_, CliError>((merchant.merchant_uid, saved));
         }
-        let issued = crate::api_keys::issue(conn, &merchant.merchant_uid, Some("development"))?;
+        let issued =
+            crate::api_keys::issue(&store, &merchant.merchant_uid, Some("development")).await?;
         write_key(&key_file, &issued.key)?;
         Ok((merchant.merchant_uid, issued.key))
-    })?;
+    })??;
     let endpoint = format!("http://{}/graphql", config.listen);
     println!("Development merchant: {merchant_uid}");
     println!(

@@ -6,7 +6,7 @@ mod dev;
 mod schema;
 
 use clap::{Parser, Subcommand};
-use paylink_store::{PoolSettings, Store, StoreError, migrations};
+use paylink_store::{PoolSettings, Store, StoreError};
 
 use crate::config::{Config, ConfigError};
 use crate::server::{self, Server};
@@ -103,7 +103,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Config(ConfigCommand::Check) => config_check(cli.config.as_deref()),
         Command::Migrate => {
             let store = database_store(cli.config.as_deref())?;
-            let applied = store.run_sync(migrations::run_pending)?;
+            let applied = block_on(store.apply_migrations())??;
             if applied.is_empty() {
                 println!("database is up to date");
             }
@@ -119,6 +119,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Schema(command) => schema::run(command),
         Command::Dev(command) => dev::run(command, cli.config.as_deref()),
     }
+}
+
+/// Runs one store operation for a command that is otherwise synchronous.
+fn block_on<F: std::future::Future>(work: F) -> std::io::Result<F::Output> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(work))
 }
 
 /// A store for the administrative commands, from `DATABASE_URL` in the environment or `file`.
@@ -167,12 +175,15 @@ fn serve(file: Option<&std::path::Path>, migrate: bool) -> Result<(), CliError> 
         config.database_url.expose(),
         &server::pool_settings(&config),
     )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     if migrate {
-        for version in store.run_sync(migrations::run_pending)? {
+        for version in runtime.block_on(store.apply_migrations())? {
             tracing::info!(version, "applied migration");
         }
     } else {
-        let pending = store.run_sync(migrations::pending)?;
+        let pending = runtime.block_on(store.pending_migrations())?;
         if !pending.is_empty() {
             return Err(CliError::Refused(format!(
                 "{} migration(s) pending ({}); run `paylink migrate` or start without --no-migrate",
@@ -181,9 +192,6 @@ fn serve(file: Option<&std::path::Path>, migrate: bool) -> Result<(), CliError> 
             )));
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     runtime.block_on(async {
         let server = Server::bind(&config, store).await?;
         tracing::info!(address = %server.local_addr()?, "serving GraphQL at /graphql and /, GraphiQL to browsers there");

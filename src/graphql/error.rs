@@ -76,12 +76,6 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<paylink_store::DieselError> for ApiError {
-    fn from(error: paylink_store::DieselError) -> Self {
-        StoreError::from(error).into()
-    }
-}
-
 impl<S: ScalarValue> IntoFieldError<S> for ApiError {
     fn into_field_error(self) -> FieldError<S> {
         let code = self.code().as_str();

@@ -63,9 +63,18 @@ fn merchant_key(db: &TestDb) -> (String, String) {
         "Acme Tutoring",
     )
     .expect("a merchant");
-    let issued =
-        paylink::api_keys::issue(&mut conn, &merchant.merchant_uid, None).expect("an API key");
-    (merchant.merchant_uid, issued.key)
+    let key = paylink::api_keys::generate();
+    paylink_store::api_keys::insert(
+        &mut conn,
+        paylink_store::api_keys::NewApiKey {
+            merchant_uid: &merchant.merchant_uid,
+            prefix: paylink::api_keys::visible_prefix(&key),
+            key_hash: &paylink::api_keys::digest(&key),
+            label: None,
+        },
+    )
+    .expect("an API key");
+    (merchant.merchant_uid, key)
 }
 
 fn link_input(merchant_uid: &str, name: &str) -> Value {

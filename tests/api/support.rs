@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use paylink::config::Config;
 use paylink::server::{self, Server};
-use paylink_store::{Store, merchants};
+use paylink_store::Store;
 use paylink_testdb::TestDb;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -91,19 +91,18 @@ impl TestApp {
 
     /// Makes a merchant and a key for it.
     pub(crate) async fn merchant(&self, name: &str) -> Merchant {
-        let name = name.to_owned();
-        self.store
-            .run(move |conn| -> Result<_, paylink_store::StoreError> {
-                let merchant =
-                    merchants::insert(conn, &paylink::domain::ids::new_merchant_uid(), &name)?;
-                let issued = paylink::api_keys::issue(conn, &merchant.merchant_uid, None)?;
-                Ok(Merchant {
-                    uid: merchant.merchant_uid,
-                    key: issued.key,
-                })
-            })
+        let merchant = self
+            .store
+            .insert_merchant(&paylink::domain::ids::new_merchant_uid(), name)
             .await
-            .expect("creating a merchant")
+            .expect("creating a merchant");
+        let issued = paylink::api_keys::issue(&self.store, &merchant.merchant_uid, None)
+            .await
+            .expect("creating an API key");
+        Merchant {
+            uid: merchant.merchant_uid,
+            key: issued.key,
+        }
     }
 
     /// POSTs a GraphQL request with `key` and returns the status and JSON body.

@@ -114,10 +114,19 @@ fn seed_merchants(conn: &mut PgConnection, count: u32) -> Fallible<Vec<Merchant>
                 &paylink::domain::ids::new_merchant_uid(),
                 &format!("Bench merchant {}", i + 1),
             )?;
-            let issued = paylink::api_keys::issue(conn, &merchant.merchant_uid, Some("bench"))?;
+            let key = paylink::api_keys::generate();
+            paylink_store::api_keys::insert(
+                conn,
+                paylink_store::api_keys::NewApiKey {
+                    merchant_uid: &merchant.merchant_uid,
+                    prefix: paylink::api_keys::visible_prefix(&key),
+                    key_hash: &paylink::api_keys::digest(&key),
+                    label: Some("bench"),
+                },
+            )?;
             Ok(Merchant {
                 uid: merchant.merchant_uid,
-                key: issued.key,
+                key,
                 links: 0,
             })
         })

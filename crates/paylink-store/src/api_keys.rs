@@ -101,6 +101,43 @@ pub fn revoke_by_prefix(conn: &mut PgConnection, prefix: &str) -> Result<Vec<Api
 }
 
 impl crate::Store {
+    /// Stores a key (only its digest and visible prefix) for a merchant.
+    pub async fn insert_key(
+        &self,
+        merchant_uid: &str,
+        prefix: &str,
+        key_hash: [u8; 32],
+        label: Option<&str>,
+    ) -> Result<ApiKey, StoreError> {
+        let (merchant_uid, prefix) = (merchant_uid.to_owned(), prefix.to_owned());
+        let label = label.map(str::to_owned);
+        self.run(move |conn| {
+            insert(
+                conn,
+                NewApiKey {
+                    merchant_uid: &merchant_uid,
+                    prefix: &prefix,
+                    key_hash: &key_hash,
+                    label: label.as_deref(),
+                },
+            )
+        })
+        .await
+    }
+
+    /// Keys, of one merchant or of all.
+    pub async fn list_keys(&self, merchant_uid: Option<&str>) -> Result<Vec<ApiKey>, StoreError> {
+        let merchant_uid = merchant_uid.map(str::to_owned);
+        self.run(move |conn| list(conn, merchant_uid.as_deref()))
+            .await
+    }
+
+    /// Revokes the active keys with this prefix; returns them.
+    pub async fn revoke_keys(&self, prefix: &str) -> Result<Vec<ApiKey>, StoreError> {
+        let prefix = prefix.to_owned();
+        self.run(move |conn| revoke_by_prefix(conn, &prefix)).await
+    }
+
     /// The unrevoked key with this digest.
     pub async fn find_active_key(&self, key_hash: [u8; 32]) -> Result<Option<ApiKey>, StoreError> {
         self.run(move |conn| find_active_by_hash(conn, &key_hash))

@@ -59,3 +59,33 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<Merchant>, StoreError> {
         .select(Merchant::as_select())
         .load(conn)?)
 }
+
+impl crate::Store {
+    /// Stores a merchant.
+    pub async fn insert_merchant(
+        &self,
+        merchant_uid: &str,
+        name: &str,
+    ) -> Result<Merchant, StoreError> {
+        let (merchant_uid, name) = (merchant_uid.to_owned(), name.to_owned());
+        self.run(move |conn| insert(conn, &merchant_uid, &name))
+            .await
+    }
+
+    /// A merchant by id.
+    pub async fn find_merchant(&self, merchant_uid: &str) -> Result<Option<Merchant>, StoreError> {
+        let merchant_uid = merchant_uid.to_owned();
+        self.run(move |conn| find(conn, &merchant_uid)).await
+    }
+
+    /// A merchant by name.
+    pub async fn find_merchant_by_name(&self, name: &str) -> Result<Option<Merchant>, StoreError> {
+        let name = name.to_owned();
+        self.run(move |conn| find_by_name(conn, &name)).await
+    }
+
+    /// Every merchant.
+    pub async fn list_merchants(&self) -> Result<Vec<Merchant>, StoreError> {
+        self.run(list).await
+    }
+}

@@ -39,3 +39,15 @@ pub fn pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
         .map_err(|e| StoreError::Migration(e.to_string()))?;
     Ok(pending.iter().map(|m| m.name().to_string()).collect())
 }
+
+impl crate::Store {
+    /// Applies the pending migrations: see [`run_pending`].
+    pub async fn apply_migrations(&self) -> Result<Vec<String>, StoreError> {
+        self.run(run_pending).await
+    }
+
+    /// The migrations not applied yet.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        self.run(pending).await
+    }
+}
