@@ -12,10 +12,7 @@ async fn every_bad_key_gets_401_unauthenticated() {
     let merchant = app.merchant("Acme").await;
     let revoked = app.merchant("Gone").await;
     let prefix = revoked.key[..12].to_owned();
-    app.store
-        .run(move |conn| paylink_store::api_keys::revoke_by_prefix(conn, &prefix))
-        .await
-        .unwrap();
+    app.store.revoke_keys(&prefix).await.unwrap();
 
     let unknown = format!("plk_{}", "A".repeat(40));
     let cases: Vec<(&str, Option<String>)> = vec![
@@ -67,10 +64,7 @@ async fn a_revoked_key_stops_working_once_the_key_cache_lets_go() {
     let (status, _) = app.post(Some(&merchant.key), QUERY, json!({})).await;
     assert_eq!(status, 200);
     let prefix = merchant.key[..12].to_owned();
-    app.store
-        .run(move |conn| paylink_store::api_keys::revoke_by_prefix(conn, &prefix))
-        .await
-        .unwrap();
+    app.store.revoke_keys(&prefix).await.unwrap();
     let (status, body) = app.post(Some(&merchant.key), QUERY, json!({})).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(error_code(&body), "UNAUTHENTICATED");

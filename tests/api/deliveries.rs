@@ -250,21 +250,19 @@ async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 
 /// Rows of `table`, whoever owns them: "nothing written" is checked in the database itself.
 async fn rows(app: &TestApp, table: &'static str) -> i64 {
-    app.store
-        .run(move |conn| {
-            use diesel::prelude::*;
-            #[derive(QueryableByName)]
-            struct Count {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                n: i64,
-            }
-            diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-                .get_result::<Count>(conn)
-                .map(|count| count.n)
-                .map_err(paylink_store::StoreError::from)
-        })
-        .await
-        .expect("count")
+    app.sql(move |conn| {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result::<Count>(conn)
+            .map(|count| count.n)
+            .expect("count")
+    })
+    .await
 }
 
 /// Sets a session's stored expiration directly: the API refuses a date in the past, and
@@ -272,11 +270,9 @@ async fn rows(app: &TestApp, table: &'static str) -> i64 {
 async fn expire(app: &TestApp, merchant: &Merchant, session_id: &str) {
     let (merchant_uid, id) = (merchant.uid.clone(), session_id.to_owned());
     app.store
-        .run(move |conn| {
-            paylink_store::sessions::update(conn, &merchant_uid, &id, |mut row| {
-                row.expiration_date = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
-                Ok::<_, paylink_store::StoreError>(row)
-            })
+        .update_session(&merchant_uid, &id, false, |mut row| {
+            row.expiration_date = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
+            Ok::<_, paylink_store::StoreError>(row)
         })
         .await
         .expect("expiring the session");

@@ -12,8 +12,8 @@ use tokio::sync::oneshot;
 
 /// The server under test, stopped when dropped.
 pub(crate) struct TestApp {
-    /// Kept so the database lives as long as the server.
-    _db: TestDb,
+    /// The test's database, also reached directly by [`TestApp::sql`].
+    db: TestDb,
     /// Where the development email (`email/*.eml`) and SMS (`sms.jsonl`) files of this test go.
     pub(crate) outbox: std::path::PathBuf,
     pub(crate) store: Store,
@@ -76,7 +76,7 @@ impl TestApp {
             let _ = stopped.await;
         }));
         Self {
-            _db: db,
+            db,
             outbox,
             store,
             addr,
@@ -131,18 +131,33 @@ impl TestApp {
         body
     }
 
+    /// Runs `work` on a connection of the test's own to its database, on a blocking thread:
+    /// for seeding and checking what the API cannot, without the server's pool.
+    pub(crate) async fn sql<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut diesel::PgConnection) -> T + Send + 'static,
+    ) -> T {
+        let url = self.db.url().to_owned();
+        tokio::task::spawn_blocking(move || {
+            use diesel::Connection as _;
+            let mut conn =
+                diesel::PgConnection::establish(&url).expect("connecting to the test database");
+            work(&mut conn)
+        })
+        .await
+        .expect("the test's database work")
+    }
+
     /// Rows in `payment_links`, whoever owns them.
     pub(crate) async fn link_count(&self) -> i64 {
-        self.store
-            .run(|conn| {
-                use diesel::prelude::*;
-                paylink_store::schema::payment_links::table
-                    .count()
-                    .get_result::<i64>(conn)
-                    .map_err(paylink_store::StoreError::from)
-            })
-            .await
-            .expect("count")
+        self.sql(|conn| {
+            use diesel::prelude::*;
+            paylink_store::schema::payment_links::table
+                .count()
+                .get_result::<i64>(conn)
+                .expect("count")
+        })
+        .await
     }
 }
 
@@ -263,16 +278,14 @@ pub(crate) async fn insert_links(
     if rows.is_empty() {
         return;
     }
-    app.store
-        .run(move |conn| {
-            use diesel::prelude::*;
-            diesel::insert_into(paylink_store::schema::payment_links::table)
-                .values(&rows)
-                .execute(conn)
-                .map_err(paylink_store::StoreError::from)
-        })
-        .await
-        .expect("seeding links");
+    app.sql(move |conn| {
+        use diesel::prelude::*;
+        diesel::insert_into(paylink_store::schema::payment_links::table)
+            .values(&rows)
+            .execute(conn)
+            .expect("seeding links")
+    })
+    .await;
 }
 
 /// A response read off the wire by [`raw_request`].

@@ -1,9 +1,14 @@
 //! PostgreSQL storage for paylink.
 //!
-//! Knows the tables and the domain's rows, nothing about GraphQL or HTTP. Repository functions are
-//! synchronous (diesel) and take a `&mut PgConnection`; [`Store::run`] runs them on tokio's
-//! blocking threads so that async workers never wait on the database. Errors are typed
-//! ([`StoreError`]); mapping them to client messages is the caller's job.
+//! Knows the tables and the domain's rows, nothing about GraphQL or HTTP. The service calls whole
+//! operations on [`Store`] (`list_links`, `update_contact`, `queue_session_send`,
+//! `record_attempt`, ...): each runs on tokio's blocking threads, on one pooled connection, so
+//! that async workers never wait on the database and no connection leaves the crate. Errors
+//! are typed ([`StoreError`]); mapping them to client messages is the caller's job.
+//!
+//! The synchronous repository functions under each module, which take a diesel connection, stay
+//! public for the load benchmark's database ceiling and for tests that seed a database of their
+//! own.
 
 pub mod api_keys;
 pub mod contacts;
@@ -19,14 +24,15 @@ pub mod sessions;
 mod sql;
 mod value;
 
+#[cfg(test)]
+mod pool_tests;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
 
-pub use diesel::PgConnection as Connection;
-pub use diesel::result::Error as DieselError;
 pub use error::StoreError;
 
 /// Settings of the connection pool.
@@ -88,8 +94,9 @@ impl Store {
     }
 
     /// Runs `work` with a pooled connection on a blocking thread. Waiting for a free connection
-    /// (at most the pool's connection timeout in all) happens before the thread is taken.
-    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    /// (at most the pool's connection timeout in all) happens before the thread is taken. Every
+    /// operation of the store runs through here; callers outside the crate use the operations.
+    pub(crate) async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -121,17 +128,6 @@ impl Store {
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
-    }
-
-    /// Runs `work` with a pooled connection on the calling thread, for the CLI and other
-    /// synchronous callers.
-    pub fn run_sync<T, E, F>(&self, work: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut PgConnection) -> Result<T, E>,
-        E: From<StoreError>,
-    {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
-        work(&mut conn)
     }
 }
 
@@ -166,17 +162,6 @@ impl<E: From<StoreError>> Failure<E> {
 /// with one as absent instead of failing the statement; the domain refuses such input.
 pub fn storable(text: &str) -> bool {
     !text.contains('\0')
-}
-
-/// Runs `work` in one database transaction: committed when it returns `Ok`, rolled back when it
-/// returns `Err`.
-pub fn transaction<T, E, F>(conn: &mut PgConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut PgConnection) -> Result<T, E>,
-    E: From<DieselError>,
-{
-    use diesel::Connection as _;
-    conn.transaction(work)
 }
 
 /// Connections of the pool right now.

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::{PoolSettings, Store, StoreError};
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
-use paylink_store::{PoolSettings, Store, StoreError};
 use paylink_testdb::TestDb;
 
 #[derive(QueryableByName)]
