@@ -20,7 +20,7 @@ pub enum StoreError {
     Migration(String),
     /// Any other database error: a bug or a broken invariant.
     #[error("database error: {0}")]
-    Database(#[source] DieselError),
+    Database(String),
 }
 
 impl From<DieselError> for StoreError {
@@ -40,7 +40,8 @@ impl From<DieselError> for StoreError {
             DieselError::BrokenTransactionManager => {
                 Self::Unavailable("the connection broke during a transaction".to_owned())
             }
-            other => Self::Database(other),
+            // Kept as text: the detail is for the log, and no diesel type leaves the crate.
+            other => Self::Database(other.to_string()),
         }
     }
 }
