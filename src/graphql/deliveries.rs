@@ -3,7 +3,8 @@
 //! the dispatcher sends it. A refused send is `success: false` with the reason, not an error.
 
 use juniper::ID;
-use paylink_store::deliveries::{DeliveryRow, LinkSend, SessionSend, status as delivery_status};
+use paylink_store::deliveries::{DeliveryRow, status as delivery_status};
+use paylink_store::sending::{LinkSend, SessionSend};
 
 use super::generated::{
     DeliveryStatus, LinkDelivery, OperationSuccess, PaymentSessionLinkChannel,

@@ -20,6 +20,7 @@ pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
 pub mod schema;
+pub mod sending;
 pub mod sessions;
 mod sql;
 mod value;
