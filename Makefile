@@ -114,8 +114,11 @@ run: build postgres
 fmt:
 	$(CARGO) fmt --all -- --check
 
+# The second line builds the service alone: in a workspace build the benchmark's and the tests'
+# features are on too, so only this shows that the service needs no `paylink-store/direct`.
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --package paylink --lib --bins --locked -- -D warnings
 
 unit-tests: postgres chromium
 	@export PAYLINK_TEST_DATABASE_URL=$$(cat "$(ADMIN_URL_FILE)"); \

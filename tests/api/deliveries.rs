@@ -248,23 +248,6 @@ async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-/// Rows of `table`, whoever owns them: "nothing written" is checked in the database itself.
-async fn rows(app: &TestApp, table: &'static str) -> i64 {
-    app.sql(move |conn| {
-        use diesel::prelude::*;
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-            .get_result::<Count>(conn)
-            .map(|count| count.n)
-            .expect("count")
-    })
-    .await
-}
-
 /// Sets a session's stored expiration directly: the API refuses a date in the past, and
 /// waiting for a real one to pass would make the test slow.
 async fn expire(app: &TestApp, merchant: &Merchant, session_id: &str) {
@@ -365,7 +348,7 @@ async fn invalid_contact_fields_are_refused_and_nothing_is_written() {
         assert_eq!(error_field(&body), field, "{input}: {body}");
         assert_eq!(body["data"], Value::Null, "{body}");
     }
-    assert_eq!(rows(&app, "contacts").await, 0);
+    assert_eq!(app.row_count("contacts").await, 0);
 
     // An invalid update changes nothing either.
     let contact = create_contact(
@@ -427,7 +410,7 @@ async fn sessions_are_created_with_their_link_and_checked() {
     assert_eq!(session["link"], format!("https://pay.test/s/{id}"));
     assert_eq!(session["deliveries"], json!([]));
 
-    let sessions_before = rows(&app, "payment_plan_sessions").await;
+    let sessions_before = app.row_count("payment_plan_sessions").await;
     for (change, field) in [
         (json!({ "amount": "0.00" }), "amount"),
         (json!({ "amount": "-5.00" }), "amount"),
@@ -461,7 +444,7 @@ async fn sessions_are_created_with_their_link_and_checked() {
         );
     }
     assert_eq!(
-        rows(&app, "payment_plan_sessions").await,
+        app.row_count("payment_plan_sessions").await,
         sessions_before + 2
     );
 
@@ -479,7 +462,7 @@ async fn sessions_are_created_with_their_link_and_checked() {
         assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
     }
     assert_eq!(
-        rows(&app, "payment_plan_sessions").await,
+        app.row_count("payment_plan_sessions").await,
         sessions_before + 2
     );
 }
@@ -709,7 +692,7 @@ async fn refused_session_sends_say_why_and_queue_nothing() {
             );
         }
     }
-    assert_eq!(rows(&app, "link_deliveries").await, 0);
+    assert_eq!(app.row_count("link_deliveries").await, 0);
     for session in [&reachable, &unreachable, &cancelled, &expired] {
         assert!(
             session_deliveries(&app, &merchant, session)
@@ -784,7 +767,7 @@ async fn refused_payment_link_sends_say_why_and_queue_nothing() {
             );
         }
     }
-    assert_eq!(rows(&app, "link_deliveries").await, 0);
+    assert_eq!(app.row_count("link_deliveries").await, 0);
     assert!(link_deliveries(&app, &merchant, &link_id).await.is_empty());
 
     // Another merchant's link has no deliveries to show: it is not found.

@@ -56,23 +56,17 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 /// A merchant and an API key, stored straight in the test's database.
 fn merchant_key(db: &TestDb) -> (String, String) {
-    let mut conn = db.connect();
-    let merchant = paylink_store::merchants::insert(
-        &mut conn,
-        &paylink::domain::ids::new_merchant_uid(),
-        "Acme Tutoring",
-    )
-    .expect("a merchant");
+    let mut conn = paylink_store::direct::Connection::open(db.url()).expect("connecting");
+    let merchant = conn
+        .insert_merchant(&paylink::domain::ids::new_merchant_uid(), "Acme Tutoring")
+        .expect("a merchant");
     let key = paylink::api_keys::generate();
-    paylink_store::api_keys::insert(
-        &mut conn,
-        paylink_store::api_keys::NewApiKey {
-            merchant_uid: &merchant.merchant_uid,
-            prefix: paylink::api_keys::visible_prefix(&key),
-            key_hash: &paylink::api_keys::digest(&key),
-            label: None,
-        },
-    )
+    conn.insert_key(paylink_store::api_keys::NewApiKey {
+        merchant_uid: &merchant.merchant_uid,
+        prefix: paylink::api_keys::visible_prefix(&key),
+        key_hash: &paylink::api_keys::digest(&key),
+        label: None,
+    })
     .expect("an API key");
     (merchant.merchant_uid, key)
 }
@@ -613,13 +607,17 @@ async fn sigterm_finishes_the_request_in_flight_refuses_new_connections_and_exit
 
     let status = server.wait_exit(WAIT).await;
     assert!(status.success(), "{status}:\n{}", server.log());
-    let mut conn = db.connect();
     let links = {
         use diesel::prelude::*;
-        paylink_store::schema::payment_links::table
-            .count()
-            .get_result::<i64>(&mut conn)
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query("SELECT count(*) AS n FROM payment_links")
+            .get_result::<Count>(&mut db.connect())
             .expect("count")
+            .n
     };
     assert_eq!(links, 1, "the in-flight create was committed");
 }

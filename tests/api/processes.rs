@@ -299,8 +299,8 @@ impl Drop for ServerProcess {
 
 /// Delivery counts by status, straight from the database.
 fn statuses(db: &TestDb) -> HashMap<String, i64> {
-    let mut conn = db.connect();
-    paylink_store::deliveries::count_by_status(&mut conn)
+    let mut conn = paylink_store::direct::Connection::open(db.url()).expect("connecting");
+    conn.delivery_counts()
         .expect("counting deliveries")
         .into_iter()
         .collect()
@@ -580,8 +580,8 @@ async fn a_killed_servers_deliveries_are_finished_by_the_next_one() {
 
 /// One delivery row, straight from the database.
 fn delivery_row(db: &TestDb, id: &str) -> paylink_store::deliveries::DeliveryRow {
-    let mut conn = db.connect();
-    paylink_store::deliveries::get(&mut conn, id)
+    let mut conn = paylink_store::direct::Connection::open(db.url()).expect("connecting");
+    conn.delivery(id)
         .expect("reading a delivery")
         .unwrap_or_else(|| panic!("no delivery {id}"))
 }
@@ -676,17 +676,17 @@ async fn sigterm_stops_claiming_at_once_and_abandons_an_unanswered_send_after_th
 
     // Once the lease has run out (moved back here rather than waited for), the next claim takes
     // both deliveries up again.
-    let mut conn = db.connect();
     {
         use diesel::prelude::*;
-        use paylink_store::schema::link_deliveries::dsl;
-        diesel::update(dsl::link_deliveries.find(&unanswered))
-            .set(dsl::next_attempt_at.eq(diesel::dsl::now))
-            .execute(&mut conn)
+        diesel::sql_query("UPDATE link_deliveries SET next_attempt_at = now() WHERE id = $1")
+            .bind::<diesel::sql_types::Text, _>(&unanswered)
+            .execute(&mut db.connect())
             .expect("ending the lease");
     }
-    let claimed =
-        paylink_store::deliveries::claim(&mut conn, 10, Duration::from_secs(60)).expect("claiming");
+    let mut conn = paylink_store::direct::Connection::open(db.url()).expect("connecting");
+    let claimed = conn
+        .claim_deliveries(10, Duration::from_secs(60))
+        .expect("claiming");
     let mut claimed: Vec<(String, i32)> = claimed.into_iter().map(|d| (d.id, d.attempts)).collect();
     claimed.sort();
     let mut expected = vec![(unanswered, 2), (queued, 1)];

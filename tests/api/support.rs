@@ -150,12 +150,22 @@ impl TestApp {
 
     /// Rows in `payment_links`, whoever owns them.
     pub(crate) async fn link_count(&self) -> i64 {
-        self.sql(|conn| {
+        self.row_count("payment_links").await
+    }
+
+    /// Rows of `table`, whoever owns them: "nothing written" is checked in the database itself.
+    pub(crate) async fn row_count(&self, table: &'static str) -> i64 {
+        self.sql(move |conn| {
             use diesel::prelude::*;
-            paylink_store::schema::payment_links::table
-                .count()
-                .get_result::<i64>(conn)
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+                .get_result::<Count>(conn)
                 .expect("count")
+                .n
         })
         .await
     }
@@ -278,14 +288,15 @@ pub(crate) async fn insert_links(
     if rows.is_empty() {
         return;
     }
-    app.sql(move |conn| {
-        use diesel::prelude::*;
-        diesel::insert_into(paylink_store::schema::payment_links::table)
-            .values(&rows)
-            .execute(conn)
+    let url = app.db.url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        paylink_store::direct::Connection::open(&url)
+            .expect("connecting to the test database")
+            .insert_links(&rows)
             .expect("seeding links")
     })
-    .await;
+    .await
+    .expect("seeding links");
 }
 
 /// A response read off the wire by [`raw_request`].

@@ -1,15 +1,14 @@
-//! The database's ceiling: the SQL that serves the first page (`payment_links::page` with the
+//! The database's ceiling: the SQL that serves the first page (`Store::list_links`'s page with the
 //! same `Search` as `paymentLinks(limit: 10)`), run directly against PostgreSQL by `n` threads,
 //! each with its own connection, back to back for the same window as the HTTP scenarios.
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use diesel::PgConnection;
-use paylink_store::payment_links::{self, Direction, Search, Sort};
+use paylink_store::direct::Connection;
+use paylink_store::payment_links::{Direction, Search, Sort};
 
 use crate::Fallible;
-use crate::database;
 use crate::measure::{Recorder, Window};
 
 /// The `Search` paylink builds for `paymentLinks(limit: 10)`: no filter, newest first, forward
@@ -32,7 +31,7 @@ pub(crate) struct CeilingRun {
     /// The time frame.
     pub(crate) window: Window,
     /// The connections used.
-    pub(crate) connections: Vec<PgConnection>,
+    pub(crate) connections: Vec<Connection>,
 }
 
 /// Runs `search` for `merchant_uid` on `concurrency` connections for `warmup` + `duration`.
@@ -46,7 +45,7 @@ pub(crate) fn run(
 ) -> Fallible<CeilingRun> {
     // Every connection is opened before the clock starts.
     let connections = (0..concurrency)
-        .map(|_| database::connect(url))
+        .map(|_| Connection::open(url).map_err(Into::into))
         .collect::<Fallible<Vec<_>>>()?;
     let start = Arc::new(Barrier::new(concurrency + 1));
     let window = Arc::new(std::sync::OnceLock::<Window>::new());
@@ -63,7 +62,7 @@ pub(crate) fn run(
                 let mut recorder = Recorder::new();
                 while Instant::now() < window.end {
                     let started = Instant::now();
-                    let result = payment_links::page(&mut conn, &merchant_uid, &search);
+                    let result = conn.page_links(&merchant_uid, &search);
                     let finished = Instant::now();
                     match result {
                         Ok(rows) if rows.len() as i64 == search.limit => {

@@ -16,8 +16,8 @@ pub(crate) fn recreate(admin_url: &str, name: &str) -> Fallible<String> {
 
 /// Applies paylink's migrations to the database at `url`.
 pub(crate) fn migrate(url: &str) -> Fallible<usize> {
-    let mut conn = connect(url)?;
-    Ok(paylink_store::migrations::run_pending(&mut conn)?.len())
+    let mut conn = paylink_store::direct::Connection::open(url)?;
+    Ok(conn.apply_migrations()?.len())
 }
 
 /// A new connection.

@@ -47,7 +47,9 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
     );
 
     let seeding = Instant::now();
-    let fixture = seed::seed(&mut conn, settings.links, settings.merchants)?;
+    let mut store = paylink_store::direct::Connection::open(&url)?;
+    let fixture = seed::seed(&mut conn, &mut store, settings.links, settings.merchants)?;
+    drop(store);
     let seed_secs = seeding.elapsed().as_secs_f64();
     eprintln!(
         "paylink-bench: seeded {} links ({} for the first merchant), {} sessions in {seed_secs:.1} s",

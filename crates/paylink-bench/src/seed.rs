@@ -10,6 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
+use paylink_store::direct::Connection;
 
 use crate::Fallible;
 
@@ -71,14 +72,20 @@ pub(crate) struct SeedCounts {
 }
 
 /// Seeds `links` links over `merchants` merchants, with contacts and sessions.
-pub(crate) fn seed(conn: &mut PgConnection, links: u32, merchants: u32) -> Fallible<Fixture> {
+/// `conn` runs the bulk SQL; `store` stores merchants and keys as the service does.
+pub(crate) fn seed(
+    conn: &mut PgConnection,
+    store: &mut Connection,
+    links: u32,
+    merchants: u32,
+) -> Fallible<Fixture> {
     let first_links = if merchants == 1 {
         links
     } else {
         links / 100 * 95
     };
     let deep_rows = links / 100 * 90;
-    let uids = seed_merchants(conn, merchants)?;
+    let uids = seed_merchants(store, merchants)?;
     let uid_list: Vec<String> = uids.iter().map(|m| m.uid.clone()).collect();
     seed_links(conn, &uid_list, links, first_links)?;
     let sessions = merchants * SESSIONS_PER_MERCHANT;
@@ -87,7 +94,7 @@ pub(crate) fn seed(conn: &mut PgConnection, links: u32, merchants: u32) -> Falli
 
     let mut merchants_out = uids;
     for merchant in &mut merchants_out {
-        merchant.links = link_count(conn, &merchant.uid)?;
+        merchant.links = link_count(store, &merchant.uid)?;
     }
     let deep = deep_cursor(conn, &uid_list[0], deep_rows)?;
     let sessions_list = session_ids(conn, &uid_list)?;
@@ -106,24 +113,20 @@ pub(crate) fn seed(conn: &mut PgConnection, links: u32, merchants: u32) -> Falli
     })
 }
 
-fn seed_merchants(conn: &mut PgConnection, count: u32) -> Fallible<Vec<Merchant>> {
+fn seed_merchants(store: &mut Connection, count: u32) -> Fallible<Vec<Merchant>> {
     (0..count)
         .map(|i| {
-            let merchant = paylink_store::merchants::insert(
-                conn,
+            let merchant = store.insert_merchant(
                 &paylink::domain::ids::new_merchant_uid(),
                 &format!("Bench merchant {}", i + 1),
             )?;
             let key = paylink::api_keys::generate();
-            paylink_store::api_keys::insert(
-                conn,
-                paylink_store::api_keys::NewApiKey {
-                    merchant_uid: &merchant.merchant_uid,
-                    prefix: paylink::api_keys::visible_prefix(&key),
-                    key_hash: &paylink::api_keys::digest(&key),
-                    label: Some("bench"),
-                },
-            )?;
+            store.insert_key(paylink_store::api_keys::NewApiKey {
+                merchant_uid: &merchant.merchant_uid,
+                prefix: paylink::api_keys::visible_prefix(&key),
+                key_hash: &paylink::api_keys::digest(&key),
+                label: Some("bench"),
+            })?;
             Ok(Merchant {
                 uid: merchant.merchant_uid,
                 key,
@@ -197,8 +200,8 @@ fn seed_sessions(conn: &mut PgConnection, uids: &[String], count: u32) -> Fallib
     Ok(())
 }
 
-fn link_count(conn: &mut PgConnection, merchant_uid: &str) -> Fallible<u32> {
-    let count = paylink_store::payment_links::count(conn, merchant_uid, None)?;
+fn link_count(store: &mut Connection, merchant_uid: &str) -> Fallible<u32> {
+    let count = store.count_links(merchant_uid, None)?;
     Ok(u32::try_from(count)?)
 }
 

@@ -48,7 +48,7 @@ impl std::fmt::Debug for NewApiKey<'_> {
 }
 
 /// Stores a key.
-pub fn insert(conn: &mut PgConnection, key: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
+pub(crate) fn insert(conn: &mut PgConnection, key: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
     Ok(diesel::insert_into(api_keys::table)
         .values((
             api_keys::merchant_uid.eq(key.merchant_uid),
@@ -61,7 +61,7 @@ pub fn insert(conn: &mut PgConnection, key: NewApiKey<'_>) -> Result<ApiKey, Sto
 }
 
 /// The unrevoked key with this digest.
-pub fn find_active_by_hash(
+pub(crate) fn find_active_by_hash(
     conn: &mut PgConnection,
     key_hash: &[u8],
 ) -> Result<Option<ApiKey>, StoreError> {
@@ -74,7 +74,7 @@ pub fn find_active_by_hash(
 }
 
 /// Keys, oldest first; one merchant's when `merchant_uid` is given.
-pub fn list(
+pub(crate) fn list(
     conn: &mut PgConnection,
     merchant_uid: Option<&str>,
 ) -> Result<Vec<ApiKey>, StoreError> {
@@ -89,7 +89,10 @@ pub fn list(
 }
 
 /// Revokes the unrevoked keys whose prefix is `prefix`; returns the keys revoked.
-pub fn revoke_by_prefix(conn: &mut PgConnection, prefix: &str) -> Result<Vec<ApiKey>, StoreError> {
+pub(crate) fn revoke_by_prefix(
+    conn: &mut PgConnection,
+    prefix: &str,
+) -> Result<Vec<ApiKey>, StoreError> {
     Ok(diesel::update(
         api_keys::table
             .filter(api_keys::prefix.eq(prefix))

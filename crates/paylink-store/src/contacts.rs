@@ -31,7 +31,7 @@ pub struct ContactRow {
 }
 
 /// Stores a new contact.
-pub fn insert(conn: &mut PgConnection, row: &ContactRow) -> Result<ContactRow, StoreError> {
+pub(crate) fn insert(conn: &mut PgConnection, row: &ContactRow) -> Result<ContactRow, StoreError> {
     Ok(diesel::insert_into(contacts::table)
         .values(row)
         .returning(ContactRow::as_returning())
@@ -39,7 +39,7 @@ pub fn insert(conn: &mut PgConnection, row: &ContactRow) -> Result<ContactRow, S
 }
 
 /// One of the merchant's contacts.
-pub fn find(
+pub(crate) fn find(
     conn: &mut PgConnection,
     merchant_uid: &str,
     id: &str,
@@ -57,7 +57,7 @@ pub fn find(
 
 /// Changes one of the merchant's contacts under a row lock; see
 /// [`payment_links::update`](crate::payment_links::update) for the contract of `change`.
-pub fn update<E>(
+pub(crate) fn update<E>(
     conn: &mut PgConnection,
     merchant_uid: &str,
     id: &str,

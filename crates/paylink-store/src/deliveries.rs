@@ -67,7 +67,10 @@ pub struct DeliveryRow {
 }
 
 /// Stores a delivery request.
-pub fn insert(conn: &mut PgConnection, row: &DeliveryRow) -> Result<DeliveryRow, StoreError> {
+pub(crate) fn insert(
+    conn: &mut PgConnection,
+    row: &DeliveryRow,
+) -> Result<DeliveryRow, StoreError> {
     Ok(diesel::insert_into(link_deliveries::table)
         .values(row)
         .returning(DeliveryRow::as_returning())
@@ -75,7 +78,7 @@ pub fn insert(conn: &mut PgConnection, row: &DeliveryRow) -> Result<DeliveryRow,
 }
 
 /// A session's deliveries, newest first.
-pub fn for_session(
+pub(crate) fn for_session(
     conn: &mut PgConnection,
     merchant_uid: &str,
     session_id: &str,
@@ -89,7 +92,7 @@ pub fn for_session(
 }
 
 /// A payment link's deliveries, newest first.
-pub fn for_link(
+pub(crate) fn for_link(
     conn: &mut PgConnection,
     merchant_uid: &str,
     link_id: &str,
@@ -102,8 +105,9 @@ pub fn for_link(
         .load(conn)?)
 }
 
-/// One delivery by id, whoever owns it (for the dispatcher and tests).
-pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
+/// One delivery by id, whoever owns it (for tests).
+#[cfg(any(test, feature = "direct"))]
+pub(crate) fn get(conn: &mut PgConnection, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
     if !crate::storable(id) {
         return Ok(None);
     }
@@ -116,7 +120,7 @@ pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<DeliveryRow>, Sto
 
 /// Claims up to `limit` due rows: Queued rows whose time has come and Sending rows whose lease
 /// has run out. Each claimed row is Sending, has one more attempt, and is leased for `lease`.
-pub fn claim(
+pub(crate) fn claim(
     conn: &mut PgConnection,
     limit: i64,
     lease: Duration,
@@ -142,7 +146,7 @@ pub fn claim(
 
 /// Records that the provider accepted the attempt `attempt` of delivery `id`. Returns false when
 /// the claim was lost (another dispatcher took the row after the lease ran out).
-pub fn mark_sent(
+pub(crate) fn mark_sent(
     conn: &mut PgConnection,
     id: &str,
     attempt: i32,
@@ -160,7 +164,7 @@ pub fn mark_sent(
 }
 
 /// Records a transient failure: the row is Queued again, due at `next_attempt_at`.
-pub fn mark_retry(
+pub(crate) fn mark_retry(
     conn: &mut PgConnection,
     id: &str,
     attempt: i32,
@@ -179,7 +183,7 @@ pub fn mark_retry(
 }
 
 /// Records a final failure.
-pub fn mark_failed(
+pub(crate) fn mark_failed(
     conn: &mut PgConnection,
     id: &str,
     attempt: i32,
@@ -213,7 +217,7 @@ fn owned_claim(id: &str, attempt: i32) -> OwnedClaim {
 }
 
 /// How many deliveries are in each state, for metrics and tests.
-pub fn count_by_status(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, StoreError> {
+pub(crate) fn count_by_status(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, StoreError> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = Text)]
@@ -228,14 +232,6 @@ pub fn count_by_status(conn: &mut PgConnection) -> Result<Vec<(String, i64)>, St
     .into_iter()
     .map(|row| (row.status, row.count))
     .collect())
-}
-
-/// The earliest time an unfinished delivery is due, so a dispatcher can sleep until then.
-pub fn next_due(conn: &mut PgConnection) -> Result<Option<DateTime<Utc>>, StoreError> {
-    Ok(dsl::link_deliveries
-        .filter(dsl::status.eq_any([status::QUEUED, status::SENDING]))
-        .select(diesel::dsl::min(dsl::next_attempt_at))
-        .first(conn)?)
 }
 
 /// How an attempt at a delivery ended.

@@ -40,7 +40,7 @@ fn interval(duration: Duration) -> PgInterval {
 
 /// Claims `key` for a request whose body hashes to `request_hash`, unless a live entry exists.
 /// An expired entry, or a running one whose lock ran out (its server died), is taken over.
-pub fn begin(
+pub(crate) fn begin(
     conn: &mut PgConnection,
     merchant_uid: &str,
     key: &str,
@@ -116,7 +116,7 @@ pub fn begin(
 }
 
 /// Stores the response of the request that holds `key`.
-pub fn complete(
+pub(crate) fn complete(
     conn: &mut PgConnection,
     merchant_uid: &str,
     key: &str,
@@ -138,7 +138,11 @@ pub fn complete(
 }
 
 /// Forgets `key`, so that a retry runs afresh (after a failure that should not be replayed).
-pub fn release(conn: &mut PgConnection, merchant_uid: &str, key: &str) -> Result<(), StoreError> {
+pub(crate) fn release(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    key: &str,
+) -> Result<(), StoreError> {
     sql::fixed(
         "DELETE FROM idempotency_keys WHERE merchant_uid = $1 AND key = $2 AND status_code IS NULL",
         &[text(merchant_uid), text(key)],
@@ -148,7 +152,7 @@ pub fn release(conn: &mut PgConnection, merchant_uid: &str, key: &str) -> Result
 }
 
 /// Deletes expired entries; returns how many.
-pub fn delete_expired(conn: &mut PgConnection) -> Result<usize, StoreError> {
+pub(crate) fn delete_expired(conn: &mut PgConnection) -> Result<usize, StoreError> {
     Ok(
         diesel::sql_query("DELETE FROM idempotency_keys WHERE expires_at <= now()")
             .execute(conn)?,

@@ -6,27 +6,29 @@
 //! that async workers never wait on the database and no connection leaves the crate. Errors
 //! are typed ([`StoreError`]); mapping them to client messages is the caller's job.
 //!
-//! The synchronous repository functions under each module, which take a diesel connection, stay
-//! public for the load benchmark's database ceiling and for tests that seed a database of their
-//! own.
+//! The synchronous repository functions under each module, which take a diesel connection, are
+//! the crate's own. Work that is not the service's (the load benchmark's database ceiling, seeding
+//! a test database) opens a [`direct::Connection`] with the `direct` feature.
 
 pub mod api_keys;
 pub mod contacts;
 pub mod database;
 pub mod deliveries;
+#[cfg(feature = "direct")]
+pub mod direct;
 mod error;
 pub mod idempotency;
 pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
-pub mod schema;
+mod schema;
 pub mod sending;
 pub mod sessions;
 mod sql;
 mod value;
 
 #[cfg(test)]
-mod pool_tests;
+mod tests;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -19,7 +19,7 @@ pub struct Merchant {
 }
 
 /// Inserts a merchant with the given id and name.
-pub fn insert(
+pub(crate) fn insert(
     conn: &mut PgConnection,
     merchant_uid: &str,
     name: &str,
@@ -34,7 +34,10 @@ pub fn insert(
 }
 
 /// The merchant with this id.
-pub fn find(conn: &mut PgConnection, merchant_uid: &str) -> Result<Option<Merchant>, StoreError> {
+pub(crate) fn find(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+) -> Result<Option<Merchant>, StoreError> {
     Ok(merchants::table
         .find(merchant_uid)
         .select(Merchant::as_select())
@@ -43,7 +46,10 @@ pub fn find(conn: &mut PgConnection, merchant_uid: &str) -> Result<Option<Mercha
 }
 
 /// The oldest merchant with exactly this name.
-pub fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<Merchant>, StoreError> {
+pub(crate) fn find_by_name(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<Option<Merchant>, StoreError> {
     Ok(merchants::table
         .filter(merchants::name.eq(name))
         .order((merchants::created_at.asc(), merchants::merchant_uid.asc()))
@@ -53,7 +59,7 @@ pub fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<Mercha
 }
 
 /// Every merchant, oldest first.
-pub fn list(conn: &mut PgConnection) -> Result<Vec<Merchant>, StoreError> {
+pub(crate) fn list(conn: &mut PgConnection) -> Result<Vec<Merchant>, StoreError> {
     Ok(merchants::table
         .order((merchants::created_at.asc(), merchants::merchant_uid.asc()))
         .select(Merchant::as_select())

@@ -13,7 +13,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 const MIGRATION_LOCK_KEY: i64 = 0x7061_796c_696e_6b01;
 
 /// Applies the pending migrations and returns their versions, oldest first.
-pub fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
+pub(crate) fn run_pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     diesel::select(pg_advisory_lock(MIGRATION_LOCK_KEY)).execute(conn)?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
@@ -33,7 +33,7 @@ diesel::define_sql_function! {
 }
 
 /// Versions of the migrations not yet applied to the database.
-pub fn pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
+pub(crate) fn pending(conn: &mut PgConnection) -> Result<Vec<String>, StoreError> {
     let pending = conn
         .pending_migrations(MIGRATIONS)
         .map_err(|e| StoreError::Migration(e.to_string()))?;

@@ -44,7 +44,7 @@ pub struct SessionRow {
 }
 
 /// Stores a new session.
-pub fn insert(conn: &mut PgConnection, row: &SessionRow) -> Result<SessionRow, StoreError> {
+pub(crate) fn insert(conn: &mut PgConnection, row: &SessionRow) -> Result<SessionRow, StoreError> {
     Ok(diesel::insert_into(payment_plan_sessions::table)
         .values(row)
         .returning(SessionRow::as_returning())
@@ -52,7 +52,7 @@ pub fn insert(conn: &mut PgConnection, row: &SessionRow) -> Result<SessionRow, S
 }
 
 /// One of the merchant's sessions.
-pub fn find(
+pub(crate) fn find(
     conn: &mut PgConnection,
     merchant_uid: &str,
     id: &str,
@@ -62,7 +62,7 @@ pub fn find(
 
 /// One of the merchant's sessions, locked until the transaction ends, so that a check of its
 /// state holds while a delivery is queued.
-pub fn find_for_update(
+pub(crate) fn find_for_update(
     conn: &mut PgConnection,
     merchant_uid: &str,
     id: &str,
@@ -93,7 +93,7 @@ fn find_locked(
 
 /// Changes one of the merchant's sessions under a row lock; see
 /// [`payment_links::update`](crate::payment_links::update) for the contract of `change`.
-pub fn update<E>(
+pub(crate) fn update<E>(
     conn: &mut PgConnection,
     merchant_uid: &str,
     id: &str,

@@ -75,6 +75,7 @@ impl Default for SqlBuilder {
 
 impl SqlBuilder {
     /// Puts SQL text written by this crate in front of the query.
+    #[cfg(test)]
     pub(crate) fn prepend(&mut self, sql: &str) -> &mut Self {
         self.pieces[0].insert_str(0, sql);
         self
@@ -109,6 +110,7 @@ impl SqlBuilder {
     }
 
     /// Marks the statement as run once (diagnostics such as `EXPLAIN`): it is not kept prepared.
+    #[cfg(test)]
     pub(crate) fn one_off(&mut self) -> &mut Self {
         self.one_off = true;
         self

@@ -206,9 +206,10 @@ fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
             .batch_execute(&format!(r#"CREATE DATABASE "{scratch}""#))
             .expect("creating the template database");
         {
-            let mut conn = PgConnection::establish(&with_database(admin_url, &scratch))
-                .expect("connecting to the template database");
-            paylink_store::migrations::run_pending(&mut conn).expect("migrating the template");
+            paylink_store::direct::Connection::open(&with_database(admin_url, &scratch))
+                .expect("connecting to the template database")
+                .apply_migrations()
+                .expect("migrating the template");
         }
         admin
             .batch_execute(&format!(

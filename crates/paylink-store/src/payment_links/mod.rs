@@ -7,7 +7,9 @@ mod search;
 
 pub use column::{Column, ColumnKind};
 pub use filter::{Cursor, Direction, Filter, Search, Sort, Test};
-pub use search::{explain, page};
+#[cfg(test)]
+pub(crate) use search::explain;
+pub(crate) use search::page;
 
 pub use crate::value::Value;
 
@@ -66,7 +68,10 @@ pub struct PaymentLinkRow {
 }
 
 /// Stores a new link.
-pub fn insert(conn: &mut PgConnection, row: &PaymentLinkRow) -> Result<PaymentLinkRow, StoreError> {
+pub(crate) fn insert(
+    conn: &mut PgConnection,
+    row: &PaymentLinkRow,
+) -> Result<PaymentLinkRow, StoreError> {
     Ok(diesel::insert_into(payment_links::table)
         .values(row)
         .returning(PaymentLinkRow::as_returning())
@@ -74,7 +79,7 @@ pub fn insert(conn: &mut PgConnection, row: &PaymentLinkRow) -> Result<PaymentLi
 }
 
 /// One of the merchant's links; another merchant's link reads as absent.
-pub fn find(
+pub(crate) fn find(
     conn: &mut PgConnection,
     merchant_uid: &str,
     link_id: &str,
@@ -93,7 +98,7 @@ pub fn find(
 /// Changes one of the merchant's links in one transaction: locks the row, lets `change` compute
 /// the new row from the current one (it may refuse with its own error, and then nothing is
 /// written), and writes it back. The link id, owner and creation time never change.
-pub fn update<E>(
+pub(crate) fn update<E>(
     conn: &mut PgConnection,
     merchant_uid: &str,
     link_id: &str,
@@ -240,7 +245,7 @@ impl crate::Store {
 }
 
 /// How many links of the merchant match `filter` (all of them without one).
-pub fn count(
+pub(crate) fn count(
     conn: &mut PgConnection,
     merchant_uid: &str,
     filter: Option<&Filter>,

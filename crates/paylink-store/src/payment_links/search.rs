@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::BigInt;
 
 use super::PaymentLinkRow;
 use super::column::Column;
@@ -37,7 +37,7 @@ enum Segment {
 }
 
 /// The page, in display order.
-pub fn page(
+pub(crate) fn page(
     conn: &mut PgConnection,
     merchant_uid: &str,
     search: &Search,
@@ -80,14 +80,15 @@ pub(super) fn count(
 }
 
 /// PostgreSQL's plan for each query of the page, for checking index use.
-pub fn explain(
+#[cfg(test)]
+pub(crate) fn explain(
     conn: &mut PgConnection,
     merchant_uid: &str,
     search: &Search,
 ) -> Result<String, StoreError> {
     #[derive(QueryableByName)]
     struct PlanLine {
-        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
         line: String,
     }
     let mut plan = String::new();

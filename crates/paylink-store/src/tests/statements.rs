@@ -2,14 +2,10 @@
 //! connection and then only executes it. Checked with `pg_prepared_statements`, which lists the
 //! statements the session holds.
 
-mod common;
-
+use crate::merchants;
+use crate::payment_links::{self, Column, Cursor, Direction, Filter, Search, Sort, Test, Value};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use paylink_store::merchants;
-use paylink_store::payment_links::{
-    self, Column, Cursor, Direction, Filter, Search, Sort, Test, Value,
-};
 use paylink_testdb::TestDb;
 
 const MERCHANT: &str = "mer_prepared";
@@ -36,7 +32,7 @@ fn listings_and_inserts_are_prepared_once_per_connection() {
     let mut conn = db.connect();
     merchants::insert(&mut conn, MERCHANT, "Prepared").expect("merchant");
     for i in 0..40 {
-        payment_links::insert(&mut conn, &common::link_row(MERCHANT, i, 0)).expect("insert");
+        payment_links::insert(&mut conn, &super::common::link_row(MERCHANT, i, 0)).expect("insert");
     }
     let inserts = prepared_on(&mut conn, "INSERT INTO \"payment_links\"");
     assert_eq!(inserts.len(), 1, "{inserts:#?}");
@@ -100,8 +96,8 @@ fn listings_and_inserts_are_prepared_once_per_connection() {
 fn idempotency_and_claim_statements_are_prepared_once_per_connection() {
     use std::time::Duration;
 
-    use paylink_store::deliveries;
-    use paylink_store::idempotency::{self, Begin, StoredResponse};
+    use crate::deliveries;
+    use crate::idempotency::{self, Begin, StoredResponse};
 
     let db = TestDb::new();
     let mut conn = db.connect();

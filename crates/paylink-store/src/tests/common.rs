@@ -1,7 +1,7 @@
 //! Rows for the store's integration tests.
 
+use crate::payment_links::PaymentLinkRow;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use paylink_store::payment_links::PaymentLinkRow;
 
 /// Link `i` of `merchant_uid`: three links share each creation second (so that the keyset
 /// tie-break on `link_id` is exercised), shifted by `micros` so merchants do not collide; every

@@ -2,15 +2,13 @@
 //! store's EXPLAIN of the real page queries over 20,000 links of 20 merchants, after ANALYZE so
 //! that the planner sees a table where a sequential scan would be the wrong choice.
 
-mod common;
-
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use paylink_store::merchants;
-use paylink_store::payment_links::{
+use crate::merchants;
+use crate::payment_links::{
     self, Column, Cursor, Direction, Filter, PaymentLinkRow, Search, Sort, Test, Value,
 };
-use paylink_store::schema::payment_links::table as payment_links_table;
+use crate::schema::payment_links::table as payment_links_table;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use paylink_testdb::TestDb;
 
 const MERCHANTS: usize = 20;
@@ -23,7 +21,7 @@ fn merchant_uid(merchant: usize) -> String {
 }
 
 fn row(merchant: usize, i: usize) -> PaymentLinkRow {
-    common::link_row(&merchant_uid(merchant), i, merchant as i64)
+    super::common::link_row(&merchant_uid(merchant), i, merchant as i64)
 }
 
 /// Seeds every merchant's links in one transaction, interleaved so that no merchant's rows sit

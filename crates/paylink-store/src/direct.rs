@@ -1,0 +1,104 @@
+//! A connection of the caller's own, outside the pool, for work that is not the service's: the
+//! load benchmark's database ceiling (the listing's statements with no pool, runtime or HTTP in
+//! front of them) and tools that migrate or seed a database they made (the test database
+//! template, benchmark seeds, tests that set up what the API cannot).
+//!
+//! Compiled only with the `direct` feature, which the service does not turn on: the service
+//! reaches the database through [`crate::Store`]'s operations. The connection is opaque, so no
+//! diesel type leaves the crate here either.
+
+use std::time::Duration;
+
+use diesel::{Connection as _, PgConnection, RunQueryDsl as _};
+
+use crate::StoreError;
+use crate::api_keys::{self, ApiKey, NewApiKey};
+use crate::deliveries::{self, DeliveryRow};
+use crate::merchants::{self, Merchant};
+use crate::migrations;
+use crate::payment_links::{self, Filter, PaymentLinkRow, Search};
+
+/// One PostgreSQL connection, used from one thread at a time.
+pub struct Connection(PgConnection);
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL it was opened with may hold a password; nothing else is worth printing.
+        f.write_str("Connection")
+    }
+}
+
+impl Connection {
+    /// Opens a connection to `database_url`.
+    pub fn open(database_url: &str) -> Result<Self, StoreError> {
+        PgConnection::establish(database_url)
+            .map(Self)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Applies the pending migrations (under the same lock as the service) and returns their
+    /// versions, oldest first.
+    pub fn apply_migrations(&mut self) -> Result<Vec<String>, StoreError> {
+        migrations::run_pending(&mut self.0)
+    }
+
+    /// Inserts a merchant with the given id and name.
+    pub fn insert_merchant(
+        &mut self,
+        merchant_uid: &str,
+        name: &str,
+    ) -> Result<Merchant, StoreError> {
+        merchants::insert(&mut self.0, merchant_uid, name)
+    }
+
+    /// Stores an API key's digest.
+    pub fn insert_key(&mut self, key: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
+        api_keys::insert(&mut self.0, key)
+    }
+
+    /// Stores links as they are, in one statement, `created_date` included: seeding through the
+    /// service could not choose it.
+    pub fn insert_links(&mut self, rows: &[PaymentLinkRow]) -> Result<usize, StoreError> {
+        Ok(diesel::insert_into(crate::schema::payment_links::table)
+            .values(rows)
+            .execute(&mut self.0)?)
+    }
+
+    /// How many links of the merchant match `filter` (all of them without one).
+    pub fn count_links(
+        &mut self,
+        merchant_uid: &str,
+        filter: Option<&Filter>,
+    ) -> Result<i64, StoreError> {
+        payment_links::count(&mut self.0, merchant_uid, filter)
+    }
+
+    /// One page of the merchant's links: the statements [`crate::Store::list_links`] runs,
+    /// without its total count.
+    pub fn page_links(
+        &mut self,
+        merchant_uid: &str,
+        search: &Search,
+    ) -> Result<Vec<PaymentLinkRow>, StoreError> {
+        payment_links::page(&mut self.0, merchant_uid, search)
+    }
+
+    /// One delivery by id, whoever owns it.
+    pub fn delivery(&mut self, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
+        deliveries::get(&mut self.0, id)
+    }
+
+    /// Deliveries by status.
+    pub fn delivery_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
+        deliveries::count_by_status(&mut self.0)
+    }
+
+    /// Claims up to `limit` due deliveries, as a dispatcher does, leasing each for `lease`.
+    pub fn claim_deliveries(
+        &mut self,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        deliveries::claim(&mut self.0, limit, lease)
+    }
+}
