@@ -126,6 +126,7 @@ impl Dispatcher {
                         to: row.recipient.clone(),
                         body: row.body_text.clone(),
                         idempotency_key: row.id.clone(),
+                        status_callback: None,
                     })
                     .await
             }

@@ -57,6 +57,7 @@ mod email;
 mod error;
 mod message;
 mod notifier;
+mod receipts;
 mod secret;
 mod sms;
 
@@ -67,6 +68,7 @@ pub use config::{
 pub use error::{ConfigError, Field, SendError};
 pub use message::{Delivered, EmailMessage, SmsMessage};
 pub use notifier::Notifier;
+pub use receipts::{Receipt, ReceiptError, ReceiptState, TwilioWebhooks};
 pub use secret::Secret;
 
 /// Makes *ring* the process-wide rustls crypto provider; safe to call any number of times.

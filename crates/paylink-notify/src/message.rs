@@ -23,9 +23,12 @@ pub struct SmsMessage {
     pub to: String,
     /// Message text.
     pub body: String,
-    /// Stable across retries of the same notification, so that the provider can drop a retry
-    /// of a request whose answer was lost (Twilio's `I-Twilio-Idempotency-Token`).
+    /// Stable across retries of the same notification (sent to Twilio as
+    /// `I-Twilio-Idempotency-Token`, and the line id of the file transport).
     pub idempotency_key: String,
+    /// Where the provider should post the message's status changes (Twilio's
+    /// `StatusCallback`), when receipts are wanted.
+    pub status_callback: Option<String>,
 }
 
 /// What a successful attempt reports.

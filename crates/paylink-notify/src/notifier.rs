@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc};
 
 use crate::{
     ConfigError, Delivered, EmailMessage, EmailSettings, SendError, SmsMessage, SmsSettings,
-    email::EmailSender, sms::SmsSender,
+    TwilioWebhooks, email::EmailSender, sms::SmsSender,
 };
 
 /// Sends email and text messages, one attempt per call.
@@ -55,6 +55,11 @@ impl Notifier {
         let result = self.inner.sms.send(message).await;
         log_outcome("sms", &message.idempotency_key, &result);
         result
+    }
+
+    /// The checker of Twilio's webhooks (status callbacks), when text messages go to Twilio.
+    pub fn twilio_webhooks(&self) -> Option<TwilioWebhooks> {
+        self.inner.sms.twilio_webhooks()
     }
 }
 

@@ -110,6 +110,7 @@ async fn each_sms_is_appended_as_one_json_line() {
                 to: "+15551234567".into(),
                 body: body.into(),
                 idempotency_key: key.into(),
+                status_callback: None,
             })
             .await
             .expect("appended");

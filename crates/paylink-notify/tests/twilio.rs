@@ -52,6 +52,7 @@ fn sms(key: &str) -> SmsMessage {
         to: "+15551234567".into(),
         body: "Pay your tuition: https://pay.example.com/pt_link_x?a=1&b=2 — thanks!".into(),
         idempotency_key: key.into(),
+        status_callback: None,
     }
 }
 

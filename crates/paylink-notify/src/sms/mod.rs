@@ -32,6 +32,13 @@ impl SmsSender {
         })
     }
 
+    pub(crate) fn twilio_webhooks(&self) -> Option<crate::TwilioWebhooks> {
+        match self {
+            SmsSender::Twilio(twilio) => Some(twilio.webhooks()),
+            SmsSender::Files(_) => None,
+        }
+    }
+
     pub(crate) async fn send(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
         match self {
             SmsSender::Twilio(twilio) => twilio.send(message).await,

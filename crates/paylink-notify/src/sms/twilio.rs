@@ -98,6 +98,11 @@ impl TwilioClient {
         })
     }
 
+    /// Checks webhooks signed with this account's token.
+    pub(crate) fn webhooks(&self) -> crate::TwilioWebhooks {
+        crate::TwilioWebhooks::new(self.auth_token.clone())
+    }
+
     pub(crate) async fn send(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
         let token = HeaderValue::from_str(&message.idempotency_key)
             .ok()
@@ -109,11 +114,14 @@ impl TwilioClient {
             TwilioSender::From(from) => ("From", from.as_str()),
             TwilioSender::MessagingServiceSid(sid) => ("MessagingServiceSid", sid.as_str()),
         };
-        let form = [
+        let mut form = vec![
             ("To", message.to.as_str()),
             sender,
             ("Body", message.body.as_str()),
         ];
+        if let Some(url) = &message.status_callback {
+            form.push(("StatusCallback", url.as_str()));
+        }
         let request = self
             .http
             .post(self.messages_url.clone())
