@@ -14,5 +14,6 @@ pub mod domain;
 pub mod error_code;
 pub mod graphql;
 pub mod http;
+pub mod receipts;
 pub mod server;
 pub mod telemetry;

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::graphql::{self, LinkSettings};
 use crate::http::{self, App};
+use crate::receipts::Receipts;
 
 /// A bound, not yet serving, server with its delivery dispatcher.
 pub struct Server {
@@ -25,10 +26,12 @@ impl Server {
     pub async fn bind(config: &Config, store: Store) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
         let deliveries_queued = Arc::new(tokio::sync::Notify::new());
+        let receipts = receipts(config);
         let dispatcher = Dispatcher::new(
             store.clone(),
             config.delivery.notifier.clone(),
             config.delivery.dispatch.clone(),
+            receipts.clone(),
             Arc::clone(&deliveries_queued),
         );
         let app = App {
@@ -54,6 +57,7 @@ impl Server {
             operations: crate::http::operation_cache::OperationCache::new(config.query_limits),
             persisted: crate::http::persisted::PersistedDocuments::new(config.allow_list.clone()),
             cors_origins: config.cors_origins.clone(),
+            receipts,
         };
         Ok(Self {
             listener,
@@ -100,6 +104,21 @@ impl Server {
         let _ = maintenance.await;
         served
     }
+}
+
+/// Where delivery receipts go: only text messages sent through Twilio get them, and only when
+/// paylink knows the address Twilio can reach it at.
+fn receipts(config: &Config) -> Option<Receipts> {
+    let twilio = config.delivery.notifier.twilio_webhooks()?;
+    let Some(base) = config.public_base_url.clone() else {
+        tracing::warn!(
+            "{} is not set: text messages are sent without a StatusCallback, so their deliveries \
+             stay Sent and are never Delivered or Undelivered",
+            crate::config::settings::PUBLIC_BASE_URL.env
+        );
+        return None;
+    };
+    Some(Receipts::new(base, twilio))
 }
 
 /// How often housekeeping runs.

@@ -33,6 +33,9 @@ pub struct Config {
     /// Base of public payment-plan session URLs, without a trailing slash
     /// (`PAYLINK_PUBLIC_SESSION_BASE_URL`).
     pub public_session_base_url: String,
+    /// paylink's own address as providers reach it, behind any proxy, without a trailing slash
+    /// (`PAYLINK_PUBLIC_BASE_URL`): where delivery receipts are asked to go. `None`: none are.
+    pub public_base_url: Option<String>,
     /// Most database connections (`PAYLINK_DB_POOL_SIZE`).
     pub pool_size: u32,
     /// Largest request body accepted, in bytes (`PAYLINK_MAX_BODY_BYTES`).
@@ -126,6 +129,9 @@ impl Config {
                 &settings::PUBLIC_SESSION_BASE_URL,
                 get(&settings::PUBLIC_SESSION_BASE_URL),
             )?,
+            public_base_url: get(&settings::PUBLIC_BASE_URL)
+                .map(|given| base_url(&settings::PUBLIC_BASE_URL, Some(given)))
+                .transpose()?,
             pool_size: settings::DB_POOL_SIZE.number(get(&settings::DB_POOL_SIZE))?,
             max_body_bytes: settings::MAX_BODY_BYTES.number(get(&settings::MAX_BODY_BYTES))?,
             max_variables_bytes: settings::MAX_VARIABLES_BYTES

@@ -128,6 +128,8 @@ pub const PUBLIC_SESSION_BASE_URL: Setting = text(
     "PAYLINK_PUBLIC_SESSION_BASE_URL",
     "http://127.0.0.1:8080/plan",
 );
+/// `PAYLINK_PUBLIC_BASE_URL`.
+pub const PUBLIC_BASE_URL: Setting = text("PAYLINK_PUBLIC_BASE_URL", "");
 /// `PAYLINK_DB_POOL_SIZE`.
 pub const DB_POOL_SIZE: Setting = number("PAYLINK_DB_POOL_SIZE", "10", 1, 1000);
 /// `PAYLINK_MAX_BODY_BYTES`.
@@ -214,6 +216,7 @@ pub const SETTINGS: &[Setting] = &[
     LISTEN,
     PUBLIC_LINK_BASE_URL,
     PUBLIC_SESSION_BASE_URL,
+    PUBLIC_BASE_URL,
     DB_POOL_SIZE,
     MAX_BODY_BYTES,
     MAX_VARIABLES_BYTES,

@@ -18,6 +18,7 @@ pub use retry::RetryPolicy;
 
 use crate::domain::link_sending::Channel;
 use crate::domain::timestamps;
+use crate::receipts::Receipts;
 use crate::telemetry::redact_contact_details;
 
 /// How the dispatcher works.
@@ -43,21 +44,25 @@ pub struct Dispatcher {
     store: Store,
     notifier: Notifier,
     settings: DispatchSettings,
+    receipts: Option<Receipts>,
     wake: Arc<Notify>,
 }
 
 impl Dispatcher {
-    /// A dispatcher that `wake` prompts whenever a delivery is queued.
+    /// A dispatcher that `wake` prompts whenever a delivery is queued; text messages ask for
+    /// receipts when `receipts` says where.
     pub fn new(
         store: Store,
         notifier: Notifier,
         settings: DispatchSettings,
+        receipts: Option<Receipts>,
         wake: Arc<Notify>,
     ) -> Self {
         Self {
             store,
             notifier,
             settings,
+            receipts,
             wake,
         }
     }
@@ -126,7 +131,10 @@ impl Dispatcher {
                         to: row.recipient.clone(),
                         body: row.body_text.clone(),
                         idempotency_key: row.id.clone(),
-                        status_callback: None,
+                        status_callback: self
+                            .receipts
+                            .as_ref()
+                            .map(|receipts| receipts.twilio_status_callback(&row.id)),
                     })
                     .await
             }

@@ -194,6 +194,10 @@ fn delivery(
         lease_until: None,
         created_at: now,
         sent_at: None,
+        provider_status: None,
+        provider_status_rank: 0,
+        provider_error_code: None,
+        receipt_at: None,
     }
 }
 
@@ -233,5 +237,8 @@ pub(super) fn to_link_delivery(row: DeliveryRow) -> Result<LinkDelivery, ApiErro
         provider_message_id: row.provider_message_id,
         created_at: DateTime(row.created_at),
         sent_at: row.sent_at.map(DateTime),
+        provider_status: row.provider_status,
+        provider_error_code: row.provider_error_code,
+        receipt_at: row.receipt_at.map(DateTime),
     })
 }

@@ -213,7 +213,9 @@ fn get_operation(
         )),
         Some(GetRequest::Invalid(message)) => Err(Refusal::bad_request(message)),
         None if is_json(headers) => Ok(None),
-        None => Err(Refusal::UnsupportedMediaType),
+        None => Err(Refusal::UnsupportedMediaType(
+            "send the request as Content-Type: application/json",
+        )),
     }
 }
 

@@ -180,12 +180,7 @@ impl Metrics {
         match store.delivery_counts().await {
             Ok(counts) => {
                 let mut depth = 0;
-                for status in [
-                    deliveries::status::QUEUED,
-                    deliveries::status::SENDING,
-                    deliveries::status::SENT,
-                    deliveries::status::FAILED,
-                ] {
+                for status in deliveries::status::ALL {
                     let count = counts
                         .iter()
                         .find(|(name, _)| name == status)

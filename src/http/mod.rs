@@ -23,6 +23,7 @@ mod refusal;
 mod request_errors;
 mod responses;
 mod router;
+mod twilio_status;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ pub struct App {
     pub persisted: persisted::PersistedDocuments,
     /// Origins whose pages may call the API from a browser.
     pub cors_origins: crate::config::CorsOrigins,
+    /// Where delivery receipts arrive and how they are checked; `None` refuses them all.
+    pub receipts: Option<crate::receipts::Receipts>,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish

@@ -28,8 +28,12 @@ pub(crate) enum Refusal {
     },
     /// The client accepts neither response media type.
     NotAcceptable,
-    /// A POST body that is not `application/json`.
-    UnsupportedMediaType,
+    /// A POST body of a type the endpoint does not take; says which it takes.
+    UnsupportedMediaType(&'static str),
+    /// A caller that proved no right to this (a webhook without a valid signature).
+    Forbidden(&'static str),
+    /// Nothing is here.
+    NotFound(&'static str),
     /// A method other than those in `allow`.
     MethodNotAllowed {
         /// The `Allow` header.
@@ -89,7 +93,9 @@ impl Refusal {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::NotAcceptable => ErrorCode::NotAcceptable,
-            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
             Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::BadRequest(_) => ErrorCode::BadRequest,
@@ -107,7 +113,9 @@ impl Refusal {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest(_) | Self::Malformed { .. } => StatusCode::BAD_REQUEST,
@@ -128,9 +136,9 @@ impl Refusal {
             Self::NotAcceptable => {
                 "accept application/graphql-response+json or application/json".into()
             }
-            Self::UnsupportedMediaType => {
-                "send the request as Content-Type: application/json".into()
-            }
+            Self::UnsupportedMediaType(message)
+            | Self::Forbidden(message)
+            | Self::NotFound(message) => Cow::Borrowed(message),
             Self::MethodNotAllowed { message, .. } | Self::Malformed { message, .. } => {
                 Cow::Borrowed(message)
             }

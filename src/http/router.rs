@@ -15,6 +15,7 @@ use super::graphql_endpoint::{self, Handled};
 use super::header_token::header_token;
 use super::outcome::Outcome;
 use super::responses::{self, Body};
+use super::twilio_status;
 
 /// Longest `X-Request-Id` taken from a client; a longer or odd one is replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -54,6 +55,9 @@ pub(super) async fn handle(
             if path.starts_with(paylink_graphiql::ASSET_PATH_PREFIX) =>
         {
             not_graphql(graphiql::asset(app, path))
+        }
+        (_, path) if path.starts_with(crate::receipts::TWILIO_STATUS_PATH) => {
+            not_graphql(twilio_status::handle(app, request).await)
         }
         (&Method::GET | &Method::HEAD, "/healthz") => {
             not_graphql(responses::text(StatusCode::OK, "ok\n"))

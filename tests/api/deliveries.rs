@@ -41,6 +41,7 @@ pub(crate) const SESSION: &str = "query($id: ID!) {
     id status link expirationDate
     deliveries {
       id channel recipient status attempts lastError providerMessageId createdAt sentAt
+      providerStatus providerErrorCode receiptAt
     }
   }
 }";
@@ -56,6 +57,7 @@ const SEND_PAYMENT_LINK: &str = "mutation($input: SendPaymentLinkInput!) {
 const LINK_DELIVERIES: &str = "query($id: String!) {
   paymentLinkDeliveries(link_id: $id) {
     id channel recipient status attempts lastError providerMessageId createdAt sentAt
+    providerStatus providerErrorCode receiptAt
   }
 }";
 
@@ -89,7 +91,7 @@ fn with_smtp(smtp: &SmtpServer) -> Vec<(&'static str, String)> {
     vars
 }
 
-fn with_twilio(twilio: &TwilioServer, token: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn with_twilio(twilio: &TwilioServer, token: &str) -> Vec<(&'static str, String)> {
     let mut vars = fast_delivery();
     vars.extend([
         ("PAYLINK_SMS_PROVIDER", "twilio".to_owned()),
@@ -101,7 +103,7 @@ fn with_twilio(twilio: &TwilioServer, token: &str) -> Vec<(&'static str, String)
     vars
 }
 
-fn ok<'a>(body: &'a Value, field: &str) -> &'a Value {
+pub(crate) fn ok<'a>(body: &'a Value, field: &str) -> &'a Value {
     assert!(body.get("errors").is_none(), "{body}");
     &body["data"][field]
 }
@@ -142,7 +144,7 @@ async fn create_session(app: &TestApp, merchant: &Merchant, contact_id: &str) ->
 
 /// A contact with both an email address and a phone number, and an Active session for it;
 /// returns the session's id.
-async fn reachable_session(app: &TestApp, merchant: &Merchant) -> String {
+pub(crate) async fn reachable_session(app: &TestApp, merchant: &Merchant) -> String {
     let contact = create_contact(
         app,
         merchant,
@@ -154,21 +156,29 @@ async fn reachable_session(app: &TestApp, merchant: &Merchant) -> String {
 }
 
 /// Sends a session's link and returns `(success, message)`.
-async fn send_session_link(app: &TestApp, merchant: &Merchant, input: Value) -> (bool, String) {
+pub(crate) async fn send_session_link(
+    app: &TestApp,
+    merchant: &Merchant,
+    input: Value,
+) -> (bool, String) {
     let body = app
         .gql(merchant, SEND_SESSION_LINK, json!({ "input": input }))
         .await;
     outcome(ok(&body, "sendPaymentPlanSessionLink"))
 }
 
-async fn send_payment_link(app: &TestApp, merchant: &Merchant, input: Value) -> (bool, String) {
+pub(crate) async fn send_payment_link(
+    app: &TestApp,
+    merchant: &Merchant,
+    input: Value,
+) -> (bool, String) {
     let body = app
         .gql(merchant, SEND_PAYMENT_LINK, json!({ "input": input }))
         .await;
     outcome(ok(&body, "sendPaymentLink"))
 }
 
-fn outcome(answer: &Value) -> (bool, String) {
+pub(crate) fn outcome(answer: &Value) -> (bool, String) {
     (
         answer["success"].as_bool().expect("success is a boolean"),
         answer["message"].as_str().unwrap_or_default().to_owned(),
@@ -186,13 +196,17 @@ pub(crate) fn delivery_id_in(message: &str) -> String {
 }
 
 /// Sends and expects success; returns the delivery id.
-async fn queue_session_link(app: &TestApp, merchant: &Merchant, input: Value) -> String {
+pub(crate) async fn queue_session_link(app: &TestApp, merchant: &Merchant, input: Value) -> String {
     let (success, message) = send_session_link(app, merchant, input).await;
     assert!(success, "{message}");
     delivery_id_in(&message)
 }
 
-async fn session_deliveries(app: &TestApp, merchant: &Merchant, session_id: &str) -> Vec<Value> {
+pub(crate) async fn session_deliveries(
+    app: &TestApp,
+    merchant: &Merchant,
+    session_id: &str,
+) -> Vec<Value> {
     let body = app
         .gql(merchant, SESSION, json!({ "id": session_id }))
         .await;
@@ -202,7 +216,11 @@ async fn session_deliveries(app: &TestApp, merchant: &Merchant, session_id: &str
         .clone()
 }
 
-async fn link_deliveries(app: &TestApp, merchant: &Merchant, link_id: &str) -> Vec<Value> {
+pub(crate) async fn link_deliveries(
+    app: &TestApp,
+    merchant: &Merchant,
+    link_id: &str,
+) -> Vec<Value> {
     let body = app
         .gql(merchant, LINK_DELIVERIES, json!({ "id": link_id }))
         .await;
@@ -213,11 +231,19 @@ async fn link_deliveries(app: &TestApp, merchant: &Merchant, link_id: &str) -> V
 }
 
 pub(crate) fn is_final(delivery: &Value) -> bool {
-    matches!(delivery["status"].as_str(), Some("Sent" | "Failed"))
+    matches!(
+        delivery["status"].as_str(),
+        Some("Sent" | "Delivered" | "Undelivered" | "Failed")
+    )
 }
 
 /// Polls the session's deliveries until `id` is Sent or Failed, and returns it.
-async fn settled(app: &TestApp, merchant: &Merchant, session_id: &str, id: &str) -> Value {
+pub(crate) async fn settled(
+    app: &TestApp,
+    merchant: &Merchant,
+    session_id: &str,
+    id: &str,
+) -> Value {
     let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
     loop {
         let deliveries = session_deliveries(app, merchant, session_id).await;
@@ -1123,7 +1149,7 @@ async fn twilio_setup(token: &str) -> (TwilioServer, TestApp, Merchant, String) 
     (twilio, app, merchant, session)
 }
 
-async fn send_sms(app: &TestApp, merchant: &Merchant, session: &str) -> String {
+pub(crate) async fn send_sms(app: &TestApp, merchant: &Merchant, session: &str) -> String {
     queue_session_link(app, merchant, json!({ "id": session, "channel": "Phone" })).await
 }
 

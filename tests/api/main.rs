@@ -16,6 +16,7 @@ mod processes;
 mod protocol;
 mod query_filters;
 mod query_proptest;
+mod receipts;
 mod schema_contract;
 mod schema_diff;
 mod support;

@@ -82,6 +82,41 @@ async fn sends_the_form_with_basic_auth_and_returns_the_sid() {
     assert_eq!(request.field("From"), Some(FROM));
     assert_eq!(request.field("MessagingServiceSid"), None);
     assert_eq!(request.field("Body"), Some(sms("k").body.as_str()));
+    assert_eq!(
+        request.field("StatusCallback"),
+        None,
+        "no receipts unless asked"
+    );
+}
+
+#[tokio::test]
+async fn asks_for_status_callbacks_when_given_a_url() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let notifier = default_notifier(&server);
+    let callback = "https://paylink.example.com/webhooks/twilio/status/dlv_1?x=a&y=b";
+    let message = SmsMessage {
+        status_callback: Some(callback.into()),
+        ..sms("dlv_1")
+    };
+    notifier.send_sms(&message).await.expect("sent");
+    assert_eq!(server.requests()[0].field("StatusCallback"), Some(callback));
+    assert_eq!(
+        server.messages()[0].status_callback.as_deref(),
+        Some(callback)
+    );
+}
+
+#[test]
+fn checks_twilio_webhooks_only_when_texts_go_to_twilio() {
+    let twilio = notifier(
+        "https://api.twilio.com",
+        TOKEN,
+        TwilioSender::From(FROM.into()),
+        Duration::from_secs(5),
+    );
+    assert!(twilio.twilio_webhooks().is_some());
+    let debug = format!("{:?}", twilio.twilio_webhooks());
+    assert!(!debug.contains(TOKEN), "{debug}");
 }
 
 #[tokio::test]

@@ -22,8 +22,14 @@ pub mod status {
     pub const SENDING: &str = "Sending";
     /// Accepted by the provider.
     pub const SENT: &str = "Sent";
+    /// The provider reported it delivered.
+    pub const DELIVERED: &str = "Delivered";
+    /// The provider reported it could not be delivered.
+    pub const UNDELIVERED: &str = "Undelivered";
     /// Given up.
     pub const FAILED: &str = "Failed";
+    /// Every state, in the order a delivery passes through them.
+    pub const ALL: [&str; 6] = [QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED];
 }
 
 /// A delivery row.
@@ -64,6 +70,14 @@ pub struct DeliveryRow {
     pub created_at: DateTime<Utc>,
     /// Acceptance time.
     pub sent_at: Option<DateTime<Utc>>,
+    /// The provider's last word on the message (a delivery receipt), e.g. `delivered`.
+    pub provider_status: Option<String>,
+    /// Orders receipts: one whose rank is not above this is old news. 0 before any receipt.
+    pub provider_status_rank: i16,
+    /// The provider's error code with a failed delivery, e.g. Twilio's `30003`.
+    pub provider_error_code: Option<String>,
+    /// When the last receipt was recorded.
+    pub receipt_at: Option<DateTime<Utc>>,
 }
 
 /// Stores a delivery request.

@@ -162,7 +162,7 @@ diesel::table! {
         body_text -> Text,
         /// HTML body.
         body_html -> Text,
-        /// Queued, Sending, Sent or Failed.
+        /// Queued, Sending, Sent, Delivered, Undelivered or Failed.
         status -> Text,
         /// Attempts so far.
         attempts -> Int4,
@@ -178,6 +178,14 @@ diesel::table! {
         created_at -> Timestamptz,
         /// Acceptance time.
         sent_at -> Nullable<Timestamptz>,
+        /// The provider's last word on the message, e.g. `delivered`.
+        provider_status -> Nullable<Text>,
+        /// The rank of `provider_status`; 0 before any receipt.
+        provider_status_rank -> Int2,
+        /// The provider's error code with a failed delivery.
+        provider_error_code -> Nullable<Text>,
+        /// When the last receipt was recorded.
+        receipt_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -1,7 +1,6 @@
 //! A local stand-in for Twilio's Messages API, for tests: plain HTTP/1.1 on 127.0.0.1.
 //!
-//! Self-contained (tokio and std only) so it can be copied as one file into another crate's
-//! `tests/support/`. It needs tokio's `net`, `io-util`, `time`, `sync`, `rt` and `macros`.
+//! Built on tokio and std, with hmac, sha1 and base64 for Twilio's request signature.
 //!
 //! ```ignore
 //! let twilio = TwilioServer::start("AC123", "secret-token").await;
@@ -19,6 +18,15 @@
 //! message. Canned responses (status + JSON body, optional delay) are served first, in order,
 //! and create no message; [`TwilioServer::set_delay`] holds every answer back so a client times
 //! out. Every request is recorded. Dropping the server stops it and every open connection.
+//!
+//! Status callbacks: a message created with a `StatusCallback` URL remembers it, and
+//! [`TwilioServer::report`] posts one status change there as Twilio does: a form with
+//! `AccountSid`, `MessageSid`, `MessageStatus` (and the legacy `SmsSid`/`SmsStatus`), `To`,
+//! `From` or `MessagingServiceSid`, `ApiVersion` and, with a failure, `ErrorCode`, signed with
+//! `X-Twilio-Signature` over the callback URL and the sorted parameters. Twilio promises no
+//! order and no single delivery of callbacks, so a test reports whatever sequence it wants.
+//! [`TwilioServer::route_callbacks_to`] plays the network between Twilio and paylink: a
+//! callback URL's host (the public address, behind a proxy) is reached at that local address.
 
 #![allow(
     missing_docs,
@@ -128,6 +136,8 @@ pub struct SentMessage {
     pub body: String,
     /// The request's `I-Twilio-Idempotency-Token`, if any.
     pub idempotency_token: Option<String>,
+    /// `StatusCallback` field, if given.
+    pub status_callback: Option<String>,
 }
 
 #[derive(Default)]
@@ -137,6 +147,7 @@ struct State {
     requests: Vec<ReceivedRequest>,
     messages: Vec<SentMessage>,
     by_token: HashMap<String, (u16, String)>,
+    callback_route: Option<SocketAddr>,
 }
 
 struct Shared {
@@ -198,6 +209,48 @@ impl TwilioServer {
     /// a slow Twilio would); `Duration::ZERO` turns it off.
     pub fn set_delay(&self, delay: Duration) {
         self.shared.lock().delay = delay;
+    }
+
+    /// Makes status callbacks reach their URL's host at `addr`, as a proxy in front of paylink
+    /// would; the URL, as signed, is unchanged.
+    pub fn route_callbacks_to(&self, addr: SocketAddr) {
+        self.shared.lock().callback_route = Some(addr);
+    }
+
+    /// Posts one status change of `message` (`queued`, `sent`, `delivered`, `undelivered`,
+    /// `failed`, ...) to its `StatusCallback`, signed as Twilio signs it, and returns the HTTP
+    /// status the receiver answered.
+    pub async fn report(
+        &self,
+        message: &SentMessage,
+        status: &str,
+        error_code: Option<u32>,
+    ) -> u16 {
+        let url = message
+            .status_callback
+            .clone()
+            .unwrap_or_else(|| panic!("message {} has no StatusCallback", message.sid));
+        let mut params = vec![
+            ("AccountSid".to_owned(), self.shared.account_sid.clone()),
+            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
+            ("MessageSid".to_owned(), message.sid.clone()),
+            ("MessageStatus".to_owned(), status.to_owned()),
+            ("SmsSid".to_owned(), message.sid.clone()),
+            ("SmsStatus".to_owned(), status.to_owned()),
+            ("To".to_owned(), message.to.clone()),
+        ];
+        if let Some(from) = &message.from {
+            params.push(("From".to_owned(), from.clone()));
+        }
+        if let Some(service) = &message.messaging_service_sid {
+            params.push(("MessagingServiceSid".to_owned(), service.clone()));
+        }
+        if let Some(code) = error_code {
+            params.push(("ErrorCode".to_owned(), code.to_string()));
+        }
+        let signature = signature(&self.shared.auth_token, &url, &params);
+        let route = self.shared.lock().callback_route;
+        post_form(&url, route, &params, &[("X-Twilio-Signature", &signature)]).await
     }
 
     /// Every request received, oldest first.
@@ -397,6 +450,7 @@ fn create_message(
     };
     let from = field("From");
     let messaging_service_sid = field("MessagingServiceSid");
+    let status_callback = field("StatusCallback");
     if from.is_none() && messaging_service_sid.is_none() {
         return (
             400,
@@ -446,8 +500,89 @@ fn create_message(
         messaging_service_sid,
         body,
         idempotency_token,
+        status_callback,
     });
     (201, resource)
+}
+
+/// `X-Twilio-Signature` as Twilio computes it: Base64 of HMAC-SHA1, keyed by the auth token, over
+/// the full URL followed by each parameter's name and value, sorted by name.
+pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut sorted: Vec<&(String, String)> = params.iter().collect();
+    sorted.sort();
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(auth_token.as_bytes())
+        .expect("HMAC takes a key of any size");
+    mac.update(url.as_bytes());
+    for (name, value) in sorted {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
+    }
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// POSTs `params` as a form to `url` (over plain HTTP, at `route` when given, else at the URL's
+/// own host and port) and returns the response's status; 0 when there was no answer.
+pub async fn post_form(
+    url: &str,
+    route: Option<SocketAddr>,
+    params: &[(String, String)],
+    headers: &[(&str, &str)],
+) -> u16 {
+    let (scheme, rest) = url.split_once("://").expect("an absolute URL");
+    let (authority, path) = rest.find('/').map_or((rest, "/"), |at| rest.split_at(at));
+    let address = match route {
+        Some(address) => address.to_string(),
+        None if scheme == "http" && authority.contains(':') => authority.to_owned(),
+        None if scheme == "http" => format!("{authority}:80"),
+        None => panic!("{url}: https callbacks need route_callbacks_to"),
+    };
+    let body = form_encode(params);
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: TwilioProxy/1.1\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    let Ok(mut stream) = TcpStream::connect(&address).await else {
+        return 0;
+    };
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return 0;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `application/x-www-form-urlencoded`, as browsers and Twilio write it.
+fn form_encode(params: &[(String, String)]) -> String {
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    char::from(byte).to_string()
+                }
+                b' ' => "+".to_owned(),
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    }
+    params
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn error_body(status: u16, code: u32, message: &str) -> String {
@@ -579,4 +714,36 @@ fn http_date(time: SystemTime) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// The example of Twilio's request-validation documentation and of its SDKs' tests.
+    #[test]
+    fn signs_as_twilio_documents() {
+        let params: Vec<(String, String)> = [
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Caller", "+14158675309"),
+            ("Digits", "1234"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(
+            super::signature(
+                "12345",
+                "https://mycompany.com/myapp.php?foo=1&bar=2",
+                &params
+            ),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        );
+    }
+
+    #[test]
+    fn forms_are_encoded_as_browsers_do() {
+        let params = vec![("To".to_owned(), "+1 555/é".to_owned())];
+        assert_eq!(super::form_encode(&params), "To=%2B1+555%2F%C3%A9");
+    }
 }
