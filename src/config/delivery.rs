@@ -85,6 +85,9 @@ impl DeliveryConfig {
                 settings::DELIVERY_POLL_MS.number(get(&settings::DELIVERY_POLL_MS))?,
             ),
             retry,
+            settle_after: Duration::from_secs(
+                settings::DELIVERY_SETTLE_SECS.number(get(&settings::DELIVERY_SETTLE_SECS))?,
+            ),
         };
         Ok(Self { notifier, dispatch })
     }

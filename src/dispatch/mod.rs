@@ -2,24 +2,24 @@
 //! records the outcome. Every `paylink serve` runs one; `FOR UPDATE SKIP LOCKED` and leases let
 //! any number share a database without sending a delivery twice.
 
+mod attempt;
 mod retry;
+mod settle;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use paylink_notify::{EmailMessage, Notifier, SendError, SmsMessage};
-use paylink_store::Store;
+use paylink_notify::Notifier;
 use paylink_store::deliveries::{AttemptResult, DeliveryRow};
+use paylink_store::{Store, StoreError};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 pub use retry::RetryPolicy;
 
-use crate::domain::link_sending::Channel;
-use crate::domain::timestamps;
 use crate::receipts::Receipts;
-use crate::telemetry::redact_contact_details;
+use settle::Settled;
 
 /// How the dispatcher works.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub struct DispatchSettings {
     pub poll: Duration,
     /// Retries of transient failures.
     pub retry: RetryPolicy,
+    /// How long after an attempt whose outcome is unknown the provider is asked about it: time
+    /// for its status callback to settle it first, and for its records to show the message.
+    pub settle_after: Duration,
 }
 
 /// Most deliveries one server sends at once: enough to keep a provider busy without one server
@@ -111,89 +114,64 @@ impl Dispatcher {
         tracing::info!("delivery dispatcher stopped");
     }
 
-    /// One attempt at one claimed delivery, and its outcome recorded.
+    /// One claimed delivery: settled first when an earlier attempt's outcome is unknown, else
+    /// (or when the provider has no message from it) sent; the outcome recorded.
     async fn deliver(&self, row: DeliveryRow) {
-        let result = match Channel::from_stored(&row.channel) {
-            Some(Channel::Email) => {
-                self.notifier
-                    .send_email(&EmailMessage {
-                        to: row.recipient.clone(),
-                        subject: row.subject.clone(),
-                        text: row.body_text.clone(),
-                        html: row.body_html.clone(),
-                        idempotency_key: row.id.clone(),
-                    })
-                    .await
-            }
-            Some(Channel::Phone) => {
-                self.notifier
-                    .send_sms(&SmsMessage {
-                        to: row.recipient.clone(),
-                        body: row.body_text.clone(),
-                        idempotency_key: row.id.clone(),
-                        status_callback: self
-                            .receipts
-                            .as_ref()
-                            .map(|receipts| receipts.twilio_status_callback(&row.id)),
-                    })
-                    .await
-            }
-            None => Err(SendError::Permanent(format!(
-                "unknown channel {:?}",
-                row.channel
-            ))),
-        };
-        let (id, attempt) = (row.id.clone(), row.attempts);
-        let outcome = match result {
-            Ok(delivered) => {
-                tracing::info!(delivery = %id, channel = %row.channel, attempt, "delivery sent");
-                AttemptResult::Sent(delivered.provider_message_id)
-            }
-            Err(error) if error.is_transient() => {
-                let next = self.settings.retry.next_attempt(
-                    attempt,
-                    row.created_at,
-                    timestamps::now(),
-                    rand::random::<f64>(),
-                );
-                match next {
-                    Some(at) => {
-                        tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), retry_at = %at, "delivery failed; will retry");
-                        AttemptResult::Retry(error.reason().to_owned(), at)
-                    }
-                    None => {
-                        tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), "delivery failed; retries exhausted");
-                        AttemptResult::Failed(format!(
-                            "{} (gave up after {attempt} attempts)",
-                            error.reason()
-                        ))
-                    }
+        let outcome = match row.unknown_since {
+            Some(since) => match settle::settle(&self.notifier, &self.store, &row, since).await {
+                Settled::Found(provider_message_id) => {
+                    tracing::info!(delivery = %row.id, attempt = row.attempts, "the provider had the message; not sent again");
+                    AttemptResult::Sent(provider_message_id)
                 }
-            }
-            Err(error) => {
-                tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), "delivery refused by the provider");
-                AttemptResult::Failed(error.reason().to_owned())
-            }
+                Settled::Absent => self.attempt(&row).await,
+                Settled::CannotTell(error) => settle::still_unknown(&self.settings, &row, &error),
+            },
+            None => self.attempt(&row).await,
         };
-        let recorded = self.store.record_attempt(&id, attempt, outcome).await;
+        let recorded = self
+            .store
+            .record_attempt(&row.id, row.attempts, outcome)
+            .await;
         match recorded {
             Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(delivery = %row.id, "the claim ran out before the outcome was recorded")
+            // Another delivery took the message found for this one at the same moment: look
+            // again at once, without it.
+            Err(StoreError::Conflict(_)) => {
+                let again = AttemptResult::Unknown(
+                    "the provider's message was another delivery's; checking again".into(),
+                    crate::domain::timestamps::now(),
+                );
+                if let Err(error) = self
+                    .store
+                    .record_attempt(&row.id, row.attempts, again)
+                    .await
+                {
+                    tracing::error!(delivery = %row.id, %error, "recording a delivery outcome failed");
+                }
             }
-            // The lease runs out and another attempt is made: better twice than never.
+            Ok(false) => tracing::warn!(
+                delivery = %row.id,
+                "the delivery changed before the outcome was recorded (its claim ran out, or a receipt settled it)"
+            ),
+            // The lease runs out and the delivery is settled before anything is sent again.
             Err(error) => {
                 tracing::error!(delivery = %row.id, %error, "recording a delivery outcome failed")
             }
         }
     }
+
+    /// Sends `row` once and says what became of it.
+    async fn attempt(&self, row: &DeliveryRow) -> AttemptResult {
+        let result = attempt::send(&self.notifier, self.receipts.as_ref(), row).await;
+        attempt::outcome(&self.settings, row, result)
+    }
 }
 
 /// Lets the deliveries being sent finish until `deadline`, then abandons the rest without
 /// recording anything: marking them Failed or Queued would misstate what the provider did with
-/// them. Their rows stay Sending until the lease runs out, and then another dispatcher (or this
-/// server's next start) tries again, as after a crash; the same idempotency key goes with the
-/// retry, so a provider that had accepted the first attempt can tell the duplicate.
+/// them. Their rows stay Sending until the lease runs out; then another dispatcher (or this
+/// server's next start) takes them over, as after a crash, with their outcome unknown: it asks
+/// the provider whether it has the message before sending anything again.
 async fn finish_sending(mut sending: JoinSet<()>, deadline: Instant) {
     if sending.is_empty() {
         return;

@@ -198,6 +198,8 @@ fn delivery(
         provider_status_rank: 0,
         provider_error_code: None,
         receipt_at: None,
+        attempt_started_at: None,
+        unknown_since: None,
     }
 }
 
@@ -225,7 +227,14 @@ fn answer(ctx: &Context, outcome: Result<DeliveryRow, SendRefusal>) -> Operation
 pub(super) fn to_link_delivery(row: DeliveryRow) -> Result<LinkDelivery, ApiError> {
     let channel = PaymentSessionLinkChannel::from_sdl_name(&row.channel)
         .ok_or_else(|| ApiError::internal(format!("unknown channel {:?}", row.channel)))?;
-    let status = DeliveryStatus::from_sdl_name(&row.status)
+    // An attempt in doubt is still being worked on, as far as a merchant is concerned: paylink
+    // asks the provider before anything is sent again.
+    let shown = if row.status == delivery_status::UNKNOWN {
+        delivery_status::SENDING
+    } else {
+        &row.status
+    };
+    let status = DeliveryStatus::from_sdl_name(shown)
         .ok_or_else(|| ApiError::internal(format!("unknown delivery status {:?}", row.status)))?;
     Ok(LinkDelivery {
         id: ID::new(row.id),

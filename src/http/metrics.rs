@@ -185,7 +185,12 @@ impl Metrics {
                         .iter()
                         .find(|(name, _)| name == status)
                         .map_or(0, |(_, count)| *count);
-                    if status == deliveries::status::QUEUED || status == deliveries::status::SENDING
+                    if [
+                        deliveries::status::QUEUED,
+                        deliveries::status::SENDING,
+                        deliveries::status::UNKNOWN,
+                    ]
+                    .contains(&status)
                     {
                         depth += count;
                     }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 use paylink_test_servers::smtp_server::{SmtpAction, SmtpCommand, SmtpServer};
-use paylink_test_servers::twilio_server::{CannedResponse, TwilioServer};
+use paylink_test_servers::twilio_server::{CannedResponse, Fault, TwilioServer};
 
 pub(crate) const CREATE_CONTACT: &str = "mutation($input: CreateContactInput!) {
   createContact(input: $input) { id name givenName familyName email phone createdAt updatedAt }
@@ -78,6 +78,7 @@ fn fast_delivery() -> Vec<(&'static str, String)> {
         ("PAYLINK_DELIVERY_TIMEOUT_MS", "500".to_owned()),
         ("PAYLINK_DELIVERY_LEASE_SECS", "2".to_owned()),
         ("PAYLINK_DELIVERY_POLL_MS", "50".to_owned()),
+        ("PAYLINK_DELIVERY_SETTLE_SECS", "1".to_owned()),
     ]
 }
 
@@ -259,18 +260,6 @@ pub(crate) async fn settled(
             "delivery {id} did not finish within {SETTLE_WITHIN:?}: {delivery}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until `condition` holds, failing the test after [`SETTLE_WITHIN`].
-async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not within {SETTLE_WITHIN:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -1219,32 +1208,49 @@ async fn a_twilio_429_is_retried() {
     transient_then_success(CannedResponse::error(429, 20429, "Too Many Requests")).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_twilio_timeout_is_retried_without_a_second_message() {
+/// An attempt whose answer never came: the delivery is settled by asking Twilio's Messages list
+/// (which has the message) instead of sending again.
+async fn settled_without_a_second_message(fault: Fault) {
     let (twilio, app, merchant, session) = twilio_setup(TWILIO_TOKEN).await;
-    // Twilio creates the message but answers after the client has given up.
-    twilio.set_delay(Duration::from_secs(3));
+    twilio.push_fault(fault.clone());
     let id = send_sms(&app, &merchant, &session).await;
-    wait_until("the first request", || !twilio.requests().is_empty()).await;
-    twilio.set_delay(Duration::ZERO);
 
     let delivery = settled(&app, &merchant, &session, &id).await;
-    assert_eq!(delivery["status"], "Sent", "{delivery}");
-    assert!(delivery["attempts"].as_i64().unwrap() >= 2, "{delivery}");
+    assert_eq!(delivery["status"], "Sent", "{fault:?}: {delivery}");
+    assert_eq!(delivery["attempts"], 2, "a send, then a check: {delivery}");
     let messages = twilio.messages();
-    assert_eq!(
-        messages.len(),
-        1,
-        "the idempotency token prevents a second message"
-    );
+    assert_eq!(messages.len(), 1, "{fault:?}: sent twice: {messages:?}");
     assert_eq!(delivery["providerMessageId"], messages[0].sid.as_str());
-    let requests = twilio.requests();
-    assert!(requests.len() >= 2, "{requests:?}");
-    assert!(
-        requests
-            .iter()
-            .all(|r| r.idempotency_token() == Some(id.as_str()))
+    let methods: Vec<String> = twilio.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["POST", "GET"], "{fault:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_twilio_answer_after_the_timeout_is_settled_without_a_second_message() {
+    settled_without_a_second_message(Fault::CreateThenStall(Duration::from_secs(3))).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_twilio_answer_lost_with_the_connection_is_settled_without_a_second_message() {
+    settled_without_a_second_message(Fault::CreateThenDrop).await;
+}
+
+/// A request that timed out before Twilio created anything: the check finds nothing, and the
+/// text is sent once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attempt_in_doubt_that_twilio_never_took_is_sent_once_after_the_check() {
+    let (twilio, app, merchant, session) = twilio_setup(TWILIO_TOKEN).await;
+    twilio.push_response(
+        CannedResponse::error(503, 20503, "Service Unavailable").delayed(Duration::from_secs(3)),
     );
+    let id = send_sms(&app, &merchant, &session).await;
+    let delivery = settled(&app, &merchant, &session, &id).await;
+    assert_eq!(delivery["status"], "Sent", "{delivery}");
+    let messages = twilio.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(delivery["providerMessageId"], messages[0].sid.as_str());
+    let methods: Vec<String> = twilio.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["POST", "GET", "POST"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

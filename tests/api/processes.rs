@@ -38,8 +38,8 @@ fn base_env(twilio: &TwilioServer) -> Vec<(&'static str, String)> {
         ("PAYLINK_RATE_LIMIT_BURST", "100000".into()),
         ("PAYLINK_DELIVERY_RETRY_BASE_MS", "50".into()),
         ("PAYLINK_DELIVERY_RETRY_MAX_MS", "200".into()),
-        // Generous for a loaded machine: a slow answer is retried, and retries are harmless
-        // thanks to the idempotency token, but these tests count attempts nowhere.
+        // Generous for a loaded machine: a slow answer leaves its outcome unknown and is
+        // settled by asking Twilio, but these tests count attempts nowhere.
         ("PAYLINK_DELIVERY_TIMEOUT_MS", "2000".into()),
         ("PAYLINK_DELIVERY_LEASE_SECS", "3".into()),
         ("PAYLINK_DELIVERY_POLL_MS", "50".into()),
@@ -576,6 +576,18 @@ async fn a_killed_servers_deliveries_are_finished_by_the_next_one() {
     let unique: HashSet<&str> = tokens.iter().copied().collect();
     assert_eq!(tokens.len(), unique.len(), "a delivery was sent twice");
     assert_eq!(unique, ids.iter().map(String::as_str).collect());
+    // The texts are identical (one session, one number); each delivery taken over was settled
+    // from Twilio's list with a message of its own.
+    let held: HashSet<&str> = deliveries
+        .iter()
+        .map(|delivery| {
+            delivery["providerMessageId"]
+                .as_str()
+                .expect("a message id")
+        })
+        .collect();
+    let sids: HashSet<&str> = messages.iter().map(|m| m.sid.as_str()).collect();
+    assert_eq!(held, sids, "each message is one delivery's");
 }
 
 /// One delivery row, straight from the database.

@@ -14,18 +14,30 @@ pub enum SendError {
     /// address.
     #[error("{0}")]
     Permanent(String),
+    /// The request may have reached the provider, but no answer came back (a timeout after
+    /// connecting, a connection cut before the reply): the message may exist. Sending again
+    /// could send it twice; ask the provider first ([`crate::Notifier::find_sms`]).
+    #[error("{0}")]
+    Unknown(String),
 }
 
 impl SendError {
-    /// Whether the dispatcher should schedule another attempt.
+    /// Whether the message certainly was not sent and another attempt may be scheduled.
     pub fn is_transient(&self) -> bool {
         matches!(self, SendError::Transient(_))
+    }
+
+    /// Whether the provider may have the message although no answer said so.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, SendError::Unknown(_))
     }
 
     /// The reason as stored in `lastError`.
     pub fn reason(&self) -> &str {
         match self {
-            SendError::Transient(reason) | SendError::Permanent(reason) => reason,
+            SendError::Transient(reason)
+            | SendError::Permanent(reason)
+            | SendError::Unknown(reason) => reason,
         }
     }
 }

@@ -57,6 +57,19 @@ impl Notifier {
         result
     }
 
+    /// After an attempt whose outcome is unknown: the messages the provider created like
+    /// `message` at or after `since`, oldest first (for Twilio: its Messages list, matched on
+    /// recipient, sender and body; identical texts to one number match alike, so the caller
+    /// skips those it knows to be another delivery's). None means the provider has no such
+    /// message, so sending again sends it once. An error means the provider could not be asked.
+    pub async fn find_sms(
+        &self,
+        message: &SmsMessage,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Delivered>, SendError> {
+        self.inner.sms.find(message, since).await
+    }
+
     /// The checker of Twilio's webhooks (status callbacks), when text messages go to Twilio.
     pub fn twilio_webhooks(&self) -> Option<TwilioWebhooks> {
         self.inner.sms.twilio_webhooks()

@@ -8,7 +8,7 @@ use paylink_notify::{
     EmailSettings, EmailTransport, Notifier, Secret, SmsMessage, SmsSettings, SmsTransport,
     TwilioSender,
 };
-use twilio_server::{CannedResponse, TwilioServer};
+use twilio_server::{CannedResponse, Fault, TwilioServer};
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "twilio-auth-token-5ecr3t";
@@ -220,37 +220,121 @@ async fn a_reply_that_echoes_the_token_is_redacted() {
     assert!(error.reason().contains("***"), "{error:?}");
 }
 
-#[tokio::test]
-async fn a_slow_twilio_times_out_as_transient_and_the_retry_is_not_sent_twice() {
-    let server = TwilioServer::start(SID, TOKEN).await;
-    server.set_delay(Duration::from_secs(3));
-    let notifier = notifier(
+fn slow_notifier(server: &TwilioServer) -> Notifier {
+    notifier(
         &server.base_url(),
         TOKEN,
         TwilioSender::From(FROM.into()),
         Duration::from_millis(300),
-    );
+    )
+}
 
-    let started = std::time::Instant::now();
+#[tokio::test]
+async fn an_answer_after_the_timeout_leaves_the_outcome_unknown_and_the_message_is_found() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    // Twilio takes the message and answers after the client gave up.
+    server.push_fault(Fault::CreateThenStall(Duration::from_secs(3)));
+    let notifier = slow_notifier(&server);
+    let since = chrono::Utc::now() - chrono::Duration::seconds(1);
+
     let error = notifier.send_sms(&sms("ntf_slow")).await.unwrap_err();
-    assert!(error.is_transient(), "{error:?}");
+    assert!(error.is_unknown(), "{error:?}");
     assert_eq!(error.reason(), "Twilio did not answer within 300ms");
-    assert!(started.elapsed() < Duration::from_secs(2));
-    // Twilio took the message even though its answer was lost.
-    let first = server.wait_for_messages(1, WAIT).await;
+    let created = server.wait_for_messages(1, WAIT).await;
 
-    server.set_delay(Duration::ZERO);
-    let delivered = notifier.send_sms(&sms("ntf_slow")).await.expect("retry");
+    let found = notifier
+        .find_sms(&sms("ntf_slow"), since)
+        .await
+        .expect("listed");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].provider_message_id, Some(created[0].sid.clone()));
+    // The stand-in, like Twilio, takes a second POST as a second message: only asking first
+    // keeps the text single.
+    assert_eq!(server.messages().len(), 1);
     assert_eq!(
-        delivered.provider_message_id.as_deref(),
-        Some(first[0].sid.as_str())
+        server
+            .requests()
+            .iter()
+            .filter(|request| request.method == "GET")
+            .count(),
+        1
     );
+}
+
+#[tokio::test]
+async fn a_connection_cut_after_the_request_leaves_the_outcome_unknown() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    server.push_fault(Fault::CreateThenDrop);
+    let notifier = slow_notifier(&server);
+    let error = notifier.send_sms(&sms("ntf_cut")).await.unwrap_err();
+    assert!(error.is_unknown(), "{error:?}");
     assert_eq!(
-        server.messages().len(),
-        1,
-        "the idempotency token prevented a second SMS"
+        error.reason(),
+        "the connection to Twilio broke before it answered"
     );
-    assert_eq!(server.requests().len(), 2);
+    assert_eq!(server.messages().len(), 1, "Twilio had created it");
+}
+
+#[tokio::test]
+async fn finding_a_message_matches_recipient_sender_body_and_time() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    let notifier = default_notifier(&server);
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let wanted = sms("ntf_wanted");
+    let sent = notifier.send_sms(&wanted).await.expect("sent");
+    // More texts to the same number afterwards, enough to push the wanted one past the first
+    // page of the list.
+    for i in 0..120 {
+        let other = SmsMessage {
+            body: format!("another text {i}"),
+            ..sms("ntf_other")
+        };
+        notifier.send_sms(&other).await.expect("sent");
+    }
+    let again = notifier.send_sms(&wanted).await.expect("sent");
+    let found = notifier.find_sms(&wanted, before).await.expect("listed");
+    let ids: Vec<_> = found
+        .into_iter()
+        .map(|found| found.provider_message_id)
+        .collect();
+    assert_eq!(
+        ids,
+        [sent.provider_message_id, again.provider_message_id],
+        "oldest first"
+    );
+
+    let unsent = SmsMessage {
+        body: "never sent".into(),
+        ..sms("ntf_unsent")
+    };
+    assert_eq!(
+        notifier.find_sms(&unsent, before).await.expect("listed"),
+        []
+    );
+    let elsewhere = SmsMessage {
+        to: "+15557654321".into(),
+        ..sms("ntf_elsewhere")
+    };
+    assert_eq!(
+        notifier.find_sms(&elsewhere, before).await.expect("listed"),
+        []
+    );
+    // Created before the attempt in doubt began: another delivery's text.
+    let later = chrono::Utc::now() + chrono::Duration::minutes(1);
+    assert_eq!(notifier.find_sms(&wanted, later).await.expect("listed"), []);
+}
+
+#[tokio::test]
+async fn finding_fails_as_transient_when_twilio_cannot_be_asked() {
+    let server = TwilioServer::start(SID, "another-token").await;
+    let notifier = default_notifier(&server);
+    let error = notifier
+        .find_sms(&sms("k"), chrono::Utc::now())
+        .await
+        .unwrap_err();
+    assert!(!error.is_transient() && !error.is_unknown(), "{error:?}");
+    assert!(error.reason().contains("20003"), "{error:?}");
+    assert!(!error.reason().contains(TOKEN), "{error:?}");
 }
 
 #[tokio::test]

@@ -20,6 +20,9 @@ pub mod status {
     pub const QUEUED: &str = "Queued";
     /// Claimed by a dispatcher.
     pub const SENDING: &str = "Sending";
+    /// An attempt may have reached the provider without an answer; due again when it is time
+    /// to ask the provider.
+    pub const UNKNOWN: &str = "Unknown";
     /// Accepted by the provider.
     pub const SENT: &str = "Sent";
     /// The provider reported it delivered.
@@ -29,7 +32,15 @@ pub mod status {
     /// Given up.
     pub const FAILED: &str = "Failed";
     /// Every state, in the order a delivery passes through them.
-    pub const ALL: [&str; 6] = [QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED];
+    pub const ALL: [&str; 7] = [
+        QUEUED,
+        SENDING,
+        UNKNOWN,
+        SENT,
+        DELIVERED,
+        UNDELIVERED,
+        FAILED,
+    ];
 }
 
 /// A delivery row.
@@ -78,6 +89,11 @@ pub struct DeliveryRow {
     pub provider_error_code: Option<String>,
     /// When the last receipt was recorded.
     pub receipt_at: Option<DateTime<Utc>>,
+    /// When the current or last attempt began.
+    pub attempt_started_at: Option<DateTime<Utc>>,
+    /// When the earliest attempt whose outcome is unknown began: the provider may hold a
+    /// message from then on. `None` when no attempt's outcome is in doubt.
+    pub unknown_since: Option<DateTime<Utc>>,
 }
 
 /// Stores a delivery request.
@@ -132,8 +148,11 @@ pub(crate) fn get(conn: &mut PgConnection, id: &str) -> Result<Option<DeliveryRo
         .optional()?)
 }
 
-/// Claims up to `limit` due rows: Queued rows whose time has come and Sending rows whose lease
-/// has run out. Each claimed row is Sending, has one more attempt, and is leased for `lease`.
+/// Claims up to `limit` due rows: Queued and Unknown rows whose time has come, and Sending rows
+/// whose lease has run out. Each claimed row is Sending, has one more attempt, and is leased for
+/// `lease`. A Sending row taken over was left by a server that died or stopped mid-send: its
+/// attempt may have reached the provider, so from then on its outcome is unknown
+/// (`unknown_since` is when that attempt began).
 pub(crate) fn claim(
     conn: &mut PgConnection,
     limit: i64,
@@ -145,10 +164,14 @@ pub(crate) fn claim(
     // next_attempt_at doubles as the lease's end, so one index range finds both kinds of due row.
     Ok(sql::fixed(
         "UPDATE link_deliveries SET status = 'Sending', attempts = attempts + 1, \
+             unknown_since = CASE WHEN status = 'Sending' \
+                 THEN COALESCE(unknown_since, attempt_started_at, created_at) \
+                 ELSE unknown_since END, \
+             attempt_started_at = now(), \
              lease_until = now() + $2, next_attempt_at = now() + $2 \
          WHERE id IN ( \
              SELECT id FROM link_deliveries \
-             WHERE status IN ('Queued', 'Sending') AND next_attempt_at <= now() \
+             WHERE status IN ('Queued', 'Sending', 'Unknown') AND next_attempt_at <= now() \
              ORDER BY next_attempt_at \
              LIMIT $1 \
              FOR UPDATE SKIP LOCKED) \
@@ -172,6 +195,7 @@ pub(crate) fn mark_sent(
             dsl::provider_message_id.eq(provider_message_id),
             dsl::sent_at.eq(diesel::dsl::now),
             dsl::lease_until.eq(None::<DateTime<Utc>>),
+            dsl::unknown_since.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)?;
     Ok(updated == 1)
@@ -191,6 +215,31 @@ pub(crate) fn mark_retry(
             dsl::last_error.eq(error),
             dsl::next_attempt_at.eq(next_attempt_at),
             dsl::lease_until.eq(None::<DateTime<Utc>>),
+            dsl::unknown_since.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Records that attempt `attempt` may have reached the provider without an answer: the row is
+/// Unknown, due at `settle_at` to be settled, and `unknown_since` keeps the start of the
+/// earliest attempt in doubt.
+pub(crate) fn mark_unknown(
+    conn: &mut PgConnection,
+    id: &str,
+    attempt: i32,
+    reason: &str,
+    settle_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(owned_claim(id, attempt))
+        .set((
+            dsl::status.eq(status::UNKNOWN),
+            dsl::last_error.eq(reason),
+            dsl::next_attempt_at.eq(settle_at),
+            dsl::lease_until.eq(None::<DateTime<Utc>>),
+            dsl::unknown_since.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >("COALESCE(unknown_since, attempt_started_at)")),
         ))
         .execute(conn)?;
     Ok(updated == 1)
@@ -208,6 +257,7 @@ pub(crate) fn mark_failed(
             dsl::status.eq(status::FAILED),
             dsl::last_error.eq(error),
             dsl::lease_until.eq(None::<DateTime<Utc>>),
+            dsl::unknown_since.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)?;
     Ok(updated == 1)
@@ -255,6 +305,8 @@ pub enum AttemptResult {
     Sent(Option<String>),
     /// It failed in a way worth trying again at this time.
     Retry(String, DateTime<Utc>),
+    /// It may have reached the provider; settle it (ask the provider) at this time.
+    Unknown(String, DateTime<Utc>),
     /// It failed for good.
     Failed(String),
 }
@@ -283,6 +335,7 @@ impl crate::Store {
                 mark_sent(conn, &id, attempt, provider_id.as_deref())
             }
             AttemptResult::Retry(reason, at) => mark_retry(conn, &id, attempt, reason, *at),
+            AttemptResult::Unknown(reason, at) => mark_unknown(conn, &id, attempt, reason, *at),
             AttemptResult::Failed(reason) => mark_failed(conn, &id, attempt, reason),
         })
         .await
@@ -301,6 +354,24 @@ impl crate::Store {
                 return Ok(None);
             }
             for_link(conn, &merchant_uid, &link_id).map(Some)
+        })
+        .await
+    }
+
+    /// Of the provider's message ids `candidates`, those another delivery than `id` already
+    /// holds.
+    pub async fn provider_ids_held_by_others(
+        &self,
+        id: &str,
+        candidates: Vec<String>,
+    ) -> Result<Vec<String>, StoreError> {
+        let id = id.to_owned();
+        self.run(move |conn| {
+            Ok(dsl::link_deliveries
+                .filter(dsl::provider_message_id.eq_any(&candidates))
+                .filter(dsl::id.ne(&id))
+                .select(dsl::provider_message_id.assume_not_null())
+                .load(conn)?)
         })
         .await
     }

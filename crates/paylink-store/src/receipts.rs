@@ -37,8 +37,8 @@ pub enum ReceiptRecorded {
 }
 
 /// Records `receipt` for delivery `id`, under the row's lock so that two receipts at once are
-/// ranked one after the other. A receipt also settles a delivery still Sending or Queued: the
-/// provider has the message, so it is not sent again.
+/// ranked one after the other. A receipt also settles a delivery still Sending, Unknown or
+/// Queued: the provider has the message, so it is not sent again.
 fn record(
     conn: &mut PgConnection,
     id: &str,
@@ -73,6 +73,7 @@ fn record(
                     .unwrap_or_else(|| receipt.provider_message_id.clone())),
                 dsl::sent_at.eq(row.sent_at.unwrap_or(now)),
                 dsl::lease_until.eq(None::<DateTime<Utc>>),
+                dsl::unknown_since.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn)?;
         Ok(ReceiptRecorded::Applied)

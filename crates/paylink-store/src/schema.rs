@@ -162,7 +162,7 @@ diesel::table! {
         body_text -> Text,
         /// HTML body.
         body_html -> Text,
-        /// Queued, Sending, Sent, Delivered, Undelivered or Failed.
+        /// Queued, Sending, Unknown, Sent, Delivered, Undelivered or Failed.
         status -> Text,
         /// Attempts so far.
         attempts -> Int4,
@@ -186,6 +186,10 @@ diesel::table! {
         provider_error_code -> Nullable<Text>,
         /// When the last receipt was recorded.
         receipt_at -> Nullable<Timestamptz>,
+        /// When the current or last attempt began.
+        attempt_started_at -> Nullable<Timestamptz>,
+        /// When the earliest attempt whose outcome is unknown began; NULL when none is.
+        unknown_since -> Nullable<Timestamptz>,
     }
 }
 

@@ -14,10 +14,17 @@
 //! must be the account SID and auth token (else 401, code 20003), the form needs `To`, `From` or
 //! `MessagingServiceSid`, and `Body` (else 400 with Twilio's codes; a `To` that is not E.164
 //! gets 21211), and success is 201 with a message resource whose `sid` is `SM` + 32 hex digits.
-//! A repeated `I-Twilio-Idempotency-Token` gets the first answer again without a second
-//! message. Canned responses (status + JSON body, optional delay) are served first, in order,
-//! and create no message; [`TwilioServer::set_delay`] holds every answer back so a client times
-//! out. Every request is recorded. Dropping the server stops it and every open connection.
+//! Like Twilio, it de-duplicates nothing: every accepted POST is a new message, whatever its
+//! headers (`I-Twilio-Idempotency-Token` is a header Twilio sends on its webhooks, not one its
+//! Messages API reads). `GET` of the same path lists the messages newest first, filtered by
+//! `To` and `From`, in pages of `PageSize` with `next_page_uri`, as Twilio's list does.
+//!
+//! Faults, served first and in order: canned responses (status, JSON body, optional
+//! `Retry-After` and delay) create no message; [`Fault::CreateThenDrop`] creates the message
+//! and closes the connection without answering (the answer lost on the way back);
+//! [`Fault::CreateThenStall`] creates it and answers only after a delay (a client times out).
+//! [`TwilioServer::set_delay`] holds every answer back. Every request is recorded. Dropping the
+//! server stops it and every open connection.
 //!
 //! Status callbacks: a message created with a `StatusCallback` URL remembers it, and
 //! [`TwilioServer::report`] posts one status change there as Twilio does: a form with
@@ -34,7 +41,7 @@
 )]
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::VecDeque,
     net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -59,6 +66,19 @@ pub struct CannedResponse {
     pub body: String,
     /// How long to wait before answering.
     pub delay: Duration,
+    /// A `Retry-After` header, in seconds.
+    pub retry_after: Option<u64>,
+}
+
+/// Something going wrong with one request, served before any normal answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// This answer instead of the normal one; no message is created.
+    Answer(CannedResponse),
+    /// The message is created, and the connection closed before any answer.
+    CreateThenDrop,
+    /// The message is created, and the normal answer comes only after this long.
+    CreateThenStall(Duration),
 }
 
 impl CannedResponse {
@@ -68,6 +88,15 @@ impl CannedResponse {
             status,
             body: body.into(),
             delay: Duration::ZERO,
+            retry_after: None,
+        }
+    }
+
+    /// Twilio's 429, `Too Many Requests` (code 20429), with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        CannedResponse {
+            retry_after: Some(retry_after_secs),
+            ..Self::error(429, 20429, "Too Many Requests")
         }
     }
 
@@ -142,11 +171,12 @@ pub struct SentMessage {
 
 #[derive(Default)]
 struct State {
-    canned: VecDeque<CannedResponse>,
+    faults: VecDeque<Fault>,
     delay: Duration,
     requests: Vec<ReceivedRequest>,
     messages: Vec<SentMessage>,
-    by_token: HashMap<String, (u16, String)>,
+    /// Each message's resource as JSON, in the order created.
+    resources: Vec<String>,
     callback_route: Option<SocketAddr>,
 }
 
@@ -202,7 +232,13 @@ impl TwilioServer {
 
     /// Serves `response` to the next request instead of the normal answer; several queue up.
     pub fn push_response(&self, response: CannedResponse) {
-        self.shared.lock().canned.push_back(response);
+        self.push_fault(Fault::Answer(response));
+    }
+
+    /// Applies `fault` to the next request that would create a message (or to the next
+    /// request, for an answer); several queue up.
+    pub fn push_fault(&self, fault: Fault) {
+        self.shared.lock().faults.push_back(fault);
     }
 
     /// Holds back every normal answer by `delay` (the message is created before the wait, as
@@ -312,10 +348,15 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let Some(request) = read_request(&mut reader).await else {
         return;
     };
-    let (status, body, delay) = respond(&shared, request);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+    let answer = respond(&shared, request);
+    if answer.drop {
+        // Closed without a word: the client cannot tell whether the message was created.
+        return;
     }
+    if !answer.delay.is_zero() {
+        tokio::time::sleep(answer.delay).await;
+    }
+    let (status, body) = (answer.status, answer.body);
     let mut head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
         reason_phrase(status),
@@ -323,6 +364,9 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     );
     if status == 401 {
         head.push_str("WWW-Authenticate: Basic realm=\"Twilio API\"\r\n");
+    }
+    if let Some(seconds) = answer.retry_after {
+        head.push_str(&format!("Retry-After: {seconds}\r\n"));
     }
     head.push_str("\r\n");
     let _ = write.write_all(head.as_bytes()).await;
@@ -392,14 +436,47 @@ async fn read_request(
     })
 }
 
+/// What to do with one request.
+struct Answer {
+    status: u16,
+    body: String,
+    delay: Duration,
+    retry_after: Option<u64>,
+    /// Close the connection without answering.
+    drop: bool,
+}
+
+impl Answer {
+    fn new(status: u16, body: String, delay: Duration) -> Self {
+        Answer {
+            status,
+            body,
+            delay,
+            retry_after: None,
+            drop: false,
+        }
+    }
+}
+
 /// Decides the answer; everything that changes state happens here, before any delay.
-fn respond(shared: &Shared, request: ReceivedRequest) -> (u16, String, Duration) {
+fn respond(shared: &Shared, request: ReceivedRequest) -> Answer {
     let mut state = shared.lock();
     state.requests.push(request.clone());
-    if let Some(canned) = state.canned.pop_front() {
-        return (canned.status, canned.body, canned.delay);
+    let mut delay = state.delay;
+    let mut drop_answer = false;
+    if request.method == "POST" {
+        match state.faults.pop_front() {
+            Some(Fault::Answer(canned)) => {
+                return Answer {
+                    retry_after: canned.retry_after,
+                    ..Answer::new(canned.status, canned.body, canned.delay)
+                };
+            }
+            Some(Fault::CreateThenDrop) => drop_answer = true,
+            Some(Fault::CreateThenStall(stall)) => delay = stall,
+            None => {}
+        }
     }
-    let delay = state.delay;
 
     let expected_path = format!("/2010-04-01/Accounts/{}/Messages.json", shared.account_sid);
     let path = request.path.split('?').next().unwrap_or_default();
@@ -407,27 +484,98 @@ fn respond(shared: &Shared, request: ReceivedRequest) -> (u16, String, Duration)
         *user == shared.account_sid && *password == shared.auth_token
     });
     if !credentials_ok {
-        return (401, error_body(401, 20003, "Authenticate"), delay);
+        return Answer::new(401, error_body(401, 20003, "Authenticate"), delay);
     }
     if path != expected_path {
         let message = format!("The requested resource {path} was not found");
-        return (404, error_body(404, 20404, &message), delay);
+        return Answer::new(404, error_body(404, 20404, &message), delay);
     }
-    if request.method != "POST" {
-        return (405, error_body(405, 20004, "Method not allowed"), delay);
+    match request.method.as_str() {
+        "GET" => {
+            let body = list_messages(&state, &request.path);
+            return Answer::new(200, body, delay);
+        }
+        "POST" => {}
+        _ => return Answer::new(405, error_body(405, 20004, "Method not allowed"), delay),
     }
 
     let token = request.idempotency_token().map(str::to_owned);
-    if let Some((status, body)) = token.as_ref().and_then(|t| state.by_token.get(t)) {
-        return (*status, body.clone(), delay);
-    }
-    let (status, body) = create_message(shared, &mut state, &request, token.clone());
-    if let Some(token) = token {
-        state.by_token.insert(token, (status, body.clone()));
-    }
+    let (status, body) = create_message(shared, &mut state, &request, token);
     drop(state);
     shared.changed.notify_waiters();
-    (status, body, delay)
+    Answer {
+        drop: drop_answer,
+        ..Answer::new(status, body, delay)
+    }
+}
+
+/// Twilio's Messages list: newest first, filtered by `To` and `From`, `PageSize` a page (50 by
+/// default), the next page named by `next_page_uri`.
+fn list_messages(state: &State, path_and_query: &str) -> String {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let params = parse_form(query);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let page_size: usize = param("PageSize")
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(50)
+        .clamp(1, 1000);
+    let page: usize = param("Page")
+        .and_then(|page| page.parse().ok())
+        .unwrap_or(0);
+    let matching: Vec<&str> = state
+        .messages
+        .iter()
+        .zip(&state.resources)
+        .rev()
+        .filter(|(message, _)| param("To").is_none_or(|to| message.to == to))
+        .filter(|(message, _)| {
+            param("From").is_none_or(|from| message.from.as_deref() == Some(from))
+        })
+        .map(|(_, resource)| resource.as_str())
+        .collect();
+    let start = page * page_size;
+    let shown: Vec<&str> = matching
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .copied()
+        .collect();
+    let with_page = |page: usize| {
+        let mut kept: Vec<String> = query
+            .split('&')
+            .filter(|pair| {
+                !pair.is_empty() && !pair.starts_with("Page=") && !pair.starts_with("PageToken=")
+            })
+            .map(str::to_owned)
+            .collect();
+        kept.push(format!("Page={page}"));
+        kept.push(format!("PageToken=PA{page}"));
+        json_string(&format!("{path}?{}", kept.join("&")))
+    };
+    let next = if start + page_size < matching.len() {
+        with_page(page + 1)
+    } else {
+        "null".to_owned()
+    };
+    let previous = if page > 0 {
+        with_page(page - 1)
+    } else {
+        "null".to_owned()
+    };
+    format!(
+        "{{\"end\":{},\"first_page_uri\":{},\"messages\":[{}],\"next_page_uri\":{next},\"page\":{page},\"page_size\":{page_size},\"previous_page_uri\":{previous},\"start\":{start},\"uri\":{}}}",
+        (start + shown.len()).saturating_sub(1),
+        with_page(0),
+        shown.join(","),
+        json_string(path_and_query),
+    )
 }
 
 fn create_message(
@@ -493,6 +641,7 @@ fn create_message(
             "/2010-04-01/Accounts/{account}/Messages/{sid}.json"
         )),
     );
+    state.resources.push(resource.clone());
     state.messages.push(SentMessage {
         sid,
         to,

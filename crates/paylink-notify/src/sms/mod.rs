@@ -39,6 +39,20 @@ impl SmsSender {
         }
     }
 
+    /// The messages the provider holds like `message` since `since`: see
+    /// [`crate::Notifier::find_sms`].
+    pub(crate) async fn find(
+        &self,
+        message: &SmsMessage,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Delivered>, SendError> {
+        match self {
+            SmsSender::Twilio(twilio) => twilio.find(message, since).await,
+            // A line is written whole or not at all, and then the attempt answered.
+            SmsSender::Files(_) => Ok(Vec::new()),
+        }
+    }
+
     pub(crate) async fn send(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
         match self {
             SmsSender::Twilio(twilio) => twilio.send(message).await,
