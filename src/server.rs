@@ -33,6 +33,7 @@ impl Server {
             config.delivery.dispatch.clone(),
             receipts.clone(),
             Arc::clone(&deliveries_queued),
+            config.database_url.expose().to_owned(),
         );
         let app = App {
             schema: Arc::new(graphql::schema_with(

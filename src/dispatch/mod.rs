@@ -2,6 +2,7 @@
 //! records the outcome. Every `paylink serve` runs one; `FOR UPDATE SKIP LOCKED` and leases let
 //! any number share a database without sending a delivery twice.
 
+mod announcements;
 mod attempt;
 mod retry;
 mod settle;
@@ -49,17 +50,21 @@ pub struct Dispatcher {
     settings: DispatchSettings,
     receipts: Option<Receipts>,
     wake: Arc<Notify>,
+    /// Where to listen for deliveries queued by other servers.
+    database_url: String,
 }
 
 impl Dispatcher {
-    /// A dispatcher that `wake` prompts whenever a delivery is queued; text messages ask for
-    /// receipts when `receipts` says where.
+    /// A dispatcher that `wake` prompts whenever this server queues a delivery, and that
+    /// listens at `database_url` for those other servers queue; text messages ask for receipts
+    /// when `receipts` says where.
     pub fn new(
         store: Store,
         notifier: Notifier,
         settings: DispatchSettings,
         receipts: Option<Receipts>,
         wake: Arc<Notify>,
+        database_url: String,
     ) -> Self {
         Self {
             store,
@@ -67,6 +72,7 @@ impl Dispatcher {
             settings,
             receipts,
             wake,
+            database_url,
         }
     }
 
@@ -75,6 +81,10 @@ impl Dispatcher {
     /// Claims as many deliveries as there are free sending slots, so one slow provider answer
     /// does not hold up deliveries queued after it.
     pub async fn run(self, mut stop: watch::Receiver<Option<Instant>>) {
+        let listening = tokio::spawn(announcements::relay(
+            self.database_url.clone(),
+            Arc::clone(&self.wake),
+        ));
         let this = Arc::new(self);
         let slots = usize::try_from(this.settings.batch).unwrap_or(1).max(1);
         let mut sending = JoinSet::new();
@@ -110,6 +120,7 @@ impl Dispatcher {
                 _ = stop.changed() => {}
             }
         };
+        listening.abort();
         finish_sending(sending, deadline).await;
         tracing::info!("delivery dispatcher stopped");
     }

@@ -1318,3 +1318,68 @@ async fn retries_run_out_after_max_attempts() {
     assert_eq!(twilio.requests().len(), 3);
     assert!(twilio.messages().is_empty());
 }
+
+/// A delivery another server queued (here: stored and announced straight in the database, as
+/// that server's transaction does) is sent at once, not at the next poll, which is set far
+/// beyond the test's patience.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_queued_by_another_server_wakes_this_ones_dispatcher() {
+    let mut vars = fast_delivery();
+    vars.push(("PAYLINK_DELIVERY_POLL_MS", "60000".to_owned()));
+    let app = TestApp::start_with(&vars).await;
+    let merchant = app.merchant("Acme").await;
+    let link = create_link(&app, &merchant, "Dues").await;
+    let link_id = link["link_id"].as_str().unwrap().to_owned();
+    // The dispatcher looked once at start and now sleeps until woken.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let now = chrono::Utc::now();
+    let row = paylink_store::deliveries::DeliveryRow {
+        id: "dlv_from_another_server".into(),
+        merchant_uid: merchant.uid.clone(),
+        session_id: None,
+        link_id: Some(link_id.clone()),
+        channel: "Email".into(),
+        recipient: "payer@example.com".into(),
+        subject: "Your link".into(),
+        body_text: "Pay here".into(),
+        body_html: "<p>Pay here</p>".into(),
+        status: "Queued".into(),
+        attempts: 0,
+        last_error: None,
+        provider_message_id: None,
+        next_attempt_at: now,
+        lease_until: None,
+        created_at: now,
+        sent_at: None,
+        provider_status: None,
+        provider_status_rank: 0,
+        provider_error_code: None,
+        receipt_at: None,
+        attempt_started_at: None,
+        unknown_since: None,
+    };
+    let url = app.database_url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        paylink_store::direct::Connection::open(&url)
+            .expect("connecting")
+            .queue_delivery(&row)
+            .expect("queueing")
+    })
+    .await
+    .expect("queueing");
+
+    let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
+    loop {
+        let listed = link_deliveries(&app, &merchant, &link_id).await;
+        if listed.first().is_some_and(is_final) {
+            assert_eq!(listed[0]["status"], "Sent", "{listed:?}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not sent without a poll: {listed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

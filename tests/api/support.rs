@@ -85,6 +85,11 @@ impl TestApp {
         }
     }
 
+    /// The URL of the test's database.
+    pub(crate) fn database_url(&self) -> &str {
+        self.db.url()
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -83,6 +83,16 @@ impl Connection {
         payment_links::page(&mut self.0, merchant_uid, search)
     }
 
+    /// Queues a delivery as a server does: stored and announced to every server's dispatcher
+    /// in one transaction.
+    pub fn queue_delivery(&mut self, row: &DeliveryRow) -> Result<DeliveryRow, StoreError> {
+        self.0.transaction(|conn| {
+            let row = deliveries::insert(conn, row)?;
+            crate::queue_listener::announce(conn)?;
+            Ok(row)
+        })
+    }
+
     /// One delivery by id, whoever owns it.
     pub fn delivery(&mut self, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
         deliveries::get(&mut self.0, id)

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
+pub mod queue_listener;
 pub mod receipts;
 mod schema;
 pub mod sending;

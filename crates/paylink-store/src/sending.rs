@@ -45,7 +45,11 @@ where
     E: From<StoreError>,
 {
     conn.transaction(|conn| match decide(conn)? {
-        Ok(row) => Ok(Ok(insert(conn, &row)?)),
+        Ok(row) => {
+            let row = insert(conn, &row)?;
+            crate::queue_listener::announce(conn)?;
+            Ok(Ok(row))
+        }
         Err(refusal) => Ok(Err(refusal)),
     })
     .map_err(crate::Failure::into_caller)
