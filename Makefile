@@ -6,6 +6,8 @@
 #      initdb and started with pg_ctl; Debian's postgresql package is installed first when missing
 #      and we are root.
 # The browser tests need Debian's Chromium and its WebDriver; `make chromium` finds or installs them.
+# The shared rate limit's tests need Redis: `make redis` uses PAYLINK_TEST_REDIS_URL, else a server
+# on 127.0.0.1:6379, else starts Debian's redis-server there (installing it when missing and root).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,7 +23,7 @@ PAYLINK_TEST_CHROMIUM ?= /usr/bin/chromium
 PAYLINK_TEST_CHROMEDRIVER ?= /usr/bin/chromedriver
 export PAYLINK_TEST_CHROMIUM PAYLINK_TEST_CHROMEDRIVER
 
-.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop chromium graphiql-assets clean
+.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop chromium redis graphiql-assets clean
 
 help:
 	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
@@ -29,6 +31,7 @@ help:
 	@echo "make bench  build release binaries, seed a database, load-test paylink; table + target/bench/results.json"
 	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
 	@echo "make chromium        find or install headless Chromium and chromedriver for the browser tests"
+	@echo "make redis           find or start the Redis the shared rate limit's tests use"
 	@echo "make graphiql-assets fetch the pinned GraphiQL and React builds from npm into crates/paylink-graphiql/assets"
 
 build:
@@ -97,6 +100,27 @@ chromium:
 	  exit 1; \
 	fi
 
+# Redis for the shared rate limit's tests (tests/api/shared_rate_limit.rs). It keeps nothing on
+# disk: the tests need no state across runs.
+redis:
+	@if [ -n "$${PAYLINK_TEST_REDIS_URL:-}" ]; then \
+	  echo "redis: using PAYLINK_TEST_REDIS_URL"; \
+	elif (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+	  echo "redis: using the server on 127.0.0.1:6379"; \
+	else \
+	  if ! command -v redis-server >/dev/null; then \
+	    if [ "$$(id -u)" != 0 ]; then \
+	      echo "Redis is not installed and we are not root: install Debian's redis-server package, or set PAYLINK_TEST_REDIS_URL" >&2; \
+	      exit 1; \
+	    fi; \
+	    echo "redis: installing Debian's redis-server package"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  fi; \
+	  echo "redis: starting redis-server on 127.0.0.1:6379"; \
+	  redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes >/dev/null; \
+	  for _ in $$(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done; \
+	fi
+
 # Refreshes GraphiQL's files from the npm registry (versions pinned in the script); not part of
 # `make test`: the files are checked in, and the binary embeds them.
 graphiql-assets:
@@ -120,7 +144,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy --package paylink --lib --bins --locked -- -D warnings
 
-unit-tests: postgres chromium
+unit-tests: postgres chromium redis
 	@export PAYLINK_TEST_DATABASE_URL=$$(cat "$(ADMIN_URL_FILE)"); \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --locked --no-fail-fast; \

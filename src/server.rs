@@ -52,7 +52,11 @@ impl Server {
             max_variables_bytes: config.max_variables_bytes,
             trusted_proxies: config.trusted_proxies.clone(),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
-            rate_limiter: crate::http::rate_limit::KeyRateLimiter::new(config.rate_limit),
+            rate_limiter: crate::http::rate_limit::RateLimits::new(
+                config.rate_limit,
+                config.rate_limit_redis_url.as_ref().map(|url| url.expose()),
+            )
+            .map_err(std::io::Error::other)?,
             idempotency_ttl: config.idempotency_ttl,
             key_cache: crate::http::key_cache::KeyCache::new(config.api_key_cache_ttl),
             operations: crate::http::operation_cache::OperationCache::new(config.query_limits),

@@ -19,7 +19,7 @@ pub use paylink_notify::Secret;
 pub use delivery::DeliveryConfig;
 use settings::Setting;
 pub use values::database_url;
-use values::{base_url, cors_origins, networks, parse};
+use values::{base_url, cors_origins, networks, parse, redis_url};
 
 /// What `paylink serve` needs to run.
 #[derive(Clone, Debug)]
@@ -60,6 +60,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// Requests each API key may make (`PAYLINK_RATE_LIMIT_PER_SECOND`, `PAYLINK_RATE_LIMIT_BURST`).
     pub rate_limit: RateLimit,
+    /// Where the rate limit shared by every replica is kept (`PAYLINK_RATE_LIMIT_REDIS_URL`, a
+    /// `redis://` or `rediss://` URL); `None` limits each process on its own.
+    pub rate_limit_redis_url: Option<Secret>,
     /// How long in-flight work may run on after a stop signal (`PAYLINK_SHUTDOWN_GRACE_SECS`).
     pub shutdown_grace: Duration,
     /// How long an `Idempotency-Key` is remembered (`PAYLINK_IDEMPOTENCY_TTL_SECS`).
@@ -155,6 +158,9 @@ impl Config {
                     .number(get(&settings::RATE_LIMIT_PER_SECOND))?,
                 burst: settings::RATE_LIMIT_BURST.number(get(&settings::RATE_LIMIT_BURST))?,
             },
+            rate_limit_redis_url: get(&settings::RATE_LIMIT_REDIS_URL)
+                .map(|url| redis_url(&settings::RATE_LIMIT_REDIS_URL, url))
+                .transpose()?,
             shutdown_grace: Duration::from_secs(
                 settings::SHUTDOWN_GRACE_SECS.number(get(&settings::SHUTDOWN_GRACE_SECS))?,
             ),

@@ -118,3 +118,23 @@ pub(super) fn base_url(setting: &Setting, given: Option<String>) -> Result<Strin
         }),
     }
 }
+
+/// A Redis URL: `redis://[user:password@]host[:port][/db]` or `rediss://...` (TLS). The value
+/// is a secret (it may hold a password), so the message never repeats it.
+pub(super) fn redis_url(
+    setting: &Setting,
+    given: String,
+) -> Result<paylink_notify::Secret, ConfigError> {
+    let fail = |message: &str| ConfigError {
+        variable: setting.env,
+        message: message.to_owned(),
+    };
+    let url = Url::parse(given.trim()).map_err(|_| fail("is not a URL"))?;
+    if !matches!(url.scheme(), "redis" | "rediss") {
+        return Err(fail("must be a redis:// or rediss:// URL"));
+    }
+    if url.host().is_none() {
+        return Err(fail("has no host"));
+    }
+    Ok(paylink_notify::Secret::new(given.trim()))
+}

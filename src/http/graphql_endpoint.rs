@@ -26,6 +26,7 @@ use super::media::{self, ResponseMedia};
 use super::outcome::Outcome;
 use super::refusal::Refusal;
 use super::responses::Body;
+use super::shared_rate_limit::Verdict;
 use crate::error_code::ErrorCode;
 
 /// A response and what the request did.
@@ -222,13 +223,23 @@ fn get_operation(
 /// The caller, within its key's rate.
 async fn authorize(app: &App, headers: &HeaderMap) -> Result<Caller, Refusal> {
     let caller = auth::caller(&app.store, &app.key_cache, headers).await?;
-    app.rate_limiter.check(caller.key_id).map_err(|wait| {
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Refusal::RateLimited {
-            retry_after_secs: seconds.max(1),
+    match app
+        .rate_limiter
+        .check(caller.key_id, &caller.merchant_uid)
+        .await
+    {
+        Verdict::Allowed => Ok(caller),
+        Verdict::Unavailable => {
+            app.metrics.record_rate_limit_unavailable();
+            Ok(caller)
         }
-    })?;
-    Ok(caller)
+        Verdict::Refused(wait) => {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Err(Refusal::RateLimited {
+                retry_after_secs: seconds.max(1),
+            })
+        }
+    }
 }
 
 /// Runs the operations of a POST body.

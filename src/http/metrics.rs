@@ -49,6 +49,7 @@ pub struct Metrics {
     pool: Family<StateLabels, Gauge>,
     outbox_depth: Gauge,
     deliveries: Family<StatusLabels, Gauge>,
+    rate_limit_unavailable: Counter,
     operations_seen: Mutex<HashSet<String>>,
 }
 
@@ -89,7 +90,7 @@ impl Default for Metrics {
         let outbox_depth = Gauge::default();
         registry.register(
             "paylink_outbox_depth",
-            "Deliveries not yet finished (Queued or Sending)",
+            "Deliveries not yet finished (Queued, Sending or Unknown)",
             outbox_depth.clone(),
         );
         let deliveries = Family::<StatusLabels, Gauge>::default();
@@ -97,6 +98,12 @@ impl Default for Metrics {
             "paylink_deliveries",
             "Deliveries by status",
             deliveries.clone(),
+        );
+        let rate_limit_unavailable = Counter::default();
+        registry.register(
+            "paylink_rate_limit_unavailable",
+            "Requests let through because the shared rate limit's Redis could not say",
+            rate_limit_unavailable.clone(),
         );
         Self {
             registry,
@@ -106,12 +113,18 @@ impl Default for Metrics {
             pool,
             outbox_depth,
             deliveries,
+            rate_limit_unavailable,
             operations_seen: Mutex::new(HashSet::new()),
         }
     }
 }
 
 impl Metrics {
+    /// Counts a request let through because the shared rate limit could not be asked.
+    pub(crate) fn record_rate_limit_unavailable(&self) {
+        self.rate_limit_unavailable.inc();
+    }
+
     /// Counts one GraphQL request.
     pub(crate) fn record_request(
         &self,

@@ -23,6 +23,7 @@ mod refusal;
 mod request_errors;
 mod responses;
 mod router;
+mod shared_rate_limit;
 mod twilio_status;
 
 use std::future::Future;
@@ -61,7 +62,7 @@ pub struct App {
     /// Request and outbox metrics.
     pub metrics: Arc<metrics::Metrics>,
     /// Requests per API key.
-    pub rate_limiter: rate_limit::KeyRateLimiter,
+    pub rate_limiter: rate_limit::RateLimits,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl: Duration,
     /// Recently resolved API keys.

@@ -1,5 +1,7 @@
-//! A token bucket per API key, in memory: each server process limits on its own, so behind a
-//! proxy with N replicas a key gets up to N times the configured rate.
+//! The per-key rate limit: by default a token bucket per API key in memory, so each server
+//! process limits on its own and behind a proxy with N replicas a key gets up to N times the
+//! configured rate; with `PAYLINK_RATE_LIMIT_REDIS_URL`, one limit shared by every replica
+//! (`shared_rate_limit.rs`).
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -7,7 +9,48 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use super::shared_rate_limit::{SharedRateLimiter, Verdict};
 use crate::config::RateLimit;
+
+/// The per-key limit this server applies.
+#[derive(Debug)]
+pub enum RateLimits {
+    /// In this process's memory.
+    Local(KeyRateLimiter),
+    /// In Redis, shared by every replica.
+    Shared(SharedRateLimiter),
+}
+
+impl RateLimits {
+    /// The limit for `limit`: shared through `redis_url` when one is given and the rate is not
+    /// 0, else local.
+    pub fn new(limit: RateLimit, redis_url: Option<&str>) -> Result<Self, redis::RedisError> {
+        Ok(match redis_url {
+            Some(url) if limit.per_second > 0 => Self::Shared(SharedRateLimiter::new(url, limit)?),
+            _ => Self::Local(KeyRateLimiter::new(limit)),
+        })
+    }
+
+    /// Counts one request of API key `key_id` (of merchant `merchant_uid`) against its rate.
+    pub(crate) async fn check(&self, key_id: i64, merchant_uid: &str) -> Verdict {
+        match self {
+            Self::Local(local) => match local.check(key_id) {
+                Ok(()) => Verdict::Allowed,
+                Err(wait) => Verdict::Refused(wait),
+            },
+            // Key ids are per database; with the merchant's random id the Redis key is unique
+            // across deployments that share one Redis.
+            Self::Shared(shared) => shared.check(&format!("{merchant_uid}:{key_id}")).await,
+        }
+    }
+
+    /// Forgets idle keys of a local limit (Redis expires its own).
+    pub fn forget_idle_keys(&self) {
+        if let Self::Local(local) = self {
+            local.forget_idle_keys();
+        }
+    }
+}
 
 /// Limits requests per API key.
 pub struct KeyRateLimiter {

@@ -19,5 +19,6 @@ mod query_proptest;
 mod receipts;
 mod schema_contract;
 mod schema_diff;
+mod shared_rate_limit;
 mod support;
 mod webdriver;

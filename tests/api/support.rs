@@ -22,6 +22,63 @@ pub(crate) struct TestApp {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// A second server on a [`TestApp`]'s database; it stops when dropped (its stop sender goes).
+pub(crate) struct Replica {
+    pub(crate) addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Replica {
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// Serves `database_url` with the test settings and `overrides`; returns its store, address
+/// and the sender that stops it.
+async fn serve(
+    database_url: &str,
+    outbox: &std::path::Path,
+    overrides: &[(&str, String)],
+) -> (Store, SocketAddr, oneshot::Sender<()>) {
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database_url.to_owned()),
+        ("PAYLINK_LISTEN", "127.0.0.1:0".to_owned()),
+        (
+            "PAYLINK_PUBLIC_LINK_BASE_URL",
+            "https://pay.test/l/".to_owned(),
+        ),
+        (
+            "PAYLINK_PUBLIC_SESSION_BASE_URL",
+            "https://pay.test/s/".to_owned(),
+        ),
+        ("PAYLINK_DB_POOL_SIZE", "4".to_owned()),
+        (
+            "PAYLINK_EMAIL_DIR",
+            outbox.join("email").display().to_string(),
+        ),
+        (
+            "PAYLINK_SMS_FILE",
+            outbox.join("sms.jsonl").display().to_string(),
+        ),
+        ("PAYLINK_DELIVERY_POLL_MS", "50".to_owned()),
+        // Tests make requests as fast as they can; the rate-limit tests turn it on.
+        ("PAYLINK_RATE_LIMIT_PER_SECOND", "0".to_owned()),
+    ]);
+    for (name, value) in overrides {
+        vars.insert(*name, value.clone());
+    }
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
+    let store = Store::new(database_url, &server::pool_settings(&config)).expect("pool");
+    let server = Server::bind(&config, store.clone()).await.expect("bind");
+    let addr = server.local_addr().expect("address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    (store, addr, stop)
+}
+
 /// A merchant with a working API key.
 #[derive(Clone, Debug)]
 pub(crate) struct Merchant {
@@ -40,41 +97,7 @@ impl TestApp {
         let db = TestDb::new();
         // Development email and SMS files go to a folder of this test's own.
         let outbox = std::env::temp_dir().join(format!("{}-outbox", db.name()));
-        let mut vars: HashMap<&str, String> = HashMap::from([
-            ("DATABASE_URL", db.url().to_owned()),
-            ("PAYLINK_LISTEN", "127.0.0.1:0".to_owned()),
-            (
-                "PAYLINK_PUBLIC_LINK_BASE_URL",
-                "https://pay.test/l/".to_owned(),
-            ),
-            (
-                "PAYLINK_PUBLIC_SESSION_BASE_URL",
-                "https://pay.test/s/".to_owned(),
-            ),
-            ("PAYLINK_DB_POOL_SIZE", "4".to_owned()),
-            (
-                "PAYLINK_EMAIL_DIR",
-                outbox.join("email").display().to_string(),
-            ),
-            (
-                "PAYLINK_SMS_FILE",
-                outbox.join("sms.jsonl").display().to_string(),
-            ),
-            ("PAYLINK_DELIVERY_POLL_MS", "50".to_owned()),
-            // Tests make requests as fast as they can; the rate-limit tests turn it on.
-            ("PAYLINK_RATE_LIMIT_PER_SECOND", "0".to_owned()),
-        ]);
-        for (name, value) in overrides {
-            vars.insert(*name, value.clone());
-        }
-        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
-        let store = Store::new(db.url(), &server::pool_settings(&config)).expect("pool");
-        let server = Server::bind(&config, store.clone()).await.expect("bind");
-        let addr = server.local_addr().expect("address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
+        let (store, addr, stop) = serve(db.url(), &outbox, overrides).await;
         Self {
             db,
             outbox,
@@ -83,6 +106,13 @@ impl TestApp {
             client: reqwest::Client::new(),
             stop: Some(stop),
         }
+    }
+
+    /// Another server on this one's database, as a second replica behind a proxy would be,
+    /// with the test defaults overridden by `overrides`; stopped when dropped.
+    pub(crate) async fn replica(&self, overrides: &[(&str, String)]) -> Replica {
+        let (_, addr, stop) = serve(self.db.url(), &self.outbox, overrides).await;
+        Replica { addr, _stop: stop }
     }
 
     /// The URL of the test's database.
