@@ -1125,6 +1125,34 @@ async fn an_smtp_server_that_stalls_is_timed_out_and_retried() {
     assert_eq!(smtp.connections(), 2);
 }
 
+/// The relay took the message and the connection broke before its reply. SMTP cannot be asked
+/// what it holds, so after the settling wait the email goes again, with the same Message-ID: the
+/// relay gets two copies a receiving system can tell apart from two messages. The README states
+/// this window.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_email_whose_reply_was_lost_is_sent_again_with_the_same_message_id() {
+    let smtp = SmtpServer::start().await;
+    smtp.respond_once(SmtpCommand::DataEnd, SmtpAction::AcceptThenClose);
+    let app = TestApp::start_with(&with_smtp(&smtp)).await;
+    let merchant = app.merchant("Acme").await;
+    let session = reachable_session(&app, &merchant).await;
+    let id = queue_session_link(
+        &app,
+        &merchant,
+        json!({ "id": session, "channel": "Email" }),
+    )
+    .await;
+
+    let delivery = settled(&app, &merchant, &session, &id).await;
+    assert_eq!(delivery["status"], "Sent", "{delivery}");
+    assert_eq!(delivery["attempts"], 2, "{delivery}");
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 2);
+    let ids: Vec<Option<String>> = messages.iter().map(|m| m.header("Message-ID")).collect();
+    assert!(ids[0].is_some(), "{ids:?}");
+    assert_eq!(ids[0], ids[1], "the copy carries the same Message-ID");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Twilio
 // ---------------------------------------------------------------------------------------------

@@ -196,29 +196,44 @@ async fn connection_refused_is_transient() {
     );
 }
 
+/// A conversation that breaks once connected may have broken after the message data: SMTP does
+/// not say which step a closed connection was at, so the outcome is unknown.
 #[tokio::test]
-async fn a_server_that_hangs_up_is_transient() {
+async fn a_server_that_hangs_up_leaves_the_outcome_unknown() {
     let server = SmtpServer::start().await;
     server.respond_once(SmtpCommand::MailFrom, SmtpAction::Close);
     let notifier = notifier(&server.url(), Duration::from_secs(5));
     let error = notifier.send_email(&email("k")).await.unwrap_err();
-    assert!(error.is_transient(), "{error:?}");
+    assert!(error.is_unknown(), "{error:?}");
+    assert_eq!(
+        error.reason(),
+        "the connection to the SMTP server broke before it answered"
+    );
+}
+
+/// The relay took the message and the connection broke before its reply: the outcome is
+/// unknown, and the relay does hold the message.
+#[tokio::test]
+async fn a_reply_lost_after_the_data_leaves_the_outcome_unknown() {
+    let server = SmtpServer::start().await;
+    server.respond_once(SmtpCommand::DataEnd, SmtpAction::AcceptThenClose);
+    let notifier = notifier(&server.url(), Duration::from_secs(5));
+    let error = notifier.send_email(&email("k")).await.unwrap_err();
+    assert!(error.is_unknown(), "{error:?}");
+    assert_eq!(server.messages().len(), 1, "the relay had taken it");
 }
 
 #[tokio::test]
-async fn a_server_that_stops_answering_times_out_as_transient() {
+async fn a_server_that_stops_answering_leaves_the_outcome_unknown() {
     let server = SmtpServer::start().await;
     server.respond_once(SmtpCommand::Data, SmtpAction::Stall);
     let notifier = notifier(&server.url(), Duration::from_millis(300));
-
-    let started = std::time::Instant::now();
     let error = notifier.send_email(&email("k")).await.unwrap_err();
-    assert!(error.is_transient(), "{error:?}");
+    assert!(error.is_unknown(), "{error:?}");
     assert!(
         error.reason().contains("did not answer within 300ms"),
         "{error:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(3));
 }
 
 #[tokio::test]

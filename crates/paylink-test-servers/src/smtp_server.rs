@@ -78,6 +78,10 @@ pub enum SmtpAction {
     },
     /// Closes the connection without answering.
     Close,
+    /// At the end of the message data: takes the message (records it, as a relay that queued
+    /// it would) and closes the connection before its reply, so the client cannot tell. Like
+    /// [`SmtpAction::Close`] anywhere else.
+    AcceptThenClose,
     /// Never answers, reading (and ignoring) input until the client goes away: a client-side
     /// timeout test.
     Stall,
@@ -316,6 +320,8 @@ struct Session {
 enum Flow {
     Continue,
     Stop,
+    /// The message was taken; the connection closes without a reply.
+    AcceptedThenStop,
 }
 
 struct Conn {
@@ -364,7 +370,7 @@ impl Conn {
     async fn reply(&mut self, code: u16, text: &str) -> Result<u16, Flow> {
         match self.send(code, text).await {
             Flow::Continue => Ok(code),
-            Flow::Stop => Err(Flow::Stop),
+            stop => Err(stop),
         }
     }
 
@@ -376,6 +382,7 @@ impl Conn {
             None => self.reply(code, text).await,
             Some(SmtpAction::Reply { code, text }) => self.reply(code, &text).await,
             Some(SmtpAction::Close) => Err(Flow::Stop),
+            Some(SmtpAction::AcceptThenClose) => Err(Flow::AcceptedThenStop),
             Some(SmtpAction::Stall) => {
                 while self.read_line().await.is_some() {}
                 Err(Flow::Stop)
@@ -407,7 +414,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
         conn.shared.lock().transcript.push(format!("C: {line}"));
         match command(&mut conn, &mut session, &line).await {
             Flow::Continue => {}
-            Flow::Stop => return,
+            Flow::Stop | Flow::AcceptedThenStop => return,
         }
     }
 }
@@ -523,7 +530,7 @@ async fn data(conn: &mut Conn, session: &mut Session) -> Result<u16, Flow> {
     let code = conn
         .answer(SmtpCommand::DataEnd, 250, "2.0.0 OK: queued")
         .await;
-    if code.as_ref().is_ok_and(|c| *c == 250) {
+    if code.as_ref().is_ok_and(|c| *c == 250) || matches!(code, Err(Flow::AcceptedThenStop)) {
         let message = ReceivedMessage {
             helo: session.helo.clone(),
             auth_user: session.auth_user.clone(),

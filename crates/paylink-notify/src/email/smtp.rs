@@ -129,9 +129,10 @@ impl SmtpSender {
                 );
                 Err(classified)
             }
+            // The attempt may have stalled after the message data went out.
             Err(_elapsed) => {
                 tracing::debug!(endpoint = %self.endpoint, "SMTP attempt timed out");
-                Err(SendError::Transient(format!(
+                Err(SendError::Unknown(format!(
                     "SMTP server did not answer within {:?}",
                     self.timeout
                 )))
@@ -154,16 +155,25 @@ impl SmtpSender {
                 SendError::Transient(reason)
             };
         }
-        // Everything without a reply code (network, TLS, timeouts, unexpected replies, a relay
-        // that offers no usable AUTH) is about the relay or our set-up, not this message: keep
-        // the message and let the dispatcher try again. The library's words go to the log only;
-        // merchants read `lastError`, where only a server's own reply belongs.
+        // Everything without a reply code is about the relay or our set-up, not this message.
+        // The library's words go to the log only; merchants read `lastError`, where only a
+        // server's own reply belongs. Which step a broken conversation was at is not reported:
+        // a connection that closes or fails once established may have done so after the
+        // message data, with the relay holding the message, so that outcome is unknown. Only
+        // failing to connect (lettre's connect timeout and connection errors) or to set up TLS
+        // certainly sent nothing.
         let detail = redact(tidy(&chain(error)), &secrets);
-        tracing::warn!(endpoint = %self.endpoint, error = %detail, "SMTP server unreachable");
-        if error.is_timeout() {
-            SendError::Transient("the SMTP server did not answer in time".into())
-        } else {
+        tracing::warn!(endpoint = %self.endpoint, error = %detail, "SMTP attempt failed");
+        let connecting = error.is_timeout()
+            || error.is_tls()
+            || error.is_client()
+            || error.is_transport_shutdown()
+            // lettre has no `is_connection`; its Display names the kind.
+            || error.to_string().starts_with("Connection error");
+        if connecting {
             SendError::Transient("could not reach the SMTP server".into())
+        } else {
+            SendError::Unknown("the connection to the SMTP server broke before it answered".into())
         }
     }
 }
