@@ -23,8 +23,9 @@ pub struct SmsMessage {
     pub to: String,
     /// Message text.
     pub body: String,
-    /// Stable across retries of the same notification (sent to Twilio as
-    /// `I-Twilio-Idempotency-Token`, and the line id of the file transport).
+    /// Stable across retries of the same notification: it names the attempt in logs and the
+    /// line of the file transport. Twilio's Messages API takes no idempotency key (a second
+    /// request is a second text), so nothing of it goes there.
     pub idempotency_key: String,
     /// Where the provider should post the message's status changes (Twilio's
     /// `StatusCallback`), when receipts are wanted.

@@ -47,10 +47,10 @@ impl Notifier {
     }
 
     /// One attempt: for Twilio, POST `{base_url}/2010-04-01/Accounts/{AccountSid}/Messages.json`
-    /// with `To`, `From` or `MessagingServiceSid` and `Body`, basic auth, and
-    /// `I-Twilio-Idempotency-Token: <idempotency_key>` so that a retry after a timeout is not
-    /// sent twice. Success is a 2xx whose JSON `sid` becomes the provider message id; 429, 5xx,
-    /// timeouts and connection errors are transient, other 4xx permanent.
+    /// with `To`, `From` or `MessagingServiceSid`, `Body` and, when given, `StatusCallback`, with
+    /// basic auth. Success is a 2xx whose JSON `sid` becomes the provider message id; 429 and
+    /// 5xx are transient, other 4xx permanent, and no answer once connected is
+    /// [`SendError::Unknown`]: Twilio may have created the message ([`Notifier::find_sms`]).
     pub async fn send_sms(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
         let result = self.inner.sms.send(message).await;
         log_outcome("sms", &message.idempotency_key, &result);

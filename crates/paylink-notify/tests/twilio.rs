@@ -77,7 +77,7 @@ async fn sends_the_form_with_basic_auth_and_returns_the_sid() {
         format!("/2010-04-01/Accounts/{SID}/Messages.json")
     );
     assert_eq!(request.basic_auth, Some((SID.to_owned(), TOKEN.to_owned())));
-    assert_eq!(request.idempotency_token(), Some("ntf_0001"));
+    assert_eq!(request.idempotency_token(), None, "Twilio's API takes none");
     assert_eq!(request.field("To"), Some("+15551234567"));
     assert_eq!(request.field("From"), Some(FROM));
     assert_eq!(request.field("MessagingServiceSid"), None);

@@ -4,7 +4,7 @@ use std::{fmt, time::Duration};
 
 use chrono::{DateTime, Utc};
 
-use reqwest::{StatusCode, header::HeaderValue, redirect};
+use reqwest::{StatusCode, redirect};
 use serde::Deserialize;
 use url::{Host, Url};
 
@@ -12,10 +12,6 @@ use crate::{
     ConfigError, Delivered, Field, Secret, SendError, SmsMessage, TwilioSender,
     error::{chain, redact, tidy},
 };
-
-/// Twilio asks for the retry of a request whose answer was lost to carry this header; it then
-/// answers with the first result instead of sending the message again.
-const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
 
 pub(crate) struct TwilioClient {
     http: reqwest::Client,
@@ -161,12 +157,6 @@ impl TwilioClient {
     }
 
     pub(crate) async fn send(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
-        let token = HeaderValue::from_str(&message.idempotency_key)
-            .ok()
-            .filter(|_| !message.idempotency_key.is_empty())
-            .ok_or_else(|| {
-                SendError::Permanent("the idempotency key is not a usable HTTP header value".into())
-            })?;
         let sender = match &self.sender {
             TwilioSender::From(from) => ("From", from.as_str()),
             TwilioSender::MessagingServiceSid(sid) => ("MessagingServiceSid", sid.as_str()),
@@ -183,7 +173,6 @@ impl TwilioClient {
             .http
             .post(self.messages_url.clone())
             .basic_auth(&self.account_sid, Some(self.auth_token.expose()))
-            .header(IDEMPOTENCY_HEADER, token)
             .form(&form);
 
         let response = request
