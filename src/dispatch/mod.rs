@@ -129,14 +129,19 @@ impl Dispatcher {
     /// (or when the provider has no message from it) sent; the outcome recorded.
     async fn deliver(&self, row: DeliveryRow) {
         let outcome = match row.unknown_since {
-            Some(since) => match settle::settle(&self.notifier, &self.store, &row, since).await {
-                Settled::Found(provider_message_id) => {
-                    tracing::info!(delivery = %row.id, attempt = row.attempts, "the provider had the message; not sent again");
-                    AttemptResult::Sent(provider_message_id)
+            Some(since) => {
+                tracing::info!(delivery = %row.id, attempt = row.attempts, "settling a delivery whose earlier attempt is in doubt");
+                match settle::settle(&self.notifier, &self.store, &row, since).await {
+                    Settled::Found(provider_message_id) => {
+                        tracing::info!(delivery = %row.id, attempt = row.attempts, "the provider had the message; not sent again");
+                        AttemptResult::Sent(provider_message_id)
+                    }
+                    Settled::Absent => self.attempt(&row).await,
+                    Settled::CannotTell(error) => {
+                        settle::still_unknown(&self.settings, &row, &error)
+                    }
                 }
-                Settled::Absent => self.attempt(&row).await,
-                Settled::CannotTell(error) => settle::still_unknown(&self.settings, &row, &error),
-            },
+            }
             None => self.attempt(&row).await,
         };
         let recorded = self

@@ -3,7 +3,7 @@
 //! request in flight, a database outage (through a proxy the test cuts, never by stopping
 //! PostgreSQL) and the recovery after it, and `config check`.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -12,8 +12,7 @@ use std::time::Duration;
 use paylink_testdb::TestDb;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::net::TcpStream;
 
 use crate::deliveries::{
     SEND_SESSION_LINK, SESSION, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, is_final, session_input,
@@ -622,84 +621,11 @@ async fn sigterm_finishes_the_request_in_flight_refuses_new_connections_and_exit
     assert_eq!(links, 1, "the in-flight create was committed");
 }
 
-/// A TCP proxy in front of PostgreSQL that the test can cut (closing the port and every open
-/// connection, as when the database host goes away) and restore on the same port.
-struct PgProxy {
-    addr: SocketAddr,
-    upstream: SocketAddr,
-    task: Option<JoinHandle<()>>,
-}
-
-impl PgProxy {
-    async fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
-        let addr = listener.local_addr().unwrap();
-        Self {
-            addr,
-            upstream,
-            task: Some(tokio::spawn(proxy(listener, upstream))),
-        }
-    }
-
-    /// Closes the port and drops every connection.
-    async fn cut(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-
-    /// Listens on the same port again.
-    fn restore(&mut self) {
-        let socket = TcpSocket::new_v4().expect("socket");
-        socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-        socket.bind(self.addr).expect("the proxy's port again");
-        let listener = socket.listen(128).expect("listen");
-        self.task = Some(tokio::spawn(proxy(listener, self.upstream)));
-    }
-}
-
-impl Drop for PgProxy {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-/// Copies bytes both ways for every connection; dropping the future (on abort) drops the
-/// listener and, with the `JoinSet`, every connection.
-async fn proxy(listener: TcpListener, upstream: SocketAddr) {
-    let mut connections = JoinSet::new();
-    loop {
-        let Ok((mut client, _)) = listener.accept().await else {
-            continue;
-        };
-        connections.spawn(async move {
-            if let Ok(mut server) = TcpStream::connect(upstream).await {
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-            }
-        });
-        while connections.try_join_next().is_some() {}
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_database_outage_is_503_and_service_resumes_when_the_database_returns() {
     let db = TestDb::new();
     let (merchant_uid, key) = merchant_key(&db);
-    let mut url = url::Url::parse(db.url()).expect("the test database URL");
-    let upstream = (
-        url.host_str().expect("a host").to_owned(),
-        url.port().unwrap_or(5432),
-    )
-        .to_socket_addrs()
-        .expect("resolving the database host")
-        .next()
-        .expect("an address");
-    let mut proxy = PgProxy::start(upstream).await;
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(proxy.addr.port())).unwrap();
+    let (mut proxy, url) = crate::pg_proxy::proxied(db.url()).await;
     let dir = scratch_dir("outage");
     let server = Server::start(&dir, url.as_str(), &[("PAYLINK_DB_POOL_SIZE", "2".into())]).await;
     assert_eq!(server.status_of("/readyz").await, 200);

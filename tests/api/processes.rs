@@ -26,7 +26,7 @@ use paylink_test_servers::twilio_server::{CannedResponse, TwilioServer};
 const PAYLINK: &str = env!("CARGO_BIN_EXE_paylink");
 
 /// Settings every server process of these tests gets, besides its database and port.
-fn base_env(twilio: &TwilioServer) -> Vec<(&'static str, String)> {
+pub(crate) fn base_env(twilio: &TwilioServer) -> Vec<(&'static str, String)> {
     vec![
         (
             "PAYLINK_PUBLIC_SESSION_BASE_URL",
@@ -93,7 +93,7 @@ fn cli(db: &TestDb, args: &[&str]) -> String {
 }
 
 /// A merchant and API key made through the command line, as an operator would.
-fn merchant_key(db: &TestDb) -> String {
+pub(crate) fn merchant_key(db: &TestDb) -> String {
     let migrated = cli(db, &["migrate"]);
     assert!(
         migrated.contains("up to date") || migrated.contains("applied"),
@@ -107,9 +107,9 @@ fn merchant_key(db: &TestDb) -> String {
 }
 
 /// A `paylink serve` process, killed when dropped.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     log: PathBuf,
     key: String,
     client: reqwest::Client,
@@ -117,7 +117,7 @@ struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `paylink serve` on a free port and waits until `/healthz` answers.
-    async fn start(name: &str, db: &TestDb, key: &str, vars: &[(&str, String)]) -> Self {
+    pub(crate) async fn start(name: &str, db: &TestDb, key: &str, vars: &[(&str, String)]) -> Self {
         let port = free_port();
         let log = log_file(name);
         let stderr = std::fs::File::create(&log).expect("log file");
@@ -168,7 +168,7 @@ impl ServerProcess {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -188,7 +188,7 @@ impl ServerProcess {
     }
 
     /// A contact with a phone number and an Active session for it; returns the session id.
-    async fn session(&self, phone: &str) -> String {
+    pub(crate) async fn session(&self, phone: &str) -> String {
         let contact = self
             .gql(
                 CREATE_CONTACT,
@@ -288,7 +288,7 @@ impl ServerProcess {
     }
 
     /// SIGKILL: no shutdown hook runs, as when a host dies.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -152,6 +152,17 @@ impl ReceivedMessage {
 struct Rules {
     once: HashMap<SmtpCommand, VecDeque<SmtpAction>>,
     always: HashMap<SmtpCommand, SmtpAction>,
+    chaos: Option<Chaos>,
+}
+
+/// A fault chaos can inject, with the name it is counted under.
+type NamedFault = (&'static str, fn() -> SmtpAction);
+
+/// Faults at random: a seeded generator, a rate, and what was injected.
+struct Chaos {
+    rng: rand::rngs::StdRng,
+    rate: f64,
+    injected: HashMap<&'static str, usize>,
 }
 
 impl Rules {
@@ -159,7 +170,41 @@ impl Rules {
         if let Some(action) = self.once.get_mut(&command).and_then(VecDeque::pop_front) {
             return Some(action);
         }
-        self.always.get(&command).cloned()
+        if let Some(action) = self.always.get(&command) {
+            return Some(action.clone());
+        }
+        self.chaos.as_mut().and_then(|chaos| chaos.pick(command))
+    }
+}
+
+impl Chaos {
+    /// A fault for `command`, or none, as the dice say.
+    fn pick(&mut self, command: SmtpCommand) -> Option<SmtpAction> {
+        use rand::Rng as _;
+        let choices: &[NamedFault] = match command {
+            SmtpCommand::MailFrom => &[
+                ("hang up at MAIL", || SmtpAction::Close),
+                ("421 at MAIL", || {
+                    SmtpAction::reply(421, "4.3.2 shutting down")
+                }),
+            ],
+            SmtpCommand::DataEnd => &[
+                ("take the data, then hang up", || {
+                    SmtpAction::AcceptThenClose
+                }),
+                ("451 after the data", || {
+                    SmtpAction::reply(451, "4.3.0 try again later")
+                }),
+                ("hang up after the data", || SmtpAction::Close),
+            ],
+            _ => return None,
+        };
+        if !self.rng.random_bool(self.rate) {
+            return None;
+        }
+        let (name, action) = choices[self.rng.random_range(0..choices.len())];
+        *self.injected.entry(name).or_default() += 1;
+        Some(action())
     }
 }
 
@@ -244,6 +289,31 @@ impl SmtpServer {
     /// Answers every occurrence of `command` with `action` until [`SmtpServer::reset_responses`].
     pub fn respond_always(&self, command: SmtpCommand, action: SmtpAction) {
         self.shared.lock().rules.always.insert(command, action);
+    }
+
+    /// From now on, each `MAIL FROM` and each end of message data meets a fault with
+    /// probability `rate` (a hang-up, a 4xx, or the data taken and the reply lost), drawn from a
+    /// generator seeded with `seed`, so a run can be repeated. Programmed answers still win.
+    pub fn set_chaos(&self, seed: u64, rate: f64) {
+        use rand::SeedableRng as _;
+        self.shared.lock().rules.chaos = Some(Chaos {
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            rate: rate.clamp(0.0, 1.0),
+            injected: HashMap::new(),
+        });
+    }
+
+    /// The faults chaos injected, by kind.
+    pub fn faults_injected(&self) -> Vec<(&'static str, usize)> {
+        let state = self.shared.lock();
+        let mut faults: Vec<_> = state
+            .rules
+            .chaos
+            .as_ref()
+            .map(|chaos| chaos.injected.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default();
+        faults.sort();
+        faults
     }
 
     /// Back to normal answers.

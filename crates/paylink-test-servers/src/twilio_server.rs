@@ -41,7 +41,7 @@
 )]
 
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque},
     net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -68,6 +68,94 @@ pub struct CannedResponse {
     pub delay: Duration,
     /// A `Retry-After` header, in seconds.
     pub retry_after: Option<u64>,
+}
+
+/// A status callback to post: how long after the message was created, the status, and its
+/// error code.
+type PlannedCallback = (Duration, &'static str, Option<u32>);
+
+/// Faults at random: a seeded generator, a rate, how long a stalled answer waits, and what was
+/// injected.
+struct Chaos {
+    rng: rand::rngs::StdRng,
+    rate: f64,
+    stall: Duration,
+    injected: HashMap<&'static str, usize>,
+}
+
+impl Chaos {
+    /// A fault for the next POST, or none, as the dice say.
+    fn pick(&mut self) -> Option<Fault> {
+        use rand::Rng as _;
+        if !self.rng.random_bool(self.rate) {
+            return None;
+        }
+        let (name, fault) = match self.rng.random_range(0..12) {
+            0..=2 => ("answer lost: connection closed", Fault::CreateThenDrop),
+            3..=5 => (
+                "answer after the client's timeout",
+                Fault::CreateThenStall(self.stall),
+            ),
+            6 | 7 => (
+                "429 with Retry-After",
+                Fault::Answer(CannedResponse::too_many_requests(1)),
+            ),
+            8 => (
+                "500",
+                Fault::Answer(CannedResponse::error(500, 20500, "Internal Server Error")),
+            ),
+            9 | 10 => (
+                "503",
+                Fault::Answer(CannedResponse::error(503, 20503, "Service Unavailable")),
+            ),
+            _ => (
+                "21610 (permanent)",
+                Fault::Answer(CannedResponse::error(
+                    400,
+                    21610,
+                    "Attempt to send to unsubscribed recipient",
+                )),
+            ),
+        };
+        *self.injected.entry(name).or_default() += 1;
+        Some(fault)
+    }
+
+    /// The status callbacks of one created message: `sent`, then a final state, each after a
+    /// short wait; sometimes reordered, sometimes one twice, sometimes none at all (a callback
+    /// Twilio could not deliver is not sent again).
+    fn callbacks(&mut self) -> Vec<PlannedCallback> {
+        use rand::Rng as _;
+        if self.rng.random_bool(0.3) {
+            *self.injected.entry("status callbacks lost").or_default() += 1;
+            return Vec::new();
+        }
+        let last = if self.rng.random_bool(0.1) {
+            ("undelivered", Some(30003))
+        } else {
+            ("delivered", None)
+        };
+        let mut plan = vec![("sent", None), last];
+        if self.rng.random_bool(0.25) {
+            plan.reverse();
+            *self
+                .injected
+                .entry("status callbacks out of order")
+                .or_default() += 1;
+        }
+        if self.rng.random_bool(0.25) {
+            let again = plan[self.rng.random_range(0..plan.len())];
+            plan.push(again);
+            *self.injected.entry("status callback repeated").or_default() += 1;
+        }
+        let mut at = Duration::ZERO;
+        plan.into_iter()
+            .map(|(status, code)| {
+                at += Duration::from_millis(self.rng.random_range(0..150));
+                (at, status, code)
+            })
+            .collect()
+    }
 }
 
 /// Something going wrong with one request, served before any normal answer.
@@ -177,7 +265,8 @@ struct State {
     messages: Vec<SentMessage>,
     /// Each message's resource as JSON, in the order created.
     resources: Vec<String>,
-    callback_route: Option<SocketAddr>,
+    callback_routes: Vec<SocketAddr>,
+    chaos: Option<Chaos>,
 }
 
 struct Shared {
@@ -250,7 +339,7 @@ impl TwilioServer {
     /// Makes status callbacks reach their URL's host at `addr`, as a proxy in front of paylink
     /// would; the URL, as signed, is unchanged.
     pub fn route_callbacks_to(&self, addr: SocketAddr) {
-        self.shared.lock().callback_route = Some(addr);
+        self.shared.lock().callback_routes = vec![addr];
     }
 
     /// Posts one status change of `message` (`queued`, `sent`, `delivered`, `undelivered`,
@@ -262,12 +351,60 @@ impl TwilioServer {
         status: &str,
         error_code: Option<u32>,
     ) -> u16 {
+        report(&self.shared, message, status, error_code).await
+    }
+
+    /// From now on each POST meets a fault with probability `rate`, drawn from a generator
+    /// seeded with `seed` (so a run can be repeated): the answer lost after the message was
+    /// created (the connection closed, or the answer held for `stall`, past the client's
+    /// timeout), 429 with `Retry-After`, 500, 503, or Twilio's 21610 (a recipient who replied
+    /// STOP; permanent). Every created message with a `StatusCallback` is then reported, after a
+    /// short random wait, `sent` and then `delivered` (or, one time in ten, `undelivered` with
+    /// 30003), sometimes in the other order, sometimes twice and sometimes not at all, as Twilio
+    /// does not promise otherwise. Queued faults still come first.
+    pub fn set_chaos(&self, seed: u64, rate: f64, stall: Duration) {
+        use rand::SeedableRng as _;
+        self.shared.lock().chaos = Some(Chaos {
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            rate: rate.clamp(0.0, 1.0),
+            stall,
+            injected: HashMap::new(),
+        });
+    }
+
+    /// The faults chaos injected, by kind (status callbacks repeated or reordered included).
+    pub fn faults_injected(&self) -> Vec<(&'static str, usize)> {
+        let state = self.shared.lock();
+        let mut faults: Vec<_> = state
+            .chaos
+            .as_ref()
+            .map(|chaos| chaos.injected.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default();
+        faults.sort();
+        faults
+    }
+
+    /// Makes status callbacks reach their URL's host at one of `addrs`, picked at random: the
+    /// replicas behind a proxy.
+    pub fn route_callbacks_to_any(&self, addrs: Vec<SocketAddr>) {
+        self.shared.lock().callback_routes = addrs;
+    }
+}
+
+/// Posts one status change of `message` to its `StatusCallback`, signed; the receiver's status.
+async fn report(
+    shared: &Shared,
+    message: &SentMessage,
+    status: &str,
+    error_code: Option<u32>,
+) -> u16 {
+    {
         let url = message
             .status_callback
             .clone()
             .unwrap_or_else(|| panic!("message {} has no StatusCallback", message.sid));
         let mut params = vec![
-            ("AccountSid".to_owned(), self.shared.account_sid.clone()),
+            ("AccountSid".to_owned(), shared.account_sid.clone()),
             ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
             ("MessageSid".to_owned(), message.sid.clone()),
             ("MessageStatus".to_owned(), status.to_owned()),
@@ -284,11 +421,24 @@ impl TwilioServer {
         if let Some(code) = error_code {
             params.push(("ErrorCode".to_owned(), code.to_string()));
         }
-        let signature = signature(&self.shared.auth_token, &url, &params);
-        let route = self.shared.lock().callback_route;
+        let signature = signature(&shared.auth_token, &url, &params);
+        let route = {
+            let mut state = shared.lock();
+            let routes = state.callback_routes.clone();
+            match (routes.len(), state.chaos.as_mut()) {
+                (0, _) => None,
+                (1, _) | (_, None) => routes.first().copied(),
+                (n, Some(chaos)) => {
+                    use rand::Rng as _;
+                    Some(routes[chaos.rng.random_range(0..n)])
+                }
+            }
+        };
         post_form(&url, route, &params, &[("X-Twilio-Signature", &signature)]).await
     }
+}
 
+impl TwilioServer {
     /// Every request received, oldest first.
     pub fn requests(&self) -> Vec<ReceivedRequest> {
         self.shared.lock().requests.clone()
@@ -348,7 +498,17 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let Some(request) = read_request(&mut reader).await else {
         return;
     };
-    let answer = respond(&shared, request);
+    let mut answer = respond(&shared, request);
+    if let Some((message, plan)) = answer.callbacks.take() {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            for (at, status, code) in plan {
+                tokio::time::sleep_until(started + at).await;
+                report(&shared, &message, status, code).await;
+            }
+        });
+    }
     if answer.drop {
         // Closed without a word: the client cannot tell whether the message was created.
         return;
@@ -444,6 +604,8 @@ struct Answer {
     retry_after: Option<u64>,
     /// Close the connection without answering.
     drop: bool,
+    /// Status callbacks to post for the message created: when, which status, which code.
+    callbacks: Option<(SentMessage, Vec<PlannedCallback>)>,
 }
 
 impl Answer {
@@ -454,6 +616,7 @@ impl Answer {
             delay,
             retry_after: None,
             drop: false,
+            callbacks: None,
         }
     }
 }
@@ -465,7 +628,11 @@ fn respond(shared: &Shared, request: ReceivedRequest) -> Answer {
     let mut delay = state.delay;
     let mut drop_answer = false;
     if request.method == "POST" {
-        match state.faults.pop_front() {
+        let fault = match state.faults.pop_front() {
+            Some(fault) => Some(fault),
+            None => state.chaos.as_mut().and_then(Chaos::pick),
+        };
+        match fault {
             Some(Fault::Answer(canned)) => {
                 return Answer {
                     retry_after: canned.retry_after,
@@ -501,10 +668,18 @@ fn respond(shared: &Shared, request: ReceivedRequest) -> Answer {
 
     let token = request.idempotency_token().map(str::to_owned);
     let (status, body) = create_message(shared, &mut state, &request, token);
+    let created = state.messages.last().cloned().filter(|_| status == 201);
+    let callbacks = match (created, state.chaos.as_mut()) {
+        (Some(message), Some(chaos)) if message.status_callback.is_some() => {
+            Some((message, chaos.callbacks()))
+        }
+        _ => None,
+    };
     drop(state);
     shared.changed.notify_waiters();
     Answer {
         drop: drop_answer,
+        callbacks,
         ..Answer::new(status, body, delay)
     }
 }
