@@ -68,12 +68,17 @@ pub(super) fn outcome(
             AttemptResult::Unknown(reason, at)
         }
         Err(error) if error.is_transient() => {
-            let next = settings.retry.next_attempt(
-                attempt,
-                row.created_at,
-                timestamps::now(),
-                rand::random::<f64>(),
-            );
+            let now = timestamps::now();
+            let next = settings
+                .retry
+                .next_attempt(attempt, row.created_at, now, rand::random::<f64>())
+                // Not before the provider asked (429 with Retry-After).
+                .map(|at| match error.retry_after() {
+                    Some(wait) => {
+                        at.max(now + chrono::Duration::from_std(wait).unwrap_or_default())
+                    }
+                    None => at,
+                });
             match next {
                 Some(at) => {
                     tracing::warn!(delivery = %id, attempt, reason = %redact_contact_details(error.reason()), retry_at = %at, "delivery failed; will retry");

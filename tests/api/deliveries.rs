@@ -1232,6 +1232,43 @@ async fn transient_then_success(canned: CannedResponse) {
     assert_eq!(twilio.requests().len(), 2);
 }
 
+/// Twilio's `Retry-After` is honoured: the next attempt is not due before it, whatever the
+/// (here much shorter) backoff says.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_twilio_429_is_not_retried_before_its_retry_after() {
+    let (twilio, app, merchant, session) = twilio_setup(TWILIO_TOKEN).await;
+    twilio.push_response(CannedResponse::too_many_requests(2));
+    let id = send_sms(&app, &merchant, &session).await;
+    let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
+    let waiting = loop {
+        let url = app.database_url().to_owned();
+        let id = id.clone();
+        let row = tokio::task::spawn_blocking(move || {
+            paylink_store::direct::Connection::open(&url)
+                .expect("connecting")
+                .delivery(&id)
+                .expect("reading")
+                .expect("the delivery")
+        })
+        .await
+        .unwrap();
+        if row.status == "Queued" && row.attempts == 1 {
+            break row;
+        }
+        assert!(row.attempts < 2, "retried before Retry-After: {row:?}");
+        assert!(tokio::time::Instant::now() < deadline, "{row:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let started = waiting.attempt_started_at.expect("the attempt's start");
+    assert!(
+        waiting.next_attempt_at - started >= chrono::Duration::seconds(2),
+        "{waiting:?}"
+    );
+    let delivery = settled(&app, &merchant, &session, &id).await;
+    assert_eq!(delivery["status"], "Sent", "{delivery}");
+    assert_eq!(twilio.messages().len(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_twilio_500_is_retried() {
     transient_then_success(CannedResponse::error(500, 20500, "Internal Server Error")).await;

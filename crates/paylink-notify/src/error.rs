@@ -9,6 +9,14 @@ pub enum SendError {
     /// Worth retrying later: connection refused/reset, timeouts, DNS, SMTP 4xx, HTTP 429 and 5xx.
     #[error("{0}")]
     Transient(String),
+    /// Worth retrying, but not before the provider said (HTTP 429 with `Retry-After`).
+    #[error("{reason}")]
+    Throttled {
+        /// The provider's reply.
+        reason: String,
+        /// How long the provider asked to wait.
+        retry_after: std::time::Duration,
+    },
     /// Retrying will not help: SMTP 5xx (e.g. 550 mailbox unavailable), provider 4xx (e.g.
     /// Twilio 21211 invalid 'To' number, 20003 authentication failure), a malformed recipient
     /// address.
@@ -24,7 +32,15 @@ pub enum SendError {
 impl SendError {
     /// Whether the message certainly was not sent and another attempt may be scheduled.
     pub fn is_transient(&self) -> bool {
-        matches!(self, SendError::Transient(_))
+        matches!(self, SendError::Transient(_) | SendError::Throttled { .. })
+    }
+
+    /// How long the provider asked to wait before the next attempt, when it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            SendError::Throttled { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
     }
 
     /// Whether the provider may have the message although no answer said so.
@@ -37,7 +53,8 @@ impl SendError {
         match self {
             SendError::Transient(reason)
             | SendError::Permanent(reason)
-            | SendError::Unknown(reason) => reason,
+            | SendError::Unknown(reason)
+            | SendError::Throttled { reason, .. } => reason,
         }
     }
 }

@@ -168,6 +168,17 @@ async fn server_errors_and_rate_limits_are_transient() {
 }
 
 #[tokio::test]
+async fn a_429_with_retry_after_says_how_long_to_wait() {
+    let server = TwilioServer::start(SID, TOKEN).await;
+    server.push_response(CannedResponse::too_many_requests(7));
+    let notifier = default_notifier(&server);
+    let error = notifier.send_sms(&sms("k")).await.unwrap_err();
+    assert!(error.is_transient(), "{error:?}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(error.reason(), "Twilio 20429: Too Many Requests");
+}
+
+#[tokio::test]
 async fn an_invalid_number_is_permanent_with_twilios_reason() {
     let server = TwilioServer::start(SID, TOKEN).await;
     let notifier = default_notifier(&server);

@@ -180,6 +180,7 @@ impl TwilioClient {
             .await
             .map_err(|error| self.transport_error(error))?;
         let status = response.status();
+        let retry_after = retry_after(response.headers());
         // The body is small; if reading it fails after a 2xx the message was still accepted.
         let body = response.bytes().await;
         let reply = body
@@ -193,10 +194,15 @@ impl TwilioClient {
             });
         }
         let reason = self.clean(&error_reason(status, reply));
-        if is_transient(status) {
-            Err(SendError::Transient(reason))
-        } else {
-            Err(SendError::Permanent(reason))
+        match retry_after {
+            Some(retry_after) if status == StatusCode::TOO_MANY_REQUESTS => {
+                Err(SendError::Throttled {
+                    reason,
+                    retry_after,
+                })
+            }
+            _ if is_transient(status) => Err(SendError::Transient(reason)),
+            _ => Err(SendError::Permanent(reason)),
         }
     }
 
@@ -306,6 +312,19 @@ impl TwilioClient {
     fn clean(&self, text: &str) -> String {
         redact(tidy(text), &[self.auth_token.expose()])
     }
+}
+
+/// `Retry-After` in seconds (the form Twilio uses), capped at an hour so that a wild value does
+/// not park a delivery for good.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds.min(3600)))
 }
 
 /// Rate limits, server trouble and request timeouts pass, and so may an unexpected redirect
