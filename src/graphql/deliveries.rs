@@ -3,7 +3,7 @@
 //! the dispatcher sends it. A refused send is `success: false` with the reason, not an error.
 
 use juniper::ID;
-use paylink_store::deliveries::{DeliveryRow, status as delivery_status};
+use paylink_store::deliveries::{DeliveryRow, NewDelivery, status as delivery_status};
 use paylink_store::sending::{LinkSend, SessionSend};
 
 use super::generated::{
@@ -176,31 +176,20 @@ fn delivery(
         Channel::Email => message.text.clone(),
         Channel::Phone => messages::sms_body(message, link),
     };
-    DeliveryRow {
-        id: ids::new_delivery_id(),
-        merchant_uid: merchant_uid.to_owned(),
-        session_id,
-        link_id,
-        channel: channel.as_str().to_owned(),
-        recipient,
-        subject: message.subject.clone(),
-        body_text,
-        body_html: message.html.clone(),
-        status: delivery_status::QUEUED.to_owned(),
-        attempts: 0,
-        last_error: None,
-        provider_message_id: None,
-        next_attempt_at: now,
-        lease_until: None,
-        created_at: now,
-        sent_at: None,
-        provider_status: None,
-        provider_status_rank: 0,
-        provider_error_code: None,
-        receipt_at: None,
-        attempt_started_at: None,
-        unknown_since: None,
-    }
+    DeliveryRow::queued(
+        NewDelivery {
+            id: ids::new_delivery_id(),
+            merchant_uid: merchant_uid.to_owned(),
+            session_id,
+            link_id,
+            channel: channel.as_str().to_owned(),
+            recipient,
+            subject: message.subject.clone(),
+            body_text,
+            body_html: message.html.clone(),
+        },
+        now,
+    )
 }
 
 /// The contract's answer; a queued delivery wakes the dispatcher.

@@ -1113,12 +1113,10 @@ async fn an_smtp_5xx_fails_at_once_with_the_servers_reason() {
     assert!(smtp.messages().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_smtp_server_that_stalls_is_timed_out_and_retried() {
-    let smtp = SmtpServer::start().await;
-    // Connected, then silent: only the attempt timeout frees the dispatcher.
-    smtp.respond_once(SmtpCommand::MailFrom, SmtpAction::Stall);
-    let app = TestApp::start_with(&with_smtp(&smtp)).await;
+/// A server sending email through `smtp`, and a session link queued for Email; returns the
+/// settled delivery.
+async fn email_through(smtp: &SmtpServer) -> Value {
+    let app = TestApp::start_with(&with_smtp(smtp)).await;
     let merchant = app.merchant("Acme").await;
     let session = reachable_session(&app, &merchant).await;
     let id = queue_session_link(
@@ -1127,8 +1125,15 @@ async fn an_smtp_server_that_stalls_is_timed_out_and_retried() {
         json!({ "id": session, "channel": "Email" }),
     )
     .await;
+    settled(&app, &merchant, &session, &id).await
+}
 
-    let delivery = settled(&app, &merchant, &session, &id).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn an_smtp_server_that_stalls_is_timed_out_and_retried() {
+    let smtp = SmtpServer::start().await;
+    // Connected, then silent: only the attempt timeout frees the dispatcher.
+    smtp.respond_once(SmtpCommand::MailFrom, SmtpAction::Stall);
+    let delivery = email_through(&smtp).await;
     assert_eq!(delivery["status"], "Sent", "{delivery}");
     assert_eq!(delivery["attempts"], 2, "{delivery}");
     assert_eq!(smtp.messages().len(), 1);
@@ -1143,17 +1148,7 @@ async fn an_smtp_server_that_stalls_is_timed_out_and_retried() {
 async fn an_email_whose_reply_was_lost_is_sent_again_with_the_same_message_id() {
     let smtp = SmtpServer::start().await;
     smtp.respond_once(SmtpCommand::DataEnd, SmtpAction::AcceptThenClose);
-    let app = TestApp::start_with(&with_smtp(&smtp)).await;
-    let merchant = app.merchant("Acme").await;
-    let session = reachable_session(&app, &merchant).await;
-    let id = queue_session_link(
-        &app,
-        &merchant,
-        json!({ "id": session, "channel": "Email" }),
-    )
-    .await;
-
-    let delivery = settled(&app, &merchant, &session, &id).await;
+    let delivery = email_through(&smtp).await;
     assert_eq!(delivery["status"], "Sent", "{delivery}");
     assert_eq!(delivery["attempts"], 2, "{delivery}");
     let messages = smtp.messages();
@@ -1404,32 +1399,20 @@ async fn a_delivery_queued_by_another_server_wakes_this_ones_dispatcher() {
     // The dispatcher looked once at start and now sleeps until woken.
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let now = chrono::Utc::now();
-    let row = paylink_store::deliveries::DeliveryRow {
-        id: "dlv_from_another_server".into(),
-        merchant_uid: merchant.uid.clone(),
-        session_id: None,
-        link_id: Some(link_id.clone()),
-        channel: "Email".into(),
-        recipient: "payer@example.com".into(),
-        subject: "Your link".into(),
-        body_text: "Pay here".into(),
-        body_html: "<p>Pay here</p>".into(),
-        status: "Queued".into(),
-        attempts: 0,
-        last_error: None,
-        provider_message_id: None,
-        next_attempt_at: now,
-        lease_until: None,
-        created_at: now,
-        sent_at: None,
-        provider_status: None,
-        provider_status_rank: 0,
-        provider_error_code: None,
-        receipt_at: None,
-        attempt_started_at: None,
-        unknown_since: None,
-    };
+    let row = paylink_store::deliveries::DeliveryRow::queued(
+        paylink_store::deliveries::NewDelivery {
+            id: "dlv_from_another_server".into(),
+            merchant_uid: merchant.uid.clone(),
+            session_id: None,
+            link_id: Some(link_id.clone()),
+            channel: "Email".into(),
+            recipient: "payer@example.com".into(),
+            subject: "Your link".into(),
+            body_text: "Pay here".into(),
+            body_html: "<p>Pay here</p>".into(),
+        },
+        chrono::Utc::now(),
+    );
     let url = app.database_url().to_owned();
     tokio::task::spawn_blocking(move || {
         paylink_store::direct::Connection::open(&url)

@@ -407,3 +407,29 @@ pub(crate) fn parse_raw_response(received: &[u8]) -> std::io::Result<RawResponse
         body,
     })
 }
+
+/// POSTs `query` as `key` to `url` and checks the answer is the rate limit's refusal: 429 with
+/// a whole number of seconds in `Retry-After` and `RATE_LIMITED`.
+pub(crate) async fn assert_rate_limited(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    query: &str,
+) {
+    let response = client
+        .post(url)
+        .bearer_auth(key)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in whole seconds");
+    assert!(retry_after >= 1, "{retry_after}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED", "{body}");
+}

@@ -96,6 +96,60 @@ pub struct DeliveryRow {
     pub unknown_since: Option<DateTime<Utc>>,
 }
 
+/// What a new delivery is: everything but its state, which every delivery starts from alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// Public id.
+    pub id: String,
+    /// Owning merchant.
+    pub merchant_uid: String,
+    /// The session whose link is sent (or `link_id`).
+    pub session_id: Option<String>,
+    /// The payment link that is sent (or `session_id`).
+    pub link_id: Option<String>,
+    /// `Email` or `Phone`.
+    pub channel: String,
+    /// Address or number.
+    pub recipient: String,
+    /// Email subject.
+    pub subject: String,
+    /// Plain-text body; the SMS body for Phone.
+    pub body_text: String,
+    /// HTML body.
+    pub body_html: String,
+}
+
+impl DeliveryRow {
+    /// The row of a delivery queued at `now`: due at once, never tried.
+    pub fn queued(new: NewDelivery, now: DateTime<Utc>) -> Self {
+        Self {
+            id: new.id,
+            merchant_uid: new.merchant_uid,
+            session_id: new.session_id,
+            link_id: new.link_id,
+            channel: new.channel,
+            recipient: new.recipient,
+            subject: new.subject,
+            body_text: new.body_text,
+            body_html: new.body_html,
+            status: status::QUEUED.to_owned(),
+            attempts: 0,
+            last_error: None,
+            provider_message_id: None,
+            next_attempt_at: now,
+            lease_until: None,
+            created_at: now,
+            sent_at: None,
+            provider_status: None,
+            provider_status_rank: 0,
+            provider_error_code: None,
+            receipt_at: None,
+            attempt_started_at: None,
+            unknown_since: None,
+        }
+    }
+}
+
 /// Stores a delivery request.
 pub(crate) fn insert(
     conn: &mut PgConnection,

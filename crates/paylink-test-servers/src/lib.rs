@@ -5,3 +5,14 @@
 
 pub mod smtp_server;
 pub mod twilio_server;
+
+/// Counts by name, sorted by name: what a stand-in's chaos injected.
+fn sorted_counts(
+    counts: Option<&std::collections::HashMap<&'static str, usize>>,
+) -> Vec<(&'static str, usize)> {
+    let mut counts: Vec<_> = counts
+        .map(|counts| counts.iter().map(|(name, n)| (*name, *n)).collect())
+        .unwrap_or_default();
+    counts.sort();
+    counts
+}

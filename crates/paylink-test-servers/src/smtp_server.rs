@@ -305,15 +305,7 @@ impl SmtpServer {
 
     /// The faults chaos injected, by kind.
     pub fn faults_injected(&self) -> Vec<(&'static str, usize)> {
-        let state = self.shared.lock();
-        let mut faults: Vec<_> = state
-            .rules
-            .chaos
-            .as_ref()
-            .map(|chaos| chaos.injected.iter().map(|(k, v)| (*k, *v)).collect())
-            .unwrap_or_default();
-        faults.sort();
-        faults
+        crate::sorted_counts(self.shared.lock().rules.chaos.as_ref().map(|c| &c.injected))
     }
 
     /// Back to normal answers.

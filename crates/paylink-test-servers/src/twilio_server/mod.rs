@@ -54,6 +54,17 @@ use tokio::{
     task::{JoinHandle, JoinSet},
 };
 
+mod callbacks;
+mod chaos;
+mod list;
+mod wire;
+
+use callbacks::report;
+pub use callbacks::{post_form, signature};
+use chaos::{Chaos, PlannedCallback};
+use list::list_messages;
+use wire::*;
+
 /// Largest request head or body accepted.
 const MAX_BYTES: usize = 1024 * 1024;
 
@@ -68,94 +79,6 @@ pub struct CannedResponse {
     pub delay: Duration,
     /// A `Retry-After` header, in seconds.
     pub retry_after: Option<u64>,
-}
-
-/// A status callback to post: how long after the message was created, the status, and its
-/// error code.
-type PlannedCallback = (Duration, &'static str, Option<u32>);
-
-/// Faults at random: a seeded generator, a rate, how long a stalled answer waits, and what was
-/// injected.
-struct Chaos {
-    rng: rand::rngs::StdRng,
-    rate: f64,
-    stall: Duration,
-    injected: HashMap<&'static str, usize>,
-}
-
-impl Chaos {
-    /// A fault for the next POST, or none, as the dice say.
-    fn pick(&mut self) -> Option<Fault> {
-        use rand::Rng as _;
-        if !self.rng.random_bool(self.rate) {
-            return None;
-        }
-        let (name, fault) = match self.rng.random_range(0..12) {
-            0..=2 => ("answer lost: connection closed", Fault::CreateThenDrop),
-            3..=5 => (
-                "answer after the client's timeout",
-                Fault::CreateThenStall(self.stall),
-            ),
-            6 | 7 => (
-                "429 with Retry-After",
-                Fault::Answer(CannedResponse::too_many_requests(1)),
-            ),
-            8 => (
-                "500",
-                Fault::Answer(CannedResponse::error(500, 20500, "Internal Server Error")),
-            ),
-            9 | 10 => (
-                "503",
-                Fault::Answer(CannedResponse::error(503, 20503, "Service Unavailable")),
-            ),
-            _ => (
-                "21610 (permanent)",
-                Fault::Answer(CannedResponse::error(
-                    400,
-                    21610,
-                    "Attempt to send to unsubscribed recipient",
-                )),
-            ),
-        };
-        *self.injected.entry(name).or_default() += 1;
-        Some(fault)
-    }
-
-    /// The status callbacks of one created message: `sent`, then a final state, each after a
-    /// short wait; sometimes reordered, sometimes one twice, sometimes none at all (a callback
-    /// Twilio could not deliver is not sent again).
-    fn callbacks(&mut self) -> Vec<PlannedCallback> {
-        use rand::Rng as _;
-        if self.rng.random_bool(0.3) {
-            *self.injected.entry("status callbacks lost").or_default() += 1;
-            return Vec::new();
-        }
-        let last = if self.rng.random_bool(0.1) {
-            ("undelivered", Some(30003))
-        } else {
-            ("delivered", None)
-        };
-        let mut plan = vec![("sent", None), last];
-        if self.rng.random_bool(0.25) {
-            plan.reverse();
-            *self
-                .injected
-                .entry("status callbacks out of order")
-                .or_default() += 1;
-        }
-        if self.rng.random_bool(0.25) {
-            let again = plan[self.rng.random_range(0..plan.len())];
-            plan.push(again);
-            *self.injected.entry("status callback repeated").or_default() += 1;
-        }
-        let mut at = Duration::ZERO;
-        plan.into_iter()
-            .map(|(status, code)| {
-                at += Duration::from_millis(self.rng.random_range(0..150));
-                (at, status, code)
-            })
-            .collect()
-    }
 }
 
 /// Something going wrong with one request, served before any normal answer.
@@ -374,67 +297,13 @@ impl TwilioServer {
 
     /// The faults chaos injected, by kind (status callbacks repeated or reordered included).
     pub fn faults_injected(&self) -> Vec<(&'static str, usize)> {
-        let state = self.shared.lock();
-        let mut faults: Vec<_> = state
-            .chaos
-            .as_ref()
-            .map(|chaos| chaos.injected.iter().map(|(k, v)| (*k, *v)).collect())
-            .unwrap_or_default();
-        faults.sort();
-        faults
+        crate::sorted_counts(self.shared.lock().chaos.as_ref().map(|c| &c.injected))
     }
 
     /// Makes status callbacks reach their URL's host at one of `addrs`, picked at random: the
     /// replicas behind a proxy.
     pub fn route_callbacks_to_any(&self, addrs: Vec<SocketAddr>) {
         self.shared.lock().callback_routes = addrs;
-    }
-}
-
-/// Posts one status change of `message` to its `StatusCallback`, signed; the receiver's status.
-async fn report(
-    shared: &Shared,
-    message: &SentMessage,
-    status: &str,
-    error_code: Option<u32>,
-) -> u16 {
-    {
-        let url = message
-            .status_callback
-            .clone()
-            .unwrap_or_else(|| panic!("message {} has no StatusCallback", message.sid));
-        let mut params = vec![
-            ("AccountSid".to_owned(), shared.account_sid.clone()),
-            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
-            ("MessageSid".to_owned(), message.sid.clone()),
-            ("MessageStatus".to_owned(), status.to_owned()),
-            ("SmsSid".to_owned(), message.sid.clone()),
-            ("SmsStatus".to_owned(), status.to_owned()),
-            ("To".to_owned(), message.to.clone()),
-        ];
-        if let Some(from) = &message.from {
-            params.push(("From".to_owned(), from.clone()));
-        }
-        if let Some(service) = &message.messaging_service_sid {
-            params.push(("MessagingServiceSid".to_owned(), service.clone()));
-        }
-        if let Some(code) = error_code {
-            params.push(("ErrorCode".to_owned(), code.to_string()));
-        }
-        let signature = signature(&shared.auth_token, &url, &params);
-        let route = {
-            let mut state = shared.lock();
-            let routes = state.callback_routes.clone();
-            match (routes.len(), state.chaos.as_mut()) {
-                (0, _) => None,
-                (1, _) | (_, None) => routes.first().copied(),
-                (n, Some(chaos)) => {
-                    use rand::Rng as _;
-                    Some(routes[chaos.rng.random_range(0..n)])
-                }
-            }
-        };
-        post_form(&url, route, &params, &[("X-Twilio-Signature", &signature)]).await
     }
 }
 
@@ -534,68 +403,6 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let _ = write.shutdown().await;
 }
 
-async fn read_request(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-) -> Option<ReceivedRequest> {
-    let mut lines = Vec::new();
-    let mut total = 0;
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).await.ok()?;
-        total += n;
-        if n == 0 || total > MAX_BYTES {
-            return None;
-        }
-        let line = line.trim_end_matches(['\r', '\n']).to_owned();
-        if line.is_empty() {
-            break;
-        }
-        lines.push(line);
-    }
-    let mut first = lines.first()?.split(' ');
-    let method = first.next()?.to_owned();
-    let path = first.next()?.to_owned();
-    let headers: Vec<(String, String)> = lines[1..]
-        .iter()
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
-    let length: usize = header("Content-Length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    if length > MAX_BYTES {
-        return None;
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await.ok()?;
-    let is_form =
-        header("Content-Type").is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form = if is_form {
-        parse_form(&String::from_utf8_lossy(&body))
-    } else {
-        Vec::new()
-    };
-    let basic_auth = header("Authorization").and_then(|value| {
-        let encoded = value.strip_prefix("Basic ")?;
-        let decoded = String::from_utf8(decode_base64(encoded)?).ok()?;
-        let (user, password) = decoded.split_once(':')?;
-        Some((user.to_owned(), password.to_owned()))
-    });
-    Some(ReceivedRequest {
-        method,
-        path,
-        headers,
-        form,
-        basic_auth,
-    })
-}
-
 /// What to do with one request.
 struct Answer {
     status: u16,
@@ -684,75 +491,6 @@ fn respond(shared: &Shared, request: ReceivedRequest) -> Answer {
     }
 }
 
-/// Twilio's Messages list: newest first, filtered by `To` and `From`, `PageSize` a page (50 by
-/// default), the next page named by `next_page_uri`.
-fn list_messages(state: &State, path_and_query: &str) -> String {
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
-    let params = parse_form(query);
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let page_size: usize = param("PageSize")
-        .and_then(|size| size.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 1000);
-    let page: usize = param("Page")
-        .and_then(|page| page.parse().ok())
-        .unwrap_or(0);
-    let matching: Vec<&str> = state
-        .messages
-        .iter()
-        .zip(&state.resources)
-        .rev()
-        .filter(|(message, _)| param("To").is_none_or(|to| message.to == to))
-        .filter(|(message, _)| {
-            param("From").is_none_or(|from| message.from.as_deref() == Some(from))
-        })
-        .map(|(_, resource)| resource.as_str())
-        .collect();
-    let start = page * page_size;
-    let shown: Vec<&str> = matching
-        .iter()
-        .skip(start)
-        .take(page_size)
-        .copied()
-        .collect();
-    let with_page = |page: usize| {
-        let mut kept: Vec<String> = query
-            .split('&')
-            .filter(|pair| {
-                !pair.is_empty() && !pair.starts_with("Page=") && !pair.starts_with("PageToken=")
-            })
-            .map(str::to_owned)
-            .collect();
-        kept.push(format!("Page={page}"));
-        kept.push(format!("PageToken=PA{page}"));
-        json_string(&format!("{path}?{}", kept.join("&")))
-    };
-    let next = if start + page_size < matching.len() {
-        with_page(page + 1)
-    } else {
-        "null".to_owned()
-    };
-    let previous = if page > 0 {
-        with_page(page - 1)
-    } else {
-        "null".to_owned()
-    };
-    format!(
-        "{{\"end\":{},\"first_page_uri\":{},\"messages\":[{}],\"next_page_uri\":{next},\"page\":{page},\"page_size\":{page_size},\"previous_page_uri\":{previous},\"start\":{start},\"uri\":{}}}",
-        (start + shown.len()).saturating_sub(1),
-        with_page(0),
-        shown.join(","),
-        json_string(path_and_query),
-    )
-}
-
 fn create_message(
     shared: &Shared,
     state: &mut State,
@@ -829,217 +567,6 @@ fn create_message(
     (201, resource)
 }
 
-/// `X-Twilio-Signature` as Twilio computes it: Base64 of HMAC-SHA1, keyed by the auth token, over
-/// the full URL followed by each parameter's name and value, sorted by name.
-pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
-    use base64::Engine as _;
-    use hmac::Mac as _;
-    let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort();
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(auth_token.as_bytes())
-        .expect("HMAC takes a key of any size");
-    mac.update(url.as_bytes());
-    for (name, value) in sorted {
-        mac.update(name.as_bytes());
-        mac.update(value.as_bytes());
-    }
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-/// POSTs `params` as a form to `url` (over plain HTTP, at `route` when given, else at the URL's
-/// own host and port) and returns the response's status; 0 when there was no answer.
-pub async fn post_form(
-    url: &str,
-    route: Option<SocketAddr>,
-    params: &[(String, String)],
-    headers: &[(&str, &str)],
-) -> u16 {
-    let (scheme, rest) = url.split_once("://").expect("an absolute URL");
-    let (authority, path) = rest.find('/').map_or((rest, "/"), |at| rest.split_at(at));
-    let address = match route {
-        Some(address) => address.to_string(),
-        None if scheme == "http" && authority.contains(':') => authority.to_owned(),
-        None if scheme == "http" => format!("{authority}:80"),
-        None => panic!("{url}: https callbacks need route_callbacks_to"),
-    };
-    let body = form_encode(params);
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: TwilioProxy/1.1\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-         Connection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    let Ok(mut stream) = TcpStream::connect(&address).await else {
-        return 0;
-    };
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return 0;
-    }
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer).await;
-    String::from_utf8_lossy(&answer)
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
-}
-
-/// `application/x-www-form-urlencoded`, as browsers and Twilio write it.
-fn form_encode(params: &[(String, String)]) -> String {
-    fn encode(text: &str) -> String {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                    char::from(byte).to_string()
-                }
-                b' ' => "+".to_owned(),
-                other => format!("%{other:02X}"),
-            })
-            .collect()
-    }
-    params
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn error_body(status: u16, code: u32, message: &str) -> String {
-    format!(
-        "{{\"code\":{code},\"message\":{},\"more_info\":\"https://www.twilio.com/docs/errors/{code}\",\"status\":{status}}}",
-        json_string(message)
-    )
-}
-
-/// `+` and 8 to 15 digits, or a `whatsapp:` address around one.
-fn is_e164(number: &str) -> bool {
-    let number = number.strip_prefix("whatsapp:").unwrap_or(number);
-    number.strip_prefix('+').is_some_and(|digits| {
-        (8..=15).contains(&digits.len())
-            && !digits.starts_with('0')
-            && digits.bytes().all(|b| b.is_ascii_digit())
-    })
-}
-
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
-}
-
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_or_null(text: Option<&str>) -> String {
-    text.map_or_else(|| "null".to_owned(), json_string)
-}
-
-fn parse_form(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .ok()
-}
-
-/// RFC 2822 date in UTC, the format of Twilio's `date_created`.
-fn http_date(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil-from-days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
-        WEEKDAYS[(days % 7) as usize],
-        day,
-        MONTHS[(month - 1) as usize],
-        year,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     /// The example of Twilio's request-validation documentation and of its SDKs' tests.
@@ -1068,6 +595,9 @@ mod tests {
     #[test]
     fn forms_are_encoded_as_browsers_do() {
         let params = vec![("To".to_owned(), "+1 555/é".to_owned())];
-        assert_eq!(super::form_encode(&params), "To=%2B1+555%2F%C3%A9");
+        assert_eq!(
+            super::callbacks::form_encode(&params),
+            "To=%2B1+555%2F%C3%A9"
+        );
     }
 }
