@@ -157,7 +157,7 @@ fn seed_links(
              || ' ' || i, \
            (ARRAY['Dues', 'Fees', 'Gift', 'Order'])[1 + i % 4], \
            CASE WHEN i % 3 = 0 THEN 'Seeded by paylink-bench' END, \
-           100 + (i * 7919) % 99901, 'USD', \
+           100 + (i::bigint * 7919) % 99901, 'USD', \
            CASE WHEN i % 2 = 0 THEN 'SERVICE_FEE' ELSE 'INTERCHANGE' END, \
            false, NULL, NULL, i % 7 = 0, 'PAY', 'ALL', NULL, NULL, NULL, i % 10 <> 0, \
            $4 - (i / {LINKS_PER_TIMESTAMP}) * interval '1 second', \
