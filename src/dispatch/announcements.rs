@@ -11,12 +11,16 @@ use tokio::sync::Notify;
 /// How long one blocking read of the listener waits before the task looks at its stop signal.
 const WAIT: Duration = Duration::from_millis(500);
 
-/// How long to wait before opening a lost listening connection again.
+/// How long to wait before opening a lost listening connection again, the first time; each
+/// failure in a row doubles it, up to [`RECONNECT_AT_MOST`], so an outage is not a warning a
+/// second.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+const RECONNECT_AT_MOST: Duration = Duration::from_secs(30);
 
 /// Relays announcements to `wake` until the task is aborted.
 pub(super) async fn relay(database_url: String, wake: Arc<Notify>) {
     let mut listener: Option<QueueListener> = None;
+    let mut backoff = RECONNECT_AFTER;
     loop {
         let url = database_url.clone();
         let taken = listener.take();
@@ -32,17 +36,20 @@ pub(super) async fn relay(database_url: String, wake: Arc<Notify>) {
         match result {
             Ok(Ok((kept, announced))) => {
                 listener = Some(kept);
+                backoff = RECONNECT_AFTER;
                 if announced {
                     wake.notify_one();
                 }
             }
             Ok(Err(error)) => {
-                tracing::warn!(%error, "listening for queued deliveries failed; the poll still finds them; listening again shortly");
-                tokio::time::sleep(RECONNECT_AFTER).await;
+                tracing::warn!(%error, retry_in = ?backoff, "listening for queued deliveries failed; the poll still finds them");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(RECONNECT_AT_MOST);
             }
             Err(error) => {
                 tracing::error!(%error, "the delivery listener panicked");
-                tokio::time::sleep(RECONNECT_AFTER).await;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(RECONNECT_AT_MOST);
             }
         }
     }
