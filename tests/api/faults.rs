@@ -19,6 +19,7 @@ use crate::deliveries::{
     SEND_SESSION_LINK, SESSION, TWILIO_SID, TWILIO_TOKEN, delivery_id_in, delivery_of, is_final,
 };
 use crate::processes::{ServerProcess, base_env, merchant_key};
+use crate::support::rate_limit_unavailable;
 
 const SENDS: usize = 500;
 /// The shared per-key limit: requests a second, and the burst.
@@ -321,7 +322,8 @@ async fn two_servers_under_every_fault_send_each_delivery_once() {
     // The shared limit held across both replicas. Requests Redis did not answer for in time
     // were let through by design (and counted): they are not the limit's.
     let (allowed, took) = probe.expect("the probe ran");
-    let let_through = unavailable_count(&first.base).await + unavailable_count(&second.base).await;
+    let let_through = rate_limit_unavailable(&format!("{}/metrics", first.base)).await
+        + rate_limit_unavailable(&format!("{}/metrics", second.base)).await;
     let ceiling = BURST as f64 + f64::from(RATE) * took.as_secs_f64() + 1.0;
     assert!(
         (allowed.saturating_sub(let_through) as f64) <= ceiling,
@@ -352,20 +354,6 @@ async fn two_servers_under_every_fault_send_each_delivery_once() {
     eprintln!(
         "  shared rate limit: {allowed} of the probe's requests allowed in {took:?} across both replicas (budget {ceiling:.0}; {let_through} let through without Redis)"
     );
-}
-
-/// `paylink_rate_limit_unavailable_total` of the server at `base`.
-async fn unavailable_count(base: &str) -> usize {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|line| line.strip_prefix("paylink_rate_limit_unavailable_total "))
-        .and_then(|count| count.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// The socket address of `http://127.0.0.1:PORT`.

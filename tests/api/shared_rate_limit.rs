@@ -52,10 +52,16 @@ async fn two_replicas_hold_a_key_to_one_shared_budget() {
             429 => break url.clone(),
             other => panic!("unexpected status {other}"),
         }
-        assert!(
-            allowed < 2 * BURST as usize,
-            "the replicas did not share the budget"
-        );
+        if allowed >= 2 * BURST as usize {
+            // Requests Redis did not answer for in time were let through by design (counted):
+            // they are not the limit's.
+            let let_through = rate_limit_unavailable(&first.url("/metrics")).await
+                + rate_limit_unavailable(&second.url("/metrics")).await;
+            assert!(
+                allowed - let_through < 2 * BURST as usize && allowed < 10 * BURST as usize,
+                "the replicas did not share the budget ({allowed} allowed, {let_through} without Redis)"
+            );
+        }
     };
     assert!(allowed >= BURST as usize, "only {allowed} allowed");
     // The other replica refuses too: the budget is the key's, not the server's.
@@ -96,17 +102,9 @@ async fn an_unreachable_redis_lets_requests_through_and_is_counted() {
             "failing open"
         );
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("paylink_rate_limit_unavailable_total 3"),
-        "{metrics}"
+    assert_eq!(
+        rate_limit_unavailable(&app.url("/metrics")).await,
+        3,
+        "each request let through is counted"
     );
 }

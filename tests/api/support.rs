@@ -433,3 +433,19 @@ pub(crate) async fn assert_rate_limited(
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "RATE_LIMITED", "{body}");
 }
+
+/// `paylink_rate_limit_unavailable_total` read from the `/metrics` at `metrics_url`: requests a
+/// server let through because the shared limit's Redis could not say.
+pub(crate) async fn rate_limit_unavailable(metrics_url: &str) -> usize {
+    let metrics = reqwest::get(metrics_url)
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("paylink_rate_limit_unavailable_total "))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or(0)
+}
