@@ -1437,3 +1437,50 @@ async fn a_delivery_queued_by_another_server_wakes_this_ones_dispatcher() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A delivery whose attempt is in doubt is stored as Unknown and shown as Sending, with the
+/// reason in `lastError`: to a merchant it is still being handed over.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_in_doubt_reads_as_sending_with_its_reason() {
+    let app = TestApp::start_with(&fast_delivery()).await;
+    let merchant = app.merchant("Acme").await;
+    let link = create_link(&app, &merchant, "Dues").await;
+    let link_id = link["link_id"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now();
+    let mut row = paylink_store::deliveries::DeliveryRow::queued(
+        paylink_store::deliveries::NewDelivery {
+            id: "dlv_in_doubt".into(),
+            merchant_uid: merchant.uid.clone(),
+            session_id: None,
+            link_id: Some(link_id.clone()),
+            channel: "Phone".into(),
+            recipient: "+14155552671".into(),
+            subject: "Your link".into(),
+            body_text: "Pay here".into(),
+            body_html: String::new(),
+        },
+        now,
+    );
+    // As an attempt whose answer never came leaves it, due to be settled in an hour.
+    row.status = "Unknown".into();
+    row.attempts = 1;
+    row.last_error = Some("Twilio did not answer within 15s".into());
+    row.attempt_started_at = Some(now);
+    row.unknown_since = Some(now);
+    row.next_attempt_at = now + chrono::Duration::hours(1);
+    let url = app.database_url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        paylink_store::direct::Connection::open(&url)
+            .expect("connecting")
+            .queue_delivery(&row)
+            .expect("storing")
+    })
+    .await
+    .expect("storing");
+
+    let listed = link_deliveries(&app, &merchant, &link_id).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["status"], "Sending", "{listed:?}");
+    assert_eq!(listed[0]["lastError"], "Twilio did not answer within 15s");
+    assert_eq!(listed[0]["sentAt"], Value::Null);
+}
