@@ -1385,6 +1385,44 @@ async fn retries_run_out_after_max_attempts() {
     assert!(twilio.messages().is_empty());
 }
 
+/// A Queued delivery of `link_id`'s link, made at `now`, as a server would queue it.
+fn link_delivery(
+    merchant: &Merchant,
+    link_id: &str,
+    id: &str,
+    channel: &str,
+    recipient: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> paylink_store::deliveries::DeliveryRow {
+    paylink_store::deliveries::DeliveryRow::queued(
+        paylink_store::deliveries::NewDelivery {
+            id: id.into(),
+            merchant_uid: merchant.uid.clone(),
+            session_id: None,
+            link_id: Some(link_id.into()),
+            channel: channel.into(),
+            recipient: recipient.into(),
+            subject: "Your link".into(),
+            body_text: "Pay here".into(),
+            body_html: "<p>Pay here</p>".into(),
+        },
+        now,
+    )
+}
+
+/// Stores `row` and announces it, as another server's queuing transaction does.
+async fn store_delivery(app: &TestApp, row: paylink_store::deliveries::DeliveryRow) {
+    let url = app.database_url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        paylink_store::direct::Connection::open(&url)
+            .expect("connecting")
+            .queue_delivery(&row)
+            .expect("storing")
+    })
+    .await
+    .expect("storing");
+}
+
 /// A delivery another server queued (here: stored and announced straight in the database, as
 /// that server's transaction does) is sent at once, not at the next poll, which is set far
 /// beyond the test's patience.
@@ -1399,29 +1437,15 @@ async fn a_delivery_queued_by_another_server_wakes_this_ones_dispatcher() {
     // The dispatcher looked once at start and now sleeps until woken.
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let row = paylink_store::deliveries::DeliveryRow::queued(
-        paylink_store::deliveries::NewDelivery {
-            id: "dlv_from_another_server".into(),
-            merchant_uid: merchant.uid.clone(),
-            session_id: None,
-            link_id: Some(link_id.clone()),
-            channel: "Email".into(),
-            recipient: "payer@example.com".into(),
-            subject: "Your link".into(),
-            body_text: "Pay here".into(),
-            body_html: "<p>Pay here</p>".into(),
-        },
+    let row = link_delivery(
+        &merchant,
+        &link_id,
+        "dlv_from_another_server",
+        "Email",
+        "payer@example.com",
         chrono::Utc::now(),
     );
-    let url = app.database_url().to_owned();
-    tokio::task::spawn_blocking(move || {
-        paylink_store::direct::Connection::open(&url)
-            .expect("connecting")
-            .queue_delivery(&row)
-            .expect("queueing")
-    })
-    .await
-    .expect("queueing");
+    store_delivery(&app, row).await;
 
     let deadline = tokio::time::Instant::now() + SETTLE_WITHIN;
     loop {
@@ -1447,18 +1471,12 @@ async fn a_delivery_in_doubt_reads_as_sending_with_its_reason() {
     let link = create_link(&app, &merchant, "Dues").await;
     let link_id = link["link_id"].as_str().unwrap().to_owned();
     let now = chrono::Utc::now();
-    let mut row = paylink_store::deliveries::DeliveryRow::queued(
-        paylink_store::deliveries::NewDelivery {
-            id: "dlv_in_doubt".into(),
-            merchant_uid: merchant.uid.clone(),
-            session_id: None,
-            link_id: Some(link_id.clone()),
-            channel: "Phone".into(),
-            recipient: "+14155552671".into(),
-            subject: "Your link".into(),
-            body_text: "Pay here".into(),
-            body_html: String::new(),
-        },
+    let mut row = link_delivery(
+        &merchant,
+        &link_id,
+        "dlv_in_doubt",
+        "Phone",
+        "+14155552671",
         now,
     );
     // As an attempt whose answer never came leaves it, due to be settled in an hour.
@@ -1468,15 +1486,7 @@ async fn a_delivery_in_doubt_reads_as_sending_with_its_reason() {
     row.attempt_started_at = Some(now);
     row.unknown_since = Some(now);
     row.next_attempt_at = now + chrono::Duration::hours(1);
-    let url = app.database_url().to_owned();
-    tokio::task::spawn_blocking(move || {
-        paylink_store::direct::Connection::open(&url)
-            .expect("connecting")
-            .queue_delivery(&row)
-            .expect("storing")
-    })
-    .await
-    .expect("storing");
+    store_delivery(&app, row).await;
 
     let listed = link_deliveries(&app, &merchant, &link_id).await;
     assert_eq!(listed.len(), 1, "{listed:?}");

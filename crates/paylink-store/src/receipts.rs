@@ -39,7 +39,7 @@ pub enum ReceiptRecorded {
 /// Records `receipt` for delivery `id`, under the row's lock so that two receipts at once are
 /// ranked one after the other. A receipt also settles a delivery still Sending, Unknown or
 /// Queued: the provider has the message, so it is not sent again.
-fn record(
+pub(crate) fn record(
     conn: &mut PgConnection,
     id: &str,
     receipt: &DeliveryReceipt,
@@ -61,6 +61,22 @@ fn record(
         if receipt.rank <= row.provider_status_rank {
             return Ok(ReceiptRecorded::Stale);
         }
+        // A message is one delivery's (a unique index): when settling gave this receipt's
+        // message to another delivery (identical texts to one number look alike), the receipt
+        // still counts here, and the message stays where it is rather than failing the update.
+        let provider_message_id = match row.provider_message_id {
+            Some(held) => Some(held),
+            None => {
+                let held_elsewhere = dsl::link_deliveries
+                    .filter(dsl::provider_message_id.eq(&receipt.provider_message_id))
+                    .filter(dsl::id.ne(id))
+                    .select(dsl::id)
+                    .first::<String>(conn)
+                    .optional()?
+                    .is_some();
+                (!held_elsewhere).then(|| receipt.provider_message_id.clone())
+            }
+        };
         diesel::update(dsl::link_deliveries.find(id))
             .set((
                 dsl::status.eq(receipt.status),
@@ -68,9 +84,7 @@ fn record(
                 dsl::provider_status_rank.eq(receipt.rank),
                 dsl::provider_error_code.eq(&receipt.error_code),
                 dsl::receipt_at.eq(now),
-                dsl::provider_message_id.eq(row
-                    .provider_message_id
-                    .unwrap_or_else(|| receipt.provider_message_id.clone())),
+                dsl::provider_message_id.eq(provider_message_id),
                 dsl::sent_at.eq(row.sent_at.unwrap_or(now)),
                 dsl::lease_until.eq(None::<DateTime<Utc>>),
                 dsl::unknown_since.eq(None::<DateTime<Utc>>),

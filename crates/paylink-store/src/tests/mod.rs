@@ -4,4 +4,5 @@
 mod common;
 mod explain;
 mod pool;
+mod receipts;
 mod statements;

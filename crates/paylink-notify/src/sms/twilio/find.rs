@@ -86,23 +86,24 @@ impl TwilioClient {
         let mut found = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
             let page = self.list_page(url.clone()).await?;
-            let mut older = false;
+            // Newest first; paging stops at the first page with nothing created since the
+            // attempt began, not at the first older message, so a page in a looser order
+            // (a queued message has no send date to sort by) hides nothing.
+            let mut recent_on_page = false;
             for listed in page.messages {
                 let Some(created) = listed.created() else {
                     continue;
                 };
                 if created < since {
-                    older = true;
                     continue;
                 }
+                recent_on_page = true;
                 if listed.is_for(message, &self.sender) {
-                    found.push(Delivered {
-                        provider_message_id: Some(listed.sid),
-                    });
+                    found.push((created, listed.sid));
                 }
             }
             match page.next_page_uri {
-                Some(next) if !older => {
+                Some(next) if recent_on_page => {
                     url = self.messages_url.join(&next).map_err(|_| {
                         SendError::Transient("Twilio gave an unusable next page".into())
                     })?;
@@ -110,9 +111,16 @@ impl TwilioClient {
                 _ => break,
             }
         }
-        // The list is newest first.
+        // Oldest first, whatever order the pages came in. Creation times have whole seconds;
+        // for equal ones the list's newest-first order, reversed, decides (the sort is stable).
         found.reverse();
-        Ok(found)
+        found.sort_by_key(|(created, _)| *created);
+        Ok(found
+            .into_iter()
+            .map(|(_, sid)| Delivered {
+                provider_message_id: Some(sid),
+            })
+            .collect())
     }
 
     /// One page of the Messages list.
