@@ -8,9 +8,11 @@ use paylink_store::{PoolSettings, Store};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::config::payments::PaymentsProviderConfig;
 use crate::dispatch::Dispatcher;
 use crate::graphql::{self, LinkSettings};
 use crate::http::{self, App};
+use crate::paying::{Paying, Provider};
 use crate::receipts::Receipts;
 
 /// A bound, not yet serving, server with its delivery dispatcher.
@@ -35,16 +37,33 @@ impl Server {
             Arc::clone(&deliveries_queued),
             config.database_url.expose().to_owned(),
         );
+        let links = Arc::new(LinkSettings {
+            public_link_base_url: config.public_link_base_url.clone(),
+            public_session_base_url: config.public_session_base_url.clone(),
+        });
+        let paying = Paying {
+            provider: match &config.payments.provider {
+                PaymentsProviderConfig::Test => Provider::Test,
+                PaymentsProviderConfig::Stripe(settings) => Provider::Stripe(
+                    paylink_payments::Stripe::new(settings.clone())
+                        .map_err(std::io::Error::other)?,
+                ),
+            },
+            store: store.clone(),
+            links: Arc::clone(&links),
+            deliveries_queued: Arc::clone(&deliveries_queued),
+        };
         let app = App {
             schema: Arc::new(graphql::schema_with(
                 config.query_limits,
                 config.introspection,
             )),
             store,
-            links: Arc::new(LinkSettings {
-                public_link_base_url: config.public_link_base_url.clone(),
-                public_session_base_url: config.public_session_base_url.clone(),
-            }),
+            page_paths: crate::http::PagePaths::of(
+                &config.public_link_base_url,
+                &config.public_session_base_url,
+            ),
+            links,
             max_body_bytes: config.max_body_bytes,
             deliveries_queued,
             graphiql: config.graphiql,
@@ -63,6 +82,8 @@ impl Server {
             persisted: crate::http::persisted::PersistedDocuments::new(config.allow_list.clone()),
             cors_origins: config.cors_origins.clone(),
             receipts,
+            paying,
+            page_limiter: crate::http::PageRateLimiter::new(config.payments.page_rate_limit),
         };
         Ok(Self {
             listener,
@@ -146,6 +167,7 @@ async fn maintain(
             Err(error) => tracing::warn!(%error, "deleting expired idempotency keys failed"),
         }
         app.rate_limiter.forget_idle_keys();
+        app.page_limiter.forget_idle();
     }
 }
 

@@ -59,6 +59,8 @@ pub(super) fn run(command: DevCommand, file: Option<&Path>) -> Result<(), CliErr
         write_key(&key_file, &issued.key)?;
         Ok((merchant.merchant_uid, issued.key))
     })??;
+    let sample = block_on(sample_link(&store, &merchant_uid, &key_file))??;
+    let sample_url = format!("{}/{sample}", config.public_link_base_url);
     let endpoint = format!("http://{}/graphql", config.listen);
     println!("Development merchant: {merchant_uid}");
     println!(
@@ -93,12 +95,63 @@ pub(super) fn run(command: DevCommand, file: Option<&Path>) -> Result<(), CliErr
     );
     println!();
     println!(
+        "Open this payment link in a browser and pay it (test mode: card 4242 4242 4242 4242):"
+    );
+    println!("  {sample_url}");
+    println!();
+    println!(
         "Links sent by email are written to {}/*.eml and text messages to {} \
          (set PAYLINK_SMTP_URL or PAYLINK_SMS_PROVIDER=twilio to deliver for real).",
         from_environment(&settings::EMAIL_DIR),
         from_environment(&settings::SMS_FILE),
     );
     Ok(())
+}
+
+/// The id of a sample link that shows every field a payer meets (a chosen amount within bounds,
+/// a phone number, a choice of methods), kept beside the key file so a restart reuses it.
+async fn sample_link(
+    store: &Store,
+    merchant_uid: &str,
+    key_file: &Path,
+) -> Result<String, CliError> {
+    let id_file = key_file.with_file_name("dev-sample-link");
+    if let Some(saved) = read_key(&id_file)
+        && store
+            .find_link(merchant_uid, &saved)
+            .await?
+            .is_some_and(|link| link.is_active)
+    {
+        return Ok(saved);
+    }
+    let now = crate::domain::timestamps::now();
+    let row = paylink_store::payment_links::PaymentLinkRow {
+        link_id: ids::new_link_id(),
+        merchant_uid: merchant_uid.to_owned(),
+        link_name: "Sample (test mode)".to_owned(),
+        payment_name: "Community garden membership".to_owned(),
+        payment_description: Some("Choose what you can give; every amount helps.".to_owned()),
+        amount: Some(2_500),
+        currency: "USD".to_owned(),
+        fee_mode: "SERVICE_FEE".to_owned(),
+        amount_is_variable: true,
+        min_amount: Some(500),
+        max_amount: Some(50_000),
+        require_phone: true,
+        call_to_action: "DONATE".to_owned(),
+        accepted_payment_methods: "ALL".to_owned(),
+        account_code: None,
+        custom_success_message: Some("Thank you for supporting the garden!".to_owned()),
+        redirect_url: None,
+        is_active: true,
+        created_date: now,
+        updated_at: now,
+    };
+    crate::domain::payment_link_rules::validate(&row)
+        .map_err(|invalid| CliError::Refused(format!("the sample link is invalid: {invalid}")))?;
+    let link = store.insert_link(row).await?;
+    write_key(&id_file, &link.link_id)?;
+    Ok(link.link_id)
 }
 
 /// A setting's value in the environment, else its default.

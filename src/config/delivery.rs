@@ -103,6 +103,7 @@ fn setting_of(field: Field) -> &'static Setting {
         Field::TwilioAuthToken => &settings::TWILIO_AUTH_TOKEN,
         Field::TwilioFrom => &settings::TWILIO_FROM,
         Field::TwilioMessagingServiceSid => &settings::TWILIO_MESSAGING_SERVICE_SID,
+        Field::CallbackClient => &settings::DELIVERY_TIMEOUT_MS,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod allow_list;
 pub mod delivery;
+pub mod payments;
 pub mod settings;
 pub mod sources;
 mod values;
@@ -17,6 +18,7 @@ use ipnet::IpNet;
 pub use paylink_notify::Secret;
 
 pub use delivery::DeliveryConfig;
+pub use payments::PaymentsConfig;
 use settings::Setting;
 pub use values::database_url;
 use values::{base_url, cors_origins, networks, parse, redis_url};
@@ -72,6 +74,8 @@ pub struct Config {
     pub api_key_cache_ttl: Duration,
     /// Email, SMS and the dispatcher.
     pub delivery: DeliveryConfig,
+    /// The payments provider and the public pages' limits.
+    pub payments: PaymentsConfig,
 }
 
 /// Limits on a GraphQL document, checked while it is parsed.
@@ -171,6 +175,7 @@ impl Config {
                 settings::API_KEY_CACHE_SECS.number(get(&settings::API_KEY_CACHE_SECS))?,
             ),
             delivery: DeliveryConfig::from_lookup(&get)?,
+            payments: PaymentsConfig::from_lookup(&get)?,
         })
     }
 
@@ -277,10 +282,12 @@ mod tests {
             .map(|s| s.env.to_owned())
             .collect();
         let read = read.into_inner();
-        // Twilio settings are only read when Twilio is chosen.
+        // Twilio's and Stripe's settings are only read when they are chosen.
         let unread: Vec<_> = registered
             .difference(&read)
-            .filter(|name| !name.starts_with("PAYLINK_TWILIO_"))
+            .filter(|name| {
+                !name.starts_with("PAYLINK_TWILIO_") && !name.starts_with("PAYLINK_STRIPE_")
+            })
             .collect();
         assert!(unread.is_empty(), "registered but never read: {unread:?}");
         let unregistered: Vec<_> = read.difference(&registered).collect();
@@ -299,6 +306,47 @@ mod tests {
         assert_eq!(
             config.unwrap().public_link_base_url,
             "https://pay.example.com/l"
+        );
+    }
+
+    #[test]
+    fn payments_default_to_test_mode_and_stripe_needs_its_secrets() {
+        let defaults = config(&[DB]).unwrap();
+        assert!(matches!(
+            defaults.payments.provider,
+            payments::PaymentsProviderConfig::Test
+        ));
+        let stripe = ("PAYLINK_PAYMENTS_PROVIDER", "stripe");
+        assert_eq!(
+            config(&[DB, stripe]).unwrap_err().variable,
+            "PAYLINK_STRIPE_SECRET_KEY"
+        );
+        let key = ("PAYLINK_STRIPE_SECRET_KEY", "sk_test_5ecr3tkey");
+        assert_eq!(
+            config(&[DB, stripe, key]).unwrap_err().variable,
+            "PAYLINK_STRIPE_WEBHOOK_SECRET"
+        );
+        let hook = ("PAYLINK_STRIPE_WEBHOOK_SECRET", "whsec_5ecr3thook");
+        let configured = config(&[DB, stripe, key, hook]).unwrap();
+        let debug = format!("{configured:?}");
+        assert!(!debug.contains("5ecr3t"), "{debug}");
+        assert_eq!(
+            config(&[
+                DB,
+                stripe,
+                ("PAYLINK_STRIPE_SECRET_KEY", "pk_test_public"),
+                hook
+            ])
+            .unwrap_err()
+            .variable,
+            "PAYLINK_STRIPE_SECRET_KEY",
+            "a publishable key cannot make checkouts"
+        );
+        assert_eq!(
+            config(&[DB, ("PAYLINK_PAYMENTS_PROVIDER", "paypal")])
+                .unwrap_err()
+                .variable,
+            "PAYLINK_PAYMENTS_PROVIDER"
         );
     }
 

@@ -1,8 +1,10 @@
 //! One send attempt: the message a delivery row makes, handed to the notifier, and what the
 //! answer means for the delivery.
 
-use paylink_notify::{Delivered, EmailMessage, Notifier, SendError, SmsMessage};
-use paylink_store::deliveries::{AttemptResult, DeliveryRow};
+use paylink_notify::{
+    Delivered, EmailMessage, Notifier, Secret, SendError, SmsMessage, WebhookMessage,
+};
+use paylink_store::deliveries::{AttemptResult, CALLBACK_CHANNEL, DeliveryRow};
 
 use super::DispatchSettings;
 use crate::domain::link_sending::Channel;
@@ -20,12 +22,27 @@ pub(super) fn sms(row: &DeliveryRow, receipts: Option<&Receipts>) -> SmsMessage 
     }
 }
 
-/// Sends `row` once over its channel.
+/// Sends `row` once over its channel; a callback is signed with `callback_secret`.
 pub(super) async fn send(
     notifier: &Notifier,
     receipts: Option<&Receipts>,
     row: &DeliveryRow,
+    callback_secret: Option<String>,
 ) -> Result<Delivered, SendError> {
+    if row.channel == CALLBACK_CHANNEL {
+        let Some(secret) = callback_secret else {
+            return Err(SendError::Permanent(
+                "the merchant has no callback secret".into(),
+            ));
+        };
+        return notifier
+            .send_webhook(&WebhookMessage {
+                url: row.recipient.clone(),
+                body: row.body_text.clone(),
+                secret: Secret::new(secret),
+            })
+            .await;
+    }
     match Channel::from_stored(&row.channel) {
         Some(Channel::Email) => {
             notifier

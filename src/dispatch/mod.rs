@@ -178,7 +178,26 @@ impl Dispatcher {
 
     /// Sends `row` once and says what became of it.
     async fn attempt(&self, row: &DeliveryRow) -> AttemptResult {
-        let result = attempt::send(&self.notifier, self.receipts.as_ref(), row).await;
+        let callback_secret = if row.channel == paylink_store::deliveries::CALLBACK_CHANNEL {
+            match self.store.callback_secret(&row.merchant_uid).await {
+                Ok(secret) => secret,
+                // Not sent: the attempt is retried like any transient failure.
+                Err(error) => {
+                    tracing::warn!(delivery = %row.id, %error, "reading a callback secret failed");
+                    return attempt::outcome(
+                        &self.settings,
+                        row,
+                        Err(paylink_notify::SendError::Transient(
+                            "paylink could not prepare the callback; it will try again".into(),
+                        )),
+                    );
+                }
+            }
+        } else {
+            None
+        };
+        let result =
+            attempt::send(&self.notifier, self.receipts.as_ref(), row, callback_secret).await;
         attempt::outcome(&self.settings, row, result)
     }
 }

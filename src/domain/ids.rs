@@ -38,6 +38,23 @@ pub fn new_delivery_id() -> String {
     format!("dlv_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
 }
 
+/// A new checkout id: `co_` and 24 random URL-safe characters. It is in the payer's URLs, so it
+/// is as hard to guess as a link id.
+pub fn new_checkout_id() -> String {
+    format!("co_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
+/// A new payment id: `pay_` and 24 random URL-safe characters.
+pub fn new_payment_id() -> String {
+    format!("pay_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
+/// A new callback event id: `evt_` and 24 random URL-safe characters; a merchant's server
+/// de-duplicates callbacks by it.
+pub fn new_event_id() -> String {
+    format!("evt_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

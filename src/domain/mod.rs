@@ -1,10 +1,12 @@
 //! Domain rules that do not depend on GraphQL or HTTP: ids, timestamps, payment-link validation
 //! and paging arguments. Each module is small and unit-tested.
 
+pub mod checkout_rules;
 pub mod contact_rules;
 pub mod ids;
 pub mod link_sending;
 pub mod messages;
+pub mod money;
 pub mod paging;
 pub mod payment_link_rules;
 pub mod session_rules;

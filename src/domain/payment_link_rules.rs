@@ -75,16 +75,7 @@ fn at_most(field: &str, value: &str, max: usize) -> Result<(), InvalidField> {
 }
 
 fn currency(code: &str) -> Result<(), InvalidField> {
-    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(())
-    } else {
-        Err(InvalidField::new(
-            "currency",
-            format!(
-                "must be an ISO 4217 code of three uppercase letters, such as USD, not {code:?}"
-            ),
-        ))
-    }
+    super::money::currency("currency", code).map(drop)
 }
 
 fn positive(field: &str, value: Option<i32>) -> Result<(), InvalidField> {

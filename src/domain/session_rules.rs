@@ -11,24 +11,21 @@ pub const MIN_OCCURRENCES: i32 = 1;
 pub const MAX_OCCURRENCES: i32 = 520;
 
 /// Status names as stored and served.
-pub mod status {
-    /// Open.
-    pub const ACTIVE: &str = "Active";
-    /// Past its expiration date (or set so).
-    pub const EXPIRED: &str = "Expired";
-}
+pub use paylink_store::sessions::status;
 
 /// Checks a session's fields as they will be stored.
 pub fn validate(session: &SessionRow) -> Result<(), InvalidField> {
     if session.amount_minor <= 0 {
         return Err(InvalidField::new("amount", "must be greater than 0"));
     }
-    if !(session.currency.len() == 3 && session.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+    let currency = super::money::currency("currency", &session.currency)?;
+    if currency.from_hundredths(session.amount_minor).is_none() {
         return Err(InvalidField::new(
-            "currency",
+            "amount",
             format!(
-                "must be an ISO 4217 code of three uppercase letters, such as USD, not {:?}",
-                session.currency
+                "{} has {} decimal places; the amount must fit them",
+                currency.code(),
+                currency.decimals()
             ),
         ));
     }

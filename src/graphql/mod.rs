@@ -9,6 +9,7 @@ pub mod document_cost;
 mod error;
 mod patch;
 mod payment_links;
+mod payments;
 mod resolvers;
 pub mod scalars;
 mod sessions;

@@ -6,14 +6,17 @@ use juniper::ID;
 use super::generated::{
     Contact, ContactSelection, CreateContactInput, CreateContactSelection,
     CreatePaymentLinkSelection, CreatePaymentPlanSessionInput, CreatePaymentPlanSessionSelection,
-    LinkDelivery, MoveDirection, MutationResolvers, OperationSuccess, PaymentLink,
-    PaymentLinkDeliveriesSelection, PaymentLinkInput, PaymentLinks, PaymentLinksSelection,
-    PaymentPlanSession, PaymentPlanSessionSelection, QueryResolvers, SendPaymentLinkInput,
-    SendPaymentLinkSelection, SendPaymentPlanSessionLinkInput, SendPaymentPlanSessionLinkSelection,
-    SqlQuery, UpdateContactInput, UpdateContactSelection, UpdatePaymentLinkInput,
-    UpdatePaymentLinkSelection, UpdatePaymentPlanSessionInput, UpdatePaymentPlanSessionSelection,
+    LinkDelivery, MoveDirection, MutationResolvers, OperationSuccess, Payment, PaymentLink,
+    PaymentLinkDeliveriesSelection, PaymentLinkInput, PaymentLinkPaymentsSelection, PaymentLinks,
+    PaymentLinksSelection, PaymentPlanSession, PaymentPlanSessionSelection, QueryResolvers,
+    SendPaymentLinkInput, SendPaymentLinkSelection, SendPaymentPlanSessionLinkInput,
+    SendPaymentPlanSessionLinkSelection, SqlQuery, UpdateContactInput, UpdateContactSelection,
+    UpdatePaymentLinkInput, UpdatePaymentLinkSelection, UpdatePaymentPlanSessionInput,
+    UpdatePaymentPlanSessionSelection,
 };
-use super::{ApiError, Context, Resolvers, contacts, deliveries, payment_links, sessions};
+use super::{
+    ApiError, Context, Resolvers, contacts, deliveries, payment_links, payments, sessions,
+};
 
 impl QueryResolvers for Resolvers {
     async fn payment_links(
@@ -51,7 +54,15 @@ impl QueryResolvers for Resolvers {
         selection: PaymentPlanSessionSelection<'_>,
         id: ID,
     ) -> Result<Option<PaymentPlanSession>, ApiError> {
-        sessions::get(ctx, selection.deliveries(), id).await
+        sessions::get(
+            ctx,
+            sessions::Wanted {
+                deliveries: selection.deliveries(),
+                payments: selection.payments(),
+            },
+            id,
+        )
+        .await
     }
 
     async fn payment_link_deliveries(
@@ -60,6 +71,14 @@ impl QueryResolvers for Resolvers {
         link_id: String,
     ) -> Result<Vec<LinkDelivery>, ApiError> {
         deliveries::for_payment_link(ctx, link_id).await
+    }
+
+    async fn payment_link_payments(
+        ctx: &Context,
+        _: PaymentLinkPaymentsSelection<'_>,
+        link_id: String,
+    ) -> Result<Vec<Payment>, ApiError> {
+        payments::for_payment_link(ctx, link_id).await
     }
 }
 
@@ -101,7 +120,15 @@ impl MutationResolvers for Resolvers {
         selection: CreatePaymentPlanSessionSelection<'_>,
         input: CreatePaymentPlanSessionInput,
     ) -> Result<PaymentPlanSession, ApiError> {
-        sessions::create(ctx, selection.deliveries(), input).await
+        sessions::create(
+            ctx,
+            sessions::Wanted {
+                deliveries: selection.deliveries(),
+                payments: selection.payments(),
+            },
+            input,
+        )
+        .await
     }
 
     async fn update_payment_plan_session(
@@ -109,7 +136,15 @@ impl MutationResolvers for Resolvers {
         selection: UpdatePaymentPlanSessionSelection<'_>,
         input: UpdatePaymentPlanSessionInput,
     ) -> Result<PaymentPlanSession, ApiError> {
-        sessions::update(ctx, selection.deliveries(), input).await
+        sessions::update(
+            ctx,
+            sessions::Wanted {
+                deliveries: selection.deliveries(),
+                payments: selection.payments(),
+            },
+            input,
+        )
+        .await
     }
 
     async fn send_payment_plan_session_link(

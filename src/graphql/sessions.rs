@@ -1,6 +1,7 @@
 //! Resolvers of payment-plan sessions.
 
 use juniper::ID;
+use paylink_store::checkouts::payments::{PaymentRow, PaymentsOf};
 use paylink_store::sessions::{SessionRow, SessionView};
 
 use super::contacts::to_contact;
@@ -10,28 +11,57 @@ use super::generated::{
     PaymentPlanSessionStatus, UpdatePaymentPlanSessionInput,
 };
 use super::patch::{set_optional, set_required};
+use super::payments::to_payment;
 use super::scalars::{Amount, Date, DateTime, Url};
 use super::{ApiError, Context};
 use crate::domain::session_rules::{self, status};
 use crate::domain::{ids, timestamps};
 
+/// Which lists of a session a selection asks for; each costs a query.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Wanted {
+    /// `deliveries`.
+    pub(super) deliveries: bool,
+    /// `payments`.
+    pub(super) payments: bool,
+}
+
 /// `paymentPlanSession(id)`: the caller's session, or null.
 pub(super) async fn get(
     ctx: &Context,
-    with_deliveries: bool,
+    wanted: Wanted,
     id: ID,
 ) -> Result<Option<PaymentPlanSession>, ApiError> {
     let view = ctx
         .store
-        .find_session(&ctx.merchant_uid, &id, with_deliveries)
+        .find_session(&ctx.merchant_uid, &id, wanted.deliveries)
         .await?;
-    view.map(|view| to_session(ctx, view)).transpose()
+    match view {
+        Some(view) => Ok(Some(with_payments(ctx, wanted, view).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The API's view of a session, its payments read when asked for.
+async fn with_payments(
+    ctx: &Context,
+    wanted: Wanted,
+    view: SessionView,
+) -> Result<PaymentPlanSession, ApiError> {
+    let payments = if wanted.payments {
+        ctx.store
+            .payments(&ctx.merchant_uid, PaymentsOf::Session(&view.session.id))
+            .await?
+    } else {
+        Vec::new()
+    };
+    to_session(ctx, view, payments)
 }
 
 /// `createPaymentPlanSession` for one of the caller's contacts.
 pub(super) async fn create(
     ctx: &Context,
-    with_deliveries: bool,
+    wanted: Wanted,
     input: CreatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
     let now = timestamps::now();
@@ -58,24 +88,25 @@ pub(super) async fn create(
     let contact_id = row.contact_id.clone();
     let view = ctx
         .store
-        .insert_session(row, with_deliveries)
+        .insert_session(row, wanted.deliveries)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("contact {contact_id} not found")))?;
-    to_session(ctx, view)
+    // A new session has no payments yet.
+    to_session(ctx, view, Vec::new())
 }
 
 /// `updatePaymentPlanSession`: omitted fields stay, null clears (or is refused where the field
 /// cannot be null).
 pub(super) async fn update(
     ctx: &Context,
-    with_deliveries: bool,
+    wanted: Wanted,
     input: UpdatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
     let id = input.id.to_string();
     let missing = format!("payment plan session {id} not found");
     let view = ctx
         .store
-        .update_session(&ctx.merchant_uid, &id, with_deliveries, move |mut row| {
+        .update_session(&ctx.merchant_uid, &id, wanted.deliveries, move |mut row| {
             let now = timestamps::now();
             set_required(
                 "status",
@@ -114,11 +145,15 @@ pub(super) async fn update(
             ApiError::NotFound(_) => ApiError::NotFound(missing),
             other => other,
         })?;
-    to_session(ctx, view)
+    with_payments(ctx, wanted, view).await
 }
 
 /// The API's view of a session.
-fn to_session(ctx: &Context, view: SessionView) -> Result<PaymentPlanSession, ApiError> {
+fn to_session(
+    ctx: &Context,
+    view: SessionView,
+    payments: Vec<PaymentRow>,
+) -> Result<PaymentPlanSession, ApiError> {
     let SessionView {
         session,
         contact,
@@ -151,6 +186,10 @@ fn to_session(ctx: &Context, view: SessionView) -> Result<PaymentPlanSession, Ap
         deliveries: deliveries
             .into_iter()
             .map(to_link_delivery)
+            .collect::<Result<_, _>>()?,
+        payments: payments
+            .into_iter()
+            .map(to_payment)
             .collect::<Result<_, _>>()?,
     })
 }

@@ -17,6 +17,7 @@ mod media;
 pub mod metrics;
 pub mod operation_cache;
 mod outcome;
+mod pages;
 pub mod persisted;
 pub mod rate_limit;
 mod refusal;
@@ -24,6 +25,7 @@ mod request_errors;
 mod responses;
 mod router;
 mod shared_rate_limit;
+mod stripe_webhook;
 mod twilio_status;
 
 use std::future::Future;
@@ -38,6 +40,7 @@ use paylink_store::Store;
 use tokio::net::TcpListener;
 
 use crate::graphql::{LinkSettings, Schema};
+pub use pages::PageRateLimiter;
 
 /// Everything a request handler needs, shared by all connections.
 pub struct App {
@@ -75,6 +78,32 @@ pub struct App {
     pub cors_origins: crate::config::CorsOrigins,
     /// Where delivery receipts arrive and how they are checked; `None` refuses them all.
     pub receipts: Option<crate::receipts::Receipts>,
+    /// Checkouts and their outcomes.
+    pub paying: crate::paying::Paying,
+    /// Where the payer's pages are served.
+    pub page_paths: PagePaths,
+    /// Form posts per client address to the payer's pages.
+    pub page_limiter: PageRateLimiter,
+}
+
+/// The paths of the public link and session base URLs, under which the payer's pages are
+/// served (`/pay` and `/plan` by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PagePaths {
+    /// Path of `PAYLINK_PUBLIC_LINK_BASE_URL`.
+    pub link: String,
+    /// Path of `PAYLINK_PUBLIC_SESSION_BASE_URL`.
+    pub session: String,
+}
+
+impl PagePaths {
+    /// The paths of two base URLs.
+    pub fn of(link_base_url: &str, session_base_url: &str) -> Self {
+        Self {
+            link: pages::base_path(link_base_url),
+            session: pages::base_path(session_base_url),
+        }
+    }
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish

@@ -16,6 +16,7 @@ use super::header_token::header_token;
 use super::outcome::Outcome;
 use super::responses::{self, Body};
 use super::twilio_status;
+use super::{pages, stripe_webhook};
 
 /// Longest `X-Request-Id` taken from a client; a longer or odd one is replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
@@ -58,6 +59,10 @@ pub(super) async fn handle(
         }
         (_, path) if path.starts_with(crate::receipts::TWILIO_STATUS_PATH) => {
             not_graphql(twilio_status::handle(app, request).await)
+        }
+        (_, stripe_webhook::PATH) => not_graphql(stripe_webhook::handle(app, request).await),
+        (_, path) if pages::handles(app, path) => {
+            not_graphql(pages::handle(app, client, request).await)
         }
         (&Method::GET | &Method::HEAD, "/healthz") => {
             not_graphql(responses::text(StatusCode::OK, "ok\n"))

@@ -11,6 +11,7 @@ mod graphiql;
 mod hardening;
 mod malformed;
 mod operations;
+mod pages;
 mod paging;
 mod payment_links;
 mod pg_proxy;

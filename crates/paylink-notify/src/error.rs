@@ -96,6 +96,8 @@ pub enum Field {
     TwilioFrom,
     /// [`TwilioSender::MessagingServiceSid`](crate::TwilioSender::MessagingServiceSid).
     TwilioMessagingServiceSid,
+    /// The HTTP client of merchants' callbacks (built with the SMS timeout).
+    CallbackClient,
 }
 
 impl std::fmt::Display for Field {
@@ -108,6 +110,7 @@ impl std::fmt::Display for Field {
             Self::TwilioAuthToken => "Twilio auth token",
             Self::TwilioFrom => "Twilio sender number",
             Self::TwilioMessagingServiceSid => "Twilio messaging service SID",
+            Self::CallbackClient => "callback HTTP client",
         })
     }
 }

@@ -60,6 +60,7 @@ mod notifier;
 mod receipts;
 mod secret;
 mod sms;
+pub mod webhook;
 
 pub use config::{
     DEFAULT_TIMEOUT, DEFAULT_TWILIO_BASE_URL, EmailSettings, EmailTransport, SmsSettings,
@@ -70,6 +71,7 @@ pub use message::{Delivered, EmailMessage, SmsMessage};
 pub use notifier::Notifier;
 pub use receipts::{Receipt, ReceiptError, ReceiptState, TwilioWebhooks};
 pub use secret::Secret;
+pub use webhook::WebhookMessage;
 
 /// Makes *ring* the process-wide rustls crypto provider; safe to call any number of times.
 ///

@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc};
 
 use crate::{
     ConfigError, Delivered, EmailMessage, EmailSettings, SendError, SmsMessage, SmsSettings,
-    TwilioWebhooks, email::EmailSender, sms::SmsSender,
+    TwilioWebhooks, WebhookMessage, email::EmailSender, sms::SmsSender, webhook::WebhookSender,
 };
 
 /// Sends email and text messages, one attempt per call.
@@ -20,6 +20,7 @@ pub struct Notifier {
 struct Inner {
     email: EmailSender,
     sms: SmsSender,
+    webhooks: WebhookSender,
 }
 
 impl Notifier {
@@ -28,10 +29,18 @@ impl Notifier {
     /// Errors name the setting to fix as a [`Field`](crate::Field), e.g. `SMTP URL: unsupported
     /// scheme ftp (use smtp:// or smtps://)` or `email sender: not a valid mailbox`.
     pub fn new(email: EmailSettings, sms: SmsSettings) -> Result<Self, ConfigError> {
+        // Callbacks wait as long as a text message does.
+        let webhooks = WebhookSender::new(sms.timeout).map_err(|error| {
+            ConfigError::new(
+                crate::Field::CallbackClient,
+                format!("no HTTP client: {}", crate::error::chain(&error)),
+            )
+        })?;
         Ok(Notifier {
             inner: Arc::new(Inner {
                 email: EmailSender::new(email)?,
                 sms: SmsSender::new(sms)?,
+                webhooks,
             }),
         })
     }
@@ -55,6 +64,12 @@ impl Notifier {
         let result = self.inner.sms.send(message).await;
         log_outcome("sms", &message.idempotency_key, &result);
         result
+    }
+
+    /// One attempt: the callback POSTed to the merchant's URL, signed at this moment
+    /// ([`crate::webhook`]). No answer is transient, not unknown: the receiver de-duplicates.
+    pub async fn send_webhook(&self, message: &WebhookMessage) -> Result<Delivered, SendError> {
+        self.inner.webhooks.send(message).await
     }
 
     /// After an attempt whose outcome is unknown: the messages the provider created like

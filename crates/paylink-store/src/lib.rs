@@ -11,6 +11,7 @@
 //! a test database) opens a [`direct::Connection`] with the `direct` feature.
 
 pub mod api_keys;
+pub mod checkouts;
 pub mod contacts;
 pub mod database;
 pub mod deliveries;

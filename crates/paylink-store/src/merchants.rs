@@ -94,4 +94,24 @@ impl crate::Store {
     pub async fn list_merchants(&self) -> Result<Vec<Merchant>, StoreError> {
         self.run(list).await
     }
+
+    /// The key paylink signs a merchant's callbacks with; `None` when there is no such merchant.
+    /// Kept apart from [`Merchant`], whose `Debug` is printed freely.
+    pub async fn callback_secret(&self, merchant_uid: &str) -> Result<Option<String>, StoreError> {
+        let merchant_uid = merchant_uid.to_owned();
+        self.run(move |conn| callback_secret(conn, &merchant_uid))
+            .await
+    }
+}
+
+/// The key of a merchant's callback signatures.
+pub(crate) fn callback_secret(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(merchants::table
+        .filter(merchants::merchant_uid.eq(merchant_uid))
+        .select(merchants::callback_secret)
+        .first(conn)
+        .optional()?)
 }

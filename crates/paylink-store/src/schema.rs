@@ -9,6 +9,8 @@ diesel::table! {
         name -> Text,
         /// Creation time.
         created_at -> Timestamptz,
+        /// Key of the HMAC-SHA256 signature on callbacks to the merchant's server.
+        callback_secret -> Text,
     }
 }
 
@@ -197,11 +199,96 @@ diesel::joinable!(contacts -> merchants (merchant_uid));
 diesel::joinable!(payment_plan_sessions -> contacts (contact_id));
 diesel::joinable!(link_deliveries -> payment_plan_sessions (session_id));
 diesel::joinable!(link_deliveries -> payment_links (link_id));
+diesel::table! {
+    /// Payers' attempts to pay a link or a session.
+    checkouts (id) {
+        /// Public id.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// The link paid, or null.
+        link_id -> Nullable<Text>,
+        /// The session paid, or null.
+        session_id -> Nullable<Text>,
+        /// Amount in minor units.
+        amount_minor -> Int8,
+        /// ISO 4217 code.
+        currency -> Text,
+        /// `card` or `ach`.
+        payment_method -> Text,
+        /// The payer's phone, E.164.
+        payer_phone -> Nullable<Text>,
+        /// `test` or `stripe`.
+        provider -> Text,
+        /// The provider's id of the checkout.
+        provider_checkout_id -> Nullable<Text>,
+        /// The provider's page for it.
+        provider_url -> Nullable<Text>,
+        /// Open, Completed, Failed or Expired.
+        status -> Text,
+        /// Creation time.
+        created_at -> Timestamptz,
+        /// Last change.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// What finished checkouts produced.
+    payments (id) {
+        /// Public id.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// The checkout.
+        checkout_id -> Text,
+        /// The link paid, or null.
+        link_id -> Nullable<Text>,
+        /// The session paid, or null.
+        session_id -> Nullable<Text>,
+        /// Amount in minor units.
+        amount_minor -> Int8,
+        /// ISO 4217 code.
+        currency -> Text,
+        /// `card` or `ach`.
+        payment_method -> Text,
+        /// The payer's phone, E.164.
+        payer_phone -> Nullable<Text>,
+        /// `test` or `stripe`.
+        provider -> Text,
+        /// The provider's id of the payment.
+        provider_reference -> Nullable<Text>,
+        /// Pending, Succeeded or Failed.
+        status -> Text,
+        /// Creation time.
+        created_at -> Timestamptz,
+        /// Last change.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Provider events already applied.
+    provider_events (provider, event_id) {
+        /// `stripe`.
+        provider -> Text,
+        /// The provider's event id.
+        event_id -> Text,
+        /// When it was applied.
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(checkouts -> merchants (merchant_uid));
+diesel::joinable!(payments -> checkouts (checkout_id));
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
     api_keys,
     payment_links,
     contacts,
     payment_plan_sessions,
-    link_deliveries
+    link_deliveries,
+    checkouts,
+    payments,
+    provider_events
 );

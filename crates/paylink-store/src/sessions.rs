@@ -6,6 +6,18 @@ use diesel::prelude::*;
 use crate::StoreError;
 use crate::schema::payment_plan_sessions::{self, dsl};
 
+/// Status names as stored (and served).
+pub mod status {
+    /// Open: its link can be used.
+    pub const ACTIVE: &str = "Active";
+    /// The customer set up the plan.
+    pub const COMPLETED: &str = "Completed";
+    /// Past its expiration date (or set so).
+    pub const EXPIRED: &str = "Expired";
+    /// The merchant cancelled it.
+    pub const CANCELLED: &str = "Cancelled";
+}
+
 /// A session row. `status` holds the stored status; whether it has expired is the caller's
 /// reading of `expiration_date`.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]

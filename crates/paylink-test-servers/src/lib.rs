@@ -1,9 +1,11 @@
 //! Local stand-ins for the providers paylink talks to, for tests only: [`smtp_server`] holds a
-//! real SMTP conversation on loopback, and [`twilio_server`] speaks Twilio's Messages API. Both
+//! real SMTP conversation on loopback, [`twilio_server`] speaks Twilio's Messages API, and
+//! [`stripe_server`] speaks Stripe Checkout (sessions, the hosted page, signed webhooks). All
 //! record what they receive and can be told how to answer, so tests can script provider
 //! failures.
 
 pub mod smtp_server;
+pub mod stripe_server;
 pub mod twilio_server;
 
 /// Counts by name, sorted by name: what a stand-in's chaos injected.

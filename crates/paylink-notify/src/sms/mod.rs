@@ -1,7 +1,7 @@
 //! Text messages: Twilio, or a file for development.
 
 mod files;
-mod twilio;
+pub(crate) mod twilio;
 
 use std::fmt;
 

@@ -161,7 +161,11 @@ pub(crate) fn insert(
         .get_result(conn)?)
 }
 
-/// A session's deliveries, newest first.
+/// The channel of a merchant's callback in the outbox: not a delivery of a link, so never
+/// listed with them.
+pub const CALLBACK_CHANNEL: &str = "Webhook";
+
+/// A session's deliveries of its link, newest first.
 pub(crate) fn for_session(
     conn: &mut PgConnection,
     merchant_uid: &str,
@@ -170,6 +174,7 @@ pub(crate) fn for_session(
     Ok(dsl::link_deliveries
         .filter(dsl::merchant_uid.eq(merchant_uid))
         .filter(dsl::session_id.eq(session_id))
+        .filter(dsl::channel.ne(CALLBACK_CHANNEL))
         .order((dsl::created_at.desc(), dsl::id.desc()))
         .select(DeliveryRow::as_select())
         .load(conn)?)

@@ -57,7 +57,7 @@ use tokio::{
 mod callbacks;
 mod chaos;
 mod list;
-mod wire;
+pub(crate) mod wire;
 
 use callbacks::report;
 pub use callbacks::{post_form, signature};

@@ -3,7 +3,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-pub(super) async fn read_request(
+pub(crate) async fn read_request(
     reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
 ) -> Option<ReceivedRequest> {
     let mut lines = Vec::new();
@@ -82,7 +82,7 @@ pub(super) fn is_e164(number: &str) -> bool {
     })
 }
 
-pub(super) fn reason_phrase(status: u16) -> &'static str {
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",

@@ -180,7 +180,7 @@ impl TwilioClient {
 
 /// `Retry-After` in seconds (the form Twilio uses), capped at an hour so that a wild value does
 /// not park a delivery for good.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let seconds: u64 = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
@@ -194,7 +194,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 /// Rate limits, server trouble and request timeouts pass, and so may an unexpected redirect
 /// (a proxy in the way); any other 4xx is about this request (bad number, bad credentials,
 /// account suspended) and repeats on retry.
-fn is_transient(status: StatusCode) -> bool {
+pub(crate) fn is_transient(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || status.is_server_error()

@@ -1,0 +1,136 @@
+//! Callbacks to a merchant's server: one signed JSON POST per attempt.
+//!
+//! The signature lets the merchant's server trust a callback: `Paylink-Signature:
+//! t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the merchant's secret>`, the
+//! scheme Stripe uses for its own webhooks, so that a receiver can check the time as well as the
+//! body and refuse replays. A receiver de-duplicates by the event's `id` in the body: an attempt
+//! whose answer was lost is sent again.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use reqwest::{StatusCode, redirect};
+use sha2::Sha256;
+
+use crate::error::{chain, tidy};
+use crate::{Delivered, Secret, SendError};
+
+/// The header carrying the signature.
+pub const SIGNATURE_HEADER: &str = "Paylink-Signature";
+
+/// One callback.
+#[derive(Clone, Debug)]
+pub struct WebhookMessage {
+    /// The merchant's URL.
+    pub url: String,
+    /// The JSON body, sent as it is.
+    pub body: String,
+    /// The merchant's signing key.
+    pub secret: Secret,
+}
+
+/// The `Paylink-Signature` value of `body` signed at `timestamp` (unix seconds) with `secret`.
+pub fn signature(secret: &str, timestamp: u64, body: &str) -> String {
+    // HMAC takes a key of any length, so this cannot fail.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
+/// Posts callbacks.
+#[derive(Debug)]
+pub(crate) struct WebhookSender {
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl WebhookSender {
+    pub(crate) fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout)
+                // A redirect is not an answer: the merchant configured this URL.
+                .redirect(redirect::Policy::none())
+                .user_agent(concat!("paylink-callbacks/", env!("CARGO_PKG_VERSION")))
+                .build()?,
+            timeout,
+        })
+    }
+
+    /// One attempt. A 2xx is delivered; 408, 429 and 5xx, no connection and no answer are
+    /// worth another attempt (the receiver de-duplicates by event id); any other answer is
+    /// about this request and repeats on retry.
+    pub(crate) async fn send(&self, message: &WebhookMessage) -> Result<Delivered, SendError> {
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        let response = self
+            .http
+            .post(&message.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(
+                SIGNATURE_HEADER,
+                signature(message.secret.expose(), timestamp, &message.body),
+            )
+            .body(message.body.clone())
+            .send()
+            .await
+            .map_err(|error| self.transport_error(error))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(Delivered {
+                provider_message_id: None,
+            });
+        }
+        let retry_after = crate::sms::twilio::retry_after(response.headers());
+        let reason = format!("the callback URL answered {status}");
+        match retry_after {
+            Some(retry_after) if status == StatusCode::TOO_MANY_REQUESTS => {
+                Err(SendError::Throttled {
+                    reason,
+                    retry_after,
+                })
+            }
+            _ if crate::sms::twilio::is_transient(status) => Err(SendError::Transient(reason)),
+            _ => Err(SendError::Permanent(reason)),
+        }
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> SendError {
+        let (builder, connect, timeout) =
+            (error.is_builder(), error.is_connect(), error.is_timeout());
+        tracing::warn!(error = %tidy(&chain(&error.without_url())), "callback request failed");
+        if builder {
+            SendError::Permanent("the callback URL cannot be called".into())
+        } else if connect {
+            SendError::Transient("could not reach the callback URL".into())
+        } else if timeout {
+            SendError::Transient(format!(
+                "the callback URL did not answer within {:?}",
+                self.timeout
+            ))
+        } else {
+            SendError::Transient("the connection to the callback URL broke".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_the_time_and_body() {
+        // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_test
+        assert_eq!(
+            signature("whsec_test", 1_700_000_000, r#"{"a":1}"#),
+            "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+        );
+    }
+}

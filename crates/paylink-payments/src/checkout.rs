@@ -1,0 +1,178 @@
+//! What a Checkout Session is asked for, and the form Stripe reads it from.
+
+/// One Checkout Session to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    /// Sent as `Idempotency-Key`; made once per paylink checkout and reused for every attempt,
+    /// so that Stripe creates at most one session for it (1 to 255 characters). Stripe forgets a
+    /// key after 24 hours, and answers a key reused with other parameters with an error.
+    pub idempotency_key: String,
+    /// paylink's checkout id, sent as `client_reference_id` (at most 200 characters) and
+    /// returned in the webhook events.
+    pub client_reference_id: String,
+    /// What is sold.
+    pub line: CheckoutLine,
+    /// `payment_method_types[n]`; empty leaves the choice to the payment methods switched on in
+    /// the Stripe Dashboard.
+    pub payment_method_types: Vec<PaymentMethodType>,
+    /// Where Stripe sends the payer after paying; may contain Stripe's literal
+    /// `{CHECKOUT_SESSION_ID}`, which it replaces with the session's id.
+    pub success_url: String,
+    /// Where the page's back link goes.
+    pub cancel_url: String,
+    /// Prefills the payer's email address (`customer_email`).
+    pub customer_email: Option<String>,
+    /// Sent as `metadata[k]=v` and, for a subscription, also as
+    /// `subscription_data[metadata][k]=v`, so that the subscription carries it too. Stripe
+    /// allows 50 keys of at most 40 characters, with values of at most 500.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// What is sold: one line item with its price given inline (`price_data`), quantity 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckoutLine {
+    /// `mode=payment`: one payment of `amount_minor`.
+    Payment {
+        /// Unit amount in the currency's minor unit (cents); Stripe requires at least the
+        /// equivalent of 0.50 USD.
+        amount_minor: i64,
+        /// ISO 4217 code; sent lower-case.
+        currency: String,
+        /// `product_data[name]`, shown on the payment page.
+        name: String,
+        /// `product_data[description]`, when given and not empty.
+        description: Option<String>,
+    },
+    /// `mode=subscription`: `amount_minor` every `interval_count` `interval`s.
+    Subscription {
+        /// Amount of each period in the currency's minor unit.
+        amount_minor: i64,
+        /// ISO 4217 code; sent lower-case.
+        currency: String,
+        /// `product_data[name]`, shown on the payment page.
+        name: String,
+        /// `recurring[interval]`.
+        interval: Interval,
+        /// `recurring[interval_count]`; Stripe allows at most three years in all.
+        interval_count: u32,
+    },
+}
+
+/// A subscription's billing period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Interval {
+    /// `week`.
+    Week,
+    /// `month`.
+    Month,
+    /// `year`.
+    Year,
+}
+
+impl Interval {
+    /// Stripe's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::Week => "week",
+            Interval::Month => "month",
+            Interval::Year => "year",
+        }
+    }
+}
+
+/// A payment method the Checkout page may offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentMethodType {
+    /// Cards (and the wallets Stripe shows with them): `card`.
+    Card,
+    /// ACH Direct Debit: `us_bank_account`. Such payments settle days later, reported by
+    /// [`EventKind::AsyncPaymentSucceeded`](crate::EventKind::AsyncPaymentSucceeded) or
+    /// [`EventKind::AsyncPaymentFailed`](crate::EventKind::AsyncPaymentFailed).
+    UsBankAccount,
+}
+
+impl PaymentMethodType {
+    /// Stripe's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethodType::Card => "card",
+            PaymentMethodType::UsBankAccount => "us_bank_account",
+        }
+    }
+}
+
+/// A Checkout Session Stripe created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedCheckout {
+    /// The session's id, `cs_live_…` or `cs_test_…`.
+    pub id: String,
+    /// The Stripe-hosted payment page to send the payer to.
+    pub url: String,
+}
+
+/// The form of `POST /v1/checkout/sessions`, in Stripe's bracket notation.
+pub(crate) fn form_fields(request: &CheckoutRequest) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = Vec::new();
+    let mut push = |key: &str, value: &str| form.push((key.to_owned(), value.to_owned()));
+    let (mode, amount, currency, name) = match &request.line {
+        CheckoutLine::Payment {
+            amount_minor,
+            currency,
+            name,
+            ..
+        } => ("payment", amount_minor, currency, name),
+        CheckoutLine::Subscription {
+            amount_minor,
+            currency,
+            name,
+            ..
+        } => ("subscription", amount_minor, currency, name),
+    };
+    push("mode", mode);
+    push("client_reference_id", &request.client_reference_id);
+    push("success_url", &request.success_url);
+    push("cancel_url", &request.cancel_url);
+    if let Some(email) = &request.customer_email {
+        push("customer_email", email);
+    }
+    const PRICE: &str = "line_items[0][price_data]";
+    push(
+        &format!("{PRICE}[currency]"),
+        &currency.trim().to_ascii_lowercase(),
+    );
+    push(&format!("{PRICE}[unit_amount]"), &amount.to_string());
+    push(&format!("{PRICE}[product_data][name]"), name);
+    match &request.line {
+        CheckoutLine::Payment {
+            description: Some(description),
+            ..
+        } if !description.trim().is_empty() => {
+            push(&format!("{PRICE}[product_data][description]"), description);
+        }
+        CheckoutLine::Subscription {
+            interval,
+            interval_count,
+            ..
+        } => {
+            push(&format!("{PRICE}[recurring][interval]"), interval.as_str());
+            push(
+                &format!("{PRICE}[recurring][interval_count]"),
+                &interval_count.to_string(),
+            );
+        }
+        CheckoutLine::Payment { .. } => {}
+    }
+    push("line_items[0][quantity]", "1");
+    for (index, method) in request.payment_method_types.iter().enumerate() {
+        push(&format!("payment_method_types[{index}]"), method.as_str());
+    }
+    for (key, value) in &request.metadata {
+        push(&format!("metadata[{key}]"), value);
+    }
+    if mode == "subscription" {
+        for (key, value) in &request.metadata {
+            push(&format!("subscription_data[metadata][{key}]"), value);
+        }
+    }
+    form
+}

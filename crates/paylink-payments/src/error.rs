@@ -1,0 +1,156 @@
+//! What goes wrong: at start (configuration), creating a Checkout Session, reading a webhook.
+//!
+//! Policy: Display of every error here is safe to store and to show to a merchant. It is Stripe's
+//! own `error.message` or a short neutral sentence of ours, on one line, bounded, and with the
+//! secret key and webhook secret removed should a server ever echo them. A transport library's
+//! words (DNS, TLS, sockets) go only to the log, at `warn`, redacted the same way.
+
+/// Why no Checkout Session URL came back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// Stripe certainly created nothing under this idempotency key, and trying later may work:
+    /// Stripe could not be reached, or its last answer was 409, 429 or 5xx, after every attempt.
+    #[error("{0}")]
+    Transient(String),
+    /// Stripe refused the request and will refuse it again: a 4xx other than 409 and 429
+    /// (invalid parameters, a bad or revoked key, a replayed earlier refusal).
+    #[error("{0}")]
+    Permanent(String),
+    /// The attempts ran out after one of them may have reached Stripe (a timeout once
+    /// connected, a connection cut before the answer, an answer that could not be read): the
+    /// session may exist. Calling again with the same idempotency key within 24 hours returns
+    /// it if it does.
+    #[error("{0}")]
+    Unknown(String),
+}
+
+impl PaymentError {
+    /// Whether trying later (with the same idempotency key) may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, PaymentError::Transient(_))
+    }
+
+    /// Whether Stripe may have created the session although no answer said so.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, PaymentError::Unknown(_))
+    }
+
+    /// The reason, as Display gives it.
+    pub fn reason(&self) -> &str {
+        match self {
+            PaymentError::Transient(reason)
+            | PaymentError::Permanent(reason)
+            | PaymentError::Unknown(reason) => reason,
+        }
+    }
+}
+
+/// Why a webhook request is not an event to act on. Answer 400 to all of them: Stripe retries a
+/// failed delivery, and a forged or stale one is not worth more.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    /// No `Stripe-Signature` header, or an empty one.
+    #[error("the request has no Stripe-Signature header")]
+    MissingSignature,
+    /// The header has no timestamp or no `v1` signature, or no `v1` signature matches the
+    /// payload under the webhook secret.
+    #[error("the Stripe-Signature header does not match the payload")]
+    BadSignature,
+    /// The signature matches, but its timestamp is further from now than the tolerance: a
+    /// replay of an old delivery (or a clock far off).
+    #[error("the Stripe-Signature timestamp is outside the tolerance")]
+    Stale,
+    /// Signed by Stripe, but not an event this crate can read (not JSON, or a checkout event
+    /// without its session).
+    #[error("the event cannot be read: {0}")]
+    Malformed(String),
+}
+
+/// A setting that cannot be used; start-up should stop and print it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ConfigError {
+    /// The setting to fix. The crate knows its settings as values only: the caller knows where
+    /// each came from (an environment variable, a file) and names it so.
+    pub field: Field,
+    /// What is wrong with it; never the value of a secret.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(field: Field, message: impl Into<String>) -> Self {
+        ConfigError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// A field of [`StripeSettings`](crate::StripeSettings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// [`StripeSettings::base_url`](crate::StripeSettings::base_url).
+    StripeBaseUrl,
+    /// [`StripeSettings::secret_key`](crate::StripeSettings::secret_key).
+    StripeSecretKey,
+    /// [`StripeSettings::webhook_secret`](crate::StripeSettings::webhook_secret).
+    StripeWebhookSecret,
+    /// [`StripeSettings::timeout`](crate::StripeSettings::timeout).
+    StripeTimeout,
+    /// [`StripeSettings::webhook_tolerance`](crate::StripeSettings::webhook_tolerance).
+    StripeWebhookTolerance,
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::StripeBaseUrl => "Stripe base URL",
+            Self::StripeSecretKey => "Stripe secret key",
+            Self::StripeWebhookSecret => "Stripe webhook secret",
+            Self::StripeTimeout => "Stripe timeout",
+            Self::StripeWebhookTolerance => "Stripe webhook tolerance",
+        })
+    }
+}
+
+/// Removes any occurrence of a secret from text that came from elsewhere (a server's reply, a
+/// library's error), as a last line of defence for what ends up in errors and logs.
+pub(crate) fn redact(text: String, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(text, |text, secret| {
+            if text.contains(secret) {
+                text.replace(secret, "***")
+            } else {
+                text
+            }
+        })
+}
+
+/// The messages of an error and its sources, without repeating a message that merely wraps the
+/// next one (reqwest and hyper nest several layers).
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
+}
+
+/// Longest reason kept from Stripe's reply.
+const MAX_REASON_CHARS: usize = 500;
+
+/// Puts text on one line and caps its length.
+pub(crate) fn tidy(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(MAX_REASON_CHARS) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}

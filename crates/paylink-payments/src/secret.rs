@@ -1,0 +1,47 @@
+//! A wrapper that keeps credentials out of logs and error messages.
+
+use std::fmt;
+
+/// A value whose Debug and Display print "***".
+///
+/// Settings hold credentials in this type so that printing a settings struct, or a struct that
+/// contains one, cannot leak them; only [`Secret::expose`] gives the value, at the point of use (the
+/// `Authorization` header, the webhook MAC).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The credential itself; call this only where it is sent to the provider.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}

@@ -1,0 +1,150 @@
+//! Payments: what finished checkouts produced, one per checkout, listed newest first for the
+//! merchant.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::StoreError;
+use crate::schema::payments::{self, dsl};
+
+/// The statuses of a payment, as stored.
+pub mod status {
+    /// The provider took it; the money has not settled yet (bank debits).
+    pub const PENDING: &str = "Pending";
+    /// Paid.
+    pub const SUCCEEDED: &str = "Succeeded";
+    /// The provider could not collect it.
+    pub const FAILED: &str = "Failed";
+
+    /// Whether a payment in `status` never changes again.
+    pub fn is_final(status: &str) -> bool {
+        status == SUCCEEDED || status == FAILED
+    }
+}
+
+/// A payment row.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = payments)]
+pub struct PaymentRow {
+    /// Public id.
+    pub id: String,
+    /// Owning merchant.
+    pub merchant_uid: String,
+    /// The checkout that produced it.
+    pub checkout_id: String,
+    /// The link paid (or `session_id`).
+    pub link_id: Option<String>,
+    /// The session paid (or `link_id`).
+    pub session_id: Option<String>,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// `card` or `ach`.
+    pub payment_method: String,
+    /// The payer's phone number, E.164, when given.
+    pub payer_phone: Option<String>,
+    /// `test` or `stripe`.
+    pub provider: String,
+    /// The provider's id of the payment (Stripe's PaymentIntent or Subscription).
+    pub provider_reference: Option<String>,
+    /// See [`status`].
+    pub status: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a page of payments is for.
+#[derive(Clone, Copy, Debug)]
+pub enum PaymentsOf<'a> {
+    /// One of the merchant's links.
+    Link(&'a str),
+    /// One of the merchant's sessions.
+    Session(&'a str),
+}
+
+/// The payment of a checkout, if any.
+pub(crate) fn for_checkout(
+    conn: &mut PgConnection,
+    checkout_id: &str,
+) -> Result<Option<PaymentRow>, StoreError> {
+    Ok(dsl::payments
+        .filter(dsl::checkout_id.eq(checkout_id))
+        .select(PaymentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a payment.
+pub(crate) fn insert(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentRow, StoreError> {
+    Ok(diesel::insert_into(payments::table)
+        .values(row)
+        .returning(PaymentRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// Moves a payment to `status`.
+pub(crate) fn set_status(
+    conn: &mut PgConnection,
+    id: &str,
+    status: &str,
+    provider_reference: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<PaymentRow, StoreError> {
+    Ok(diesel::update(dsl::payments.filter(dsl::id.eq(id)))
+        .set((
+            dsl::status.eq(status),
+            dsl::provider_reference.eq(provider_reference),
+            dsl::updated_at.eq(now),
+        ))
+        .returning(PaymentRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// The merchant's payments of a link or session, newest first.
+fn list(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    of: PaymentsOf<'_>,
+) -> Result<Vec<PaymentRow>, StoreError> {
+    let query = dsl::payments
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .select(PaymentRow::as_select())
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .into_boxed();
+    let query = match of {
+        PaymentsOf::Link(link_id) => query.filter(dsl::link_id.eq(link_id)),
+        PaymentsOf::Session(session_id) => query.filter(dsl::session_id.eq(session_id)),
+    };
+    Ok(query.load(conn)?)
+}
+
+impl crate::Store {
+    /// The merchant's payments of one of its links or sessions, newest first; another
+    /// merchant's link or session has none.
+    pub async fn payments(
+        &self,
+        merchant_uid: &str,
+        of: PaymentsOf<'_>,
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        let merchant_uid = merchant_uid.to_owned();
+        let (is_link, id) = match of {
+            PaymentsOf::Link(id) => (true, id.to_owned()),
+            PaymentsOf::Session(id) => (false, id.to_owned()),
+        };
+        if !crate::storable(&id) {
+            return Ok(Vec::new());
+        }
+        self.run(move |conn| {
+            let of = if is_link {
+                PaymentsOf::Link(&id)
+            } else {
+                PaymentsOf::Session(&id)
+            };
+            list(conn, &merchant_uid, of)
+        })
+        .await
+    }
+}

@@ -1,0 +1,320 @@
+//! A local stand-in for Stripe Checkout, for tests: plain HTTP/1.1 on 127.0.0.1.
+//!
+//! ```ignore
+//! let stripe = StripeServer::start("sk_test_123", "whsec_abc").await;
+//! stripe.set_webhook_endpoint("http://127.0.0.1:8080/webhooks/stripe");
+//! // point the client at stripe.base_url() ("http://127.0.0.1:PORT") ...
+//! let session = &stripe.sessions()[0];
+//! let event = stripe.complete(&session.id).await; // as if the payer paid with 4242…
+//! stripe.push_fault(Fault::CreateThenDrop);
+//! ```
+//!
+//! What it implements, after Stripe's API reference ("Create a Checkout Session", "Errors",
+//! "Idempotent requests") and its webhook pages ("Check the webhook signatures"):
+//!
+//! - `POST /v1/checkout/sessions`, a form in bracket notation, with the secret key as
+//!   `Authorization: Bearer` (or as the Basic user); anything else is 401 with Stripe's error
+//!   shape `{"error":{"type","message",...}}`. `mode` (payment, subscription, setup) and
+//!   `success_url` are required, and so is each line item's `price_data[currency]`,
+//!   `[unit_amount]`, `[product_data][name]` and `quantity`; a subscription needs a
+//!   `[recurring][interval]` and a payment refuses one; `payment_method_types[n]` takes only
+//!   Stripe's names; `metadata` keeps Stripe's limits (50 keys, 40 and 500 characters);
+//!   a payment in USD must total at least 50 cents. Failures are 400 `invalid_request_error`
+//!   naming the `param`. Parameters it does not model are refused as unknown, as Stripe
+//!   refuses misspelt ones: a test that needs one teaches the stand-in first.
+//! - Idempotency as Stripe documents it: with an `Idempotency-Key`, the first answer of an
+//!   endpoint that ran is saved and replayed byte for byte to the same key with the same
+//!   parameters (header `Idempotent-Replayed: true`) for 24 hours; the same key with other
+//!   parameters is 400 `idempotency_error`; while the first request is still running, 409.
+//!   Refusals before the endpoint runs (401, 400 on parameters, faults in front of the API)
+//!   are not saved. Without a key nothing is de-duplicated.
+//! - `GET /v1/checkout/sessions/{id}`. A session answers with `id` (`cs_test_…`), `object`,
+//!   `url` (`{base_url}/c/pay/{id}`, null once the session is no longer open), `mode`,
+//!   `status`, `payment_status`, `amount_total`, `currency`, `client_reference_id`,
+//!   `metadata`, `success_url`, `cancel_url`, `livemode` (false), `created`, ...
+//! - The hosted page `GET /c/pay/{id}`: the amount, a `cardnumber` field and a Pay button;
+//!   `POST` it with Stripe's test card 4242 4242 4242 4242 to complete the session (a
+//!   `payment_intent`, or a `subscription` in subscription mode; `checkout.session.completed`
+//!   sent to the webhook endpoint; 303 to `success_url` with `{CHECKOUT_SESSION_ID}`
+//!   replaced), or 4000 0000 0000 0002 to be told "Your card was declined." (no event, as
+//!   Checkout sends none for a decline). Its Cancel link goes to `cancel_url`.
+//! - Webhooks signed as Stripe signs them: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
+//!   "t.body">` keyed by the webhook secret, plus the meaningless `v0` of test mode. Events
+//!   are Stripe's event objects (`id` `evt_…`, `object`, `type`, `created`, `livemode`,
+//!   `api_version`, `pending_webhooks`, `request`, `data.object` the session as it was).
+//!
+//! What it promises tests, and what it leaves to them: Stripe promises neither order nor a
+//! single delivery of webhooks, so the stand-in delivers each event once when it happens
+//! (unless [`StripeServer::hold_webhooks`]) and tests replay or reorder [`StripeServer::events`]
+//! with [`StripeServer::deliver`] and [`StripeServer::deliver_with`] (stale, wrongly signed,
+//! unsigned, twice). Stripe retries a failed delivery with exponential backoff for up to three
+//! days in live mode (a few times over hours in test mode); here a failure is retried only
+//! after [`StripeServer::set_webhook_retries`], quickly, so that tests stay deterministic.
+//! Faults, served first and in order: a canned answer in front of the API ([`Fault::Answer`]:
+//! 429, 500, 503; nothing created or saved), an endpoint failure saved under the key
+//! ([`Fault::FailAfterStart`], replayed as Stripe replays a 500), the session created and the
+//! connection closed unanswered ([`Fault::CreateThenDrop`]), or a slow endpoint
+//! ([`Fault::Stall`]: the key is held, so a retry meanwhile gets 409, and the session is
+//! created when the stall ends). It does not model prices, customers, taxes, discounts,
+//! automatic expiry after 24 hours, live mode, or any Stripe API beyond the above. Every
+//! request is recorded. Dropping the server stops it and every open connection.
+
+#![allow(
+    missing_docs,
+    reason = "a test fixture; the module docs say how to use it"
+)]
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
+
+mod api;
+mod faults;
+mod http;
+mod page;
+mod params;
+mod prices;
+mod session;
+mod webhooks;
+
+pub use faults::{CannedResponse, Fault, WebhookTweak};
+use http::{Answer, accept_loop};
+pub use session::{LineItem, Session};
+pub use webhooks::sign_payload;
+
+/// One HTTP request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedRequest {
+    /// `POST`, `GET`, ...
+    pub method: String,
+    /// Path and query as sent, e.g. `/v1/checkout/sessions`.
+    pub path: String,
+    /// Headers in order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The decoded `application/x-www-form-urlencoded` body, in order (empty otherwise); keys
+    /// in bracket notation as Stripe reads them, e.g. `line_items[0][quantity]`.
+    pub form: Vec<(String, String)>,
+}
+
+impl ReceivedRequest {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The first form field with this name (case-sensitive, as Stripe's are).
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The `Idempotency-Key` header.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.header("Idempotency-Key")
+    }
+}
+
+/// An event the stand-in created, as it is delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `evt_…`.
+    pub id: String,
+    /// `checkout.session.completed`, ...
+    pub event_type: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// The session it is about.
+    pub session_id: String,
+    /// The JSON body, exactly as posted (and signed).
+    pub payload: String,
+}
+
+/// One POST of an event to the webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The event posted.
+    pub event_id: String,
+    /// The `Stripe-Signature` sent, if any.
+    pub signature: Option<String>,
+    /// The endpoint's HTTP status; 0 when it did not answer.
+    pub status: u16,
+}
+
+#[derive(Default)]
+struct State {
+    faults: VecDeque<Fault>,
+    requests: Vec<ReceivedRequest>,
+    sessions: Vec<Session>,
+    idempotency: HashMap<String, api::Saved>,
+    events: Vec<Event>,
+    deliveries: Vec<Delivery>,
+    webhook_endpoint: Option<String>,
+    hold_webhooks: bool,
+    webhook_retries: u32,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Notify,
+    secret_key: String,
+    webhook_secret: String,
+    base_url: String,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panicking test thread must not hide the recorded requests from the others.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The running server; dropping it stops it.
+pub struct StripeServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl StripeServer {
+    /// Starts a server on 127.0.0.1 on a free port that accepts this secret key and signs
+    /// webhooks with this secret.
+    pub async fn start(secret_key: &str, webhook_secret: &str) -> StripeServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the test Stripe server");
+        let addr = listener.local_addr().expect("test Stripe server address");
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+            secret_key: secret_key.to_owned(),
+            webhook_secret: webhook_secret.to_owned(),
+            base_url: format!("http://{addr}"),
+        });
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
+        StripeServer { addr, shared, task }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the value for the client's base URL.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// Serves `response` to the next API request instead of the normal answer.
+    pub fn push_response(&self, response: CannedResponse) {
+        self.push_fault(Fault::Answer(response));
+    }
+
+    /// Queues `fault`: an [`Fault::Answer`] meets the next API request, the others the next
+    /// session create that passes validation.
+    pub fn push_fault(&self, fault: Fault) {
+        self.shared.lock().faults.push_back(fault);
+    }
+
+    /// Every request received, oldest first.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Sessions created, oldest first, as they are now.
+    pub fn sessions(&self) -> Vec<Session> {
+        self.shared.lock().sessions.clone()
+    }
+
+    /// One session as it is now.
+    pub fn session(&self, id: &str) -> Option<Session> {
+        self.shared
+            .lock()
+            .sessions
+            .iter()
+            .find(|s| s.id == id)
+            .cloned()
+    }
+
+    /// Waits until at least `count` sessions exist and returns them; panics after `timeout`.
+    pub async fn wait_for_sessions(&self, count: usize, timeout: Duration) -> Vec<Session> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.shared.changed.notified();
+            {
+                let state = self.shared.lock();
+                if state.sessions.len() >= count {
+                    return state.sessions.clone();
+                }
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                let got = self.shared.lock().sessions.len();
+                panic!(
+                    "test Stripe server: expected {count} sessions within {timeout:?}, got {got}"
+                );
+            }
+        }
+    }
+
+    /// Events created, oldest first.
+    pub fn events(&self) -> Vec<Event> {
+        self.shared.lock().events.clone()
+    }
+
+    /// Every POST to the webhook endpoint, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.lock().deliveries.clone()
+    }
+
+    /// Where events go (`http://` only); until set, events are created but not delivered.
+    pub fn set_webhook_endpoint(&self, url: &str) {
+        self.shared.lock().webhook_endpoint = Some(url.to_owned());
+    }
+
+    /// While on, events are created but not delivered; tests deliver them with
+    /// [`StripeServer::deliver`], in any order.
+    pub fn hold_webhooks(&self, hold: bool) {
+        self.shared.lock().hold_webhooks = hold;
+    }
+
+    /// Retries a failed automatic delivery (non-2xx or no answer) up to `retries` times, after
+    /// 100 ms, 200 ms, ...; 0, the default, delivers once.
+    pub fn set_webhook_retries(&self, retries: u32) {
+        self.shared.lock().webhook_retries = retries;
+    }
+}
+
+impl Drop for StripeServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `prefix` and `len` random letters and digits, as Stripe's ids look.
+fn new_id(prefix: &str, len: usize) -> String {
+    use rand::Rng as _;
+    let random: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect();
+    format!("{prefix}{random}")
+}

@@ -1,0 +1,282 @@
+//! Checkout Sessions: what one holds, its JSON, and how it ends.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{new_id, unix_now};
+
+/// A Checkout Session as the stand-in holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// `cs_test_…`.
+    pub id: String,
+    /// The hosted page, `{base_url}/c/pay/{id}`.
+    pub url: String,
+    /// `payment`, `subscription` or `setup`.
+    pub mode: String,
+    /// `open`, `complete` or `expired`.
+    pub status: String,
+    /// `unpaid`, `paid` or `no_payment_required`.
+    pub payment_status: String,
+    /// Sum of the line items, in minor units.
+    pub amount_total: Option<i64>,
+    /// Lower-case currency of the line items.
+    pub currency: Option<String>,
+    /// As sent.
+    pub client_reference_id: Option<String>,
+    /// As sent.
+    pub customer_email: Option<String>,
+    /// `metadata[k]` as sent.
+    pub metadata: BTreeMap<String, String>,
+    /// `subscription_data[metadata][k]` as sent.
+    pub subscription_metadata: BTreeMap<String, String>,
+    /// As sent.
+    pub success_url: String,
+    /// As sent.
+    pub cancel_url: Option<String>,
+    /// As sent, or `["card"]` (the Dashboard's choice) when none were.
+    pub payment_method_types: Vec<String>,
+    /// The line items.
+    pub line_items: Vec<LineItem>,
+    /// `pi_…` once paid in payment mode.
+    pub payment_intent: Option<String>,
+    /// `sub_…` once paid in subscription mode.
+    pub subscription: Option<String>,
+    /// Unix seconds.
+    pub created: i64,
+    /// Unix seconds; 24 hours after `created`, as Stripe's default.
+    pub expires_at: i64,
+    /// The `Idempotency-Key` it was created with.
+    pub idempotency_key: Option<String>,
+}
+
+/// One `line_items[n]` with its `price_data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineItem {
+    /// `product_data[name]`.
+    pub name: String,
+    /// `product_data[description]`.
+    pub description: Option<String>,
+    /// Lower-case `currency`.
+    pub currency: String,
+    /// `unit_amount`, minor units.
+    pub unit_amount: i64,
+    /// `quantity`.
+    pub quantity: i64,
+    /// `recurring[interval]`.
+    pub interval: Option<String>,
+    /// `recurring[interval_count]` (1 when not sent, for a recurring price).
+    pub interval_count: Option<u32>,
+}
+
+impl Session {
+    /// The session object as Stripe's API returns it (the fields this stand-in models).
+    pub fn to_json(&self) -> Value {
+        let open = self.status == "open";
+        json!({
+            "id": self.id,
+            "object": "checkout.session",
+            "amount_subtotal": self.amount_total,
+            "amount_total": self.amount_total,
+            "cancel_url": self.cancel_url,
+            "client_reference_id": self.client_reference_id,
+            "created": self.created,
+            "currency": self.currency,
+            "customer": null,
+            "customer_email": self.customer_email,
+            "expires_at": self.expires_at,
+            "livemode": false,
+            "metadata": self.metadata,
+            "mode": self.mode,
+            "payment_intent": self.payment_intent,
+            "payment_method_types": self.payment_method_types,
+            "payment_status": self.payment_status,
+            "status": self.status,
+            "subscription": self.subscription,
+            "success_url": self.success_url,
+            "ui_mode": "hosted",
+            // Stripe gives the URL only while the session can still be paid.
+            "url": if open { Value::from(self.url.clone()) } else { Value::Null },
+        })
+    }
+
+    /// The amount as the hosted page shows it, e.g. `12.50 USD every 3 months`.
+    pub(super) fn amount_text(&self) -> String {
+        let (Some(amount), Some(currency)) = (self.amount_total, &self.currency) else {
+            return "No payment now".into();
+        };
+        let mut text = format_minor(amount, currency);
+        let recurring = self.line_items.iter().find_map(|item| {
+            item.interval
+                .as_deref()
+                .map(|interval| (interval, item.interval_count.unwrap_or(1)))
+        });
+        match recurring {
+            Some((interval, 1)) => text.push_str(&format!(" every {interval}")),
+            Some((interval, count)) => text.push_str(&format!(" every {count} {interval}s")),
+            None => {}
+        }
+        text
+    }
+
+    /// The product names, for the page's heading.
+    pub(super) fn title(&self) -> String {
+        let names: Vec<&str> = self.line_items.iter().map(|i| i.name.as_str()).collect();
+        if names.is_empty() {
+            "Set up a payment method".into()
+        } else {
+            names.join(", ")
+        }
+    }
+}
+
+/// A session not yet created: what the parameters said.
+#[derive(Debug, Clone)]
+pub(super) struct NewSession {
+    pub(super) mode: String,
+    pub(super) success_url: String,
+    pub(super) cancel_url: Option<String>,
+    pub(super) client_reference_id: Option<String>,
+    pub(super) customer_email: Option<String>,
+    pub(super) metadata: BTreeMap<String, String>,
+    pub(super) subscription_metadata: BTreeMap<String, String>,
+    pub(super) payment_method_types: Vec<String>,
+    pub(super) line_items: Vec<LineItem>,
+}
+
+impl NewSession {
+    pub(super) fn create(self, base_url: &str, idempotency_key: Option<String>) -> Session {
+        let id = new_id("cs_test_", 58);
+        let created = unix_now();
+        let amount_total = (!self.line_items.is_empty()).then(|| {
+            self.line_items
+                .iter()
+                .map(|item| item.unit_amount * item.quantity)
+                .sum()
+        });
+        let currency = self.line_items.first().map(|item| item.currency.clone());
+        let payment_method_types = if self.payment_method_types.is_empty() {
+            vec!["card".to_owned()]
+        } else {
+            self.payment_method_types
+        };
+        Session {
+            url: format!("{base_url}/c/pay/{id}"),
+            id,
+            payment_status: if self.mode == "setup" {
+                "no_payment_required".into()
+            } else {
+                "unpaid".into()
+            },
+            mode: self.mode,
+            status: "open".into(),
+            amount_total,
+            currency,
+            client_reference_id: self.client_reference_id,
+            customer_email: self.customer_email,
+            metadata: self.metadata,
+            subscription_metadata: self.subscription_metadata,
+            success_url: self.success_url,
+            cancel_url: self.cancel_url,
+            payment_method_types,
+            line_items: self.line_items,
+            payment_intent: None,
+            subscription: None,
+            created,
+            expires_at: created + 24 * 3600,
+            idempotency_key,
+        }
+    }
+}
+
+/// How a payer finished the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Finish {
+    /// A card that went through: paid at once.
+    Card,
+    /// A bank debit: complete, but unpaid until it settles.
+    BankDebit,
+}
+
+impl Session {
+    /// Completes an open session, as the payer finishing the page does; the event type to send.
+    pub(super) fn finish(&mut self, how: Finish) -> Result<&'static str, String> {
+        if self.status != "open" {
+            return Err(format!("session {} is {}, not open", self.id, self.status));
+        }
+        if how == Finish::BankDebit
+            && !self
+                .payment_method_types
+                .iter()
+                .any(|t| t == "us_bank_account")
+        {
+            return Err(format!("session {} does not take us_bank_account", self.id));
+        }
+        self.status = "complete".into();
+        match self.mode.as_str() {
+            "payment" => self.payment_intent = Some(new_id("pi_", 24)),
+            "subscription" => self.subscription = Some(new_id("sub_", 24)),
+            _ => {}
+        }
+        if self.mode != "setup" {
+            self.payment_status = match how {
+                Finish::Card => "paid".into(),
+                Finish::BankDebit => "unpaid".into(),
+            };
+        }
+        Ok("checkout.session.completed")
+    }
+
+    /// Settles a completed bank debit; the event type to send.
+    pub(super) fn settle(&mut self, succeeded: bool) -> Result<&'static str, String> {
+        if self.status != "complete" || self.payment_status != "unpaid" {
+            return Err(format!(
+                "session {} has no payment waiting to settle",
+                self.id
+            ));
+        }
+        if succeeded {
+            self.payment_status = "paid".into();
+            Ok("checkout.session.async_payment_succeeded")
+        } else {
+            Ok("checkout.session.async_payment_failed")
+        }
+    }
+
+    /// Expires an open session; the event type to send.
+    pub(super) fn expire(&mut self) -> Result<&'static str, String> {
+        if self.status != "open" {
+            return Err(format!("session {} is {}, not open", self.id, self.status));
+        }
+        self.status = "expired".into();
+        Ok("checkout.session.expired")
+    }
+}
+
+/// Currencies without a minor unit, from Stripe's list of zero-decimal currencies.
+const ZERO_DECIMAL: [&str; 16] = [
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+    "xaf", "xof", "xpf",
+];
+
+fn format_minor(amount: i64, currency: &str) -> String {
+    let code = currency.to_ascii_uppercase();
+    if ZERO_DECIMAL.contains(&currency) {
+        format!("{amount} {code}")
+    } else {
+        let sign = if amount < 0 { "-" } else { "" };
+        let abs = amount.unsigned_abs();
+        format!("{sign}{}.{:02} {code}", abs / 100, abs % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn amounts_are_shown_in_major_units() {
+        assert_eq!(super::format_minor(1250, "usd"), "12.50 USD");
+        assert_eq!(super::format_minor(5, "eur"), "0.05 EUR");
+        assert_eq!(super::format_minor(500, "jpy"), "500 JPY");
+    }
+}

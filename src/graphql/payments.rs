@@ -1,0 +1,52 @@
+//! Resolvers of payments: what payers paid through a merchant's links and sessions.
+
+use juniper::ID;
+use paylink_store::checkouts::payments::{PaymentRow, PaymentsOf};
+
+use super::generated::{Payment, PaymentStatus};
+use super::scalars::DateTime;
+use super::{ApiError, Context};
+
+/// `paymentLinkPayments(link_id)`: the payments of one of the caller's links; another
+/// merchant's link is not found, as an unknown one is.
+pub(super) async fn for_payment_link(
+    ctx: &Context,
+    link_id: String,
+) -> Result<Vec<Payment>, ApiError> {
+    if ctx
+        .store
+        .find_link(&ctx.merchant_uid, &link_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(format!(
+            "payment link {link_id:?} not found"
+        )));
+    }
+    ctx.store
+        .payments(&ctx.merchant_uid, PaymentsOf::Link(&link_id))
+        .await?
+        .into_iter()
+        .map(to_payment)
+        .collect()
+}
+
+/// The API's view of a payment.
+pub(super) fn to_payment(row: PaymentRow) -> Result<Payment, ApiError> {
+    let status = PaymentStatus::from_sdl_name(&row.status)
+        .ok_or_else(|| ApiError::internal(format!("unknown payment status {:?}", row.status)))?;
+    let amount = i32::try_from(row.amount_minor)
+        .map_err(|_| ApiError::internal(format!("payment {} amount out of Int range", row.id)))?;
+    Ok(Payment {
+        id: ID::new(row.id),
+        amount,
+        currency: row.currency,
+        status,
+        payment_method: row.payment_method,
+        payer_phone: row.payer_phone,
+        provider: row.provider,
+        provider_reference: row.provider_reference,
+        created_at: DateTime(row.created_at),
+        updated_at: DateTime(row.updated_at),
+    })
+}

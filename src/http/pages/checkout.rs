@@ -1,0 +1,230 @@
+//! A checkout's pages: the test-mode card page (standing in for the provider's), and the page a
+//! payer lands on after paying.
+
+use http::StatusCode;
+use paylink_pages::{Back, DonePage, TestCheckoutPage};
+use paylink_store::checkouts::payments::status as payment_status;
+use paylink_store::checkouts::{CheckoutView, status};
+
+use super::super::App;
+use super::link::store_failure;
+use super::respond::Page;
+use super::{Base, views};
+use crate::paying::{Owner, ProviderOutcome, TEST, TestCard, test_card};
+
+/// The checkout `checkout_id` of the link or session `owner` under `base`; any other pairing
+/// reads as absent, as an unknown id does.
+async fn find(
+    app: &App,
+    base: Base,
+    owner: &str,
+    checkout_id: &str,
+) -> Result<(CheckoutView, Owner), Page> {
+    let view = match app.store.checkout_view(checkout_id).await {
+        Ok(Some(view)) => view,
+        Ok(None) => return Err(Page::not_found(app)),
+        Err(error) => return Err(store_failure(app, &error, "reading a checkout")),
+    };
+    let checkout = &view.checkout;
+    let owner = match base {
+        Base::Link if checkout.link_id.as_deref() == Some(owner) => Owner::Link(owner.to_owned()),
+        Base::Session if checkout.session_id.as_deref() == Some(owner) => {
+            Owner::Session(owner.to_owned())
+        }
+        _ => return Err(Page::not_found(app)),
+    };
+    Ok((view, owner))
+}
+
+fn description(view: &CheckoutView) -> String {
+    match (&view.link, &view.session) {
+        (Some(link), _) => format!("{} to {}", link.payment_name, view.merchant_name),
+        _ => format!("First payment of your plan with {}", view.merchant_name),
+    }
+}
+
+fn card_page(
+    app: &App,
+    view: &CheckoutView,
+    owner: &Owner,
+    typed: &str,
+    error: Option<&str>,
+) -> TestCheckoutPage {
+    let checkout = &view.checkout;
+    TestCheckoutPage {
+        chrome: views::chrome(app, "Test payment", Some(&view.merchant_name)),
+        action: test_card_path(app, owner, &checkout.id),
+        amount_text: views::amount_text(&checkout.currency, checkout.amount_minor),
+        description: description(view),
+        card_value: typed.to_owned(),
+        card_error: error.map(str::to_owned),
+        cancel_url: owner.page_url(&app.paying.links),
+        errors: error
+            .map(|message| {
+                vec![paylink_pages::FieldError {
+                    field: "card",
+                    message: message.to_owned(),
+                }]
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn test_card_path(app: &App, owner: &Owner, checkout_id: &str) -> String {
+    let (base, id) = match owner {
+        Owner::Link(id) => (Base::Link, id),
+        Owner::Session(id) => (Base::Session, id),
+    };
+    format!("{}/checkout/{checkout_id}", views::path(app, base, id))
+}
+
+/// The test-mode card page of an open checkout.
+pub(super) async fn show_test_card(app: &App, base: Base, owner: &str, checkout_id: &str) -> Page {
+    let (view, owner) = match find(app, base, owner, checkout_id).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    if view.checkout.provider != TEST {
+        return Page::not_found(app);
+    }
+    if view.checkout.status != status::OPEN {
+        return Page::Redirect(owner.done_url(&app.paying.links, checkout_id));
+    }
+    Page::render(
+        app,
+        StatusCode::OK,
+        &card_page(app, &view, &owner, "", None),
+    )
+}
+
+/// A test card posted: 4242… pays through the same path as a provider's event; 4000…0002 is
+/// declined and the page shown again, as a provider's page does.
+pub(super) async fn pay_test_card(
+    app: &App,
+    base: Base,
+    owner: &str,
+    checkout_id: &str,
+    body: &[u8],
+) -> Page {
+    let (view, owner) = match find(app, base, owner, checkout_id).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    if view.checkout.provider != TEST {
+        return Page::not_found(app);
+    }
+    let typed = url::form_urlencoded::parse(body)
+        .find(|(name, _)| name == "card")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    // Posted again after paying (a second tab, a double click): nothing is paid twice.
+    if view.checkout.status != status::OPEN {
+        return Page::Redirect(owner.done_url(&app.paying.links, checkout_id));
+    }
+    let refused = |status: StatusCode, message: &str| {
+        Page::render(
+            app,
+            status,
+            &card_page(app, &view, &owner, &typed, Some(message)),
+        )
+    };
+    match test_card(&typed) {
+        TestCard::Succeeds => match app
+            .paying
+            .apply(ProviderOutcome::test_paid(checkout_id))
+            .await
+        {
+            Ok(_) => Page::Redirect(owner.done_url(&app.paying.links, checkout_id)),
+            Err(error) => store_failure(app, &error, "recording a test payment"),
+        },
+        TestCard::Declined => refused(
+            StatusCode::PAYMENT_REQUIRED,
+            "Your card was declined. Try another card.",
+        ),
+        TestCard::Unknown => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "In test mode, use 4242 4242 4242 4242 (succeeds) or 4000 0000 0000 0002 (declined).",
+        ),
+    }
+}
+
+/// Where the payer lands after paying.
+pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) -> Page {
+    let (view, owner) = match find(app, base, owner, checkout_id).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let checkout = &view.checkout;
+    let amount = views::amount_text(&checkout.currency, checkout.amount_minor);
+    let merchant = &view.merchant_name;
+    let page = |heading: &str, message: String, processing: bool| {
+        let page = DonePage {
+            chrome: views::chrome(app, heading, Some(merchant)),
+            heading: heading.to_owned(),
+            message,
+            amount_text: Some(amount.clone()),
+            processing,
+        };
+        Page::render(app, StatusCode::OK, &page)
+    };
+    let back = Back {
+        href: owner.page_url(&app.paying.links),
+        label: "Back to the payment".to_owned(),
+    };
+    match (
+        checkout.status.as_str(),
+        view.payment.as_ref().map(|p| p.status.as_str()),
+    ) {
+        (status::COMPLETED, Some(paid)) => {
+            let pending = paid == payment_status::PENDING;
+            if let Some(link) = &view.link {
+                if let Some(url) = &link.redirect_url {
+                    return Page::Redirect(url.clone());
+                }
+                let message = link
+                    .custom_success_message
+                    .clone()
+                    .unwrap_or_else(|| format!("{merchant} has received your payment. Thank you."));
+                if pending {
+                    return page(
+                        "Payment on its way",
+                        format!(
+                            "Your bank is processing the payment; {merchant} will see it once it clears."
+                        ),
+                        false,
+                    );
+                }
+                return page("Payment received", message, false);
+            }
+            if let Some(url) = view.session.as_ref().and_then(|s| s.success_url.clone()) {
+                return Page::Redirect(url);
+            }
+            page(
+                "Payment plan set up",
+                format!(
+                    "Your payment plan with {merchant} is set up. You will be charged on the dates shown."
+                ),
+                false,
+            )
+        }
+        (status::FAILED, _) => Page::gone(
+            app,
+            merchant,
+            "The payment did not go through",
+            "Your bank did not complete the payment. Nothing was charged.",
+            Some(back),
+        ),
+        (status::EXPIRED, _) => Page::gone(
+            app,
+            merchant,
+            "This payment page expired",
+            "It was not paid in time. Nothing was charged.",
+            Some(back),
+        ),
+        _ => page(
+            "Processing your payment",
+            "Waiting for the payment provider to confirm. This page updates by itself.".to_owned(),
+            true,
+        ),
+    }
+}

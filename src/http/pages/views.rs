@@ -1,0 +1,156 @@
+//! The pages' contents from the store's rows: what each page shows, in the payer's words.
+
+use paylink_pages::{
+    AmountField, Chrome, FieldError, LinkPage, MethodChoice, PhoneField, PlanPage,
+};
+use paylink_store::checkouts::{PublicLink, PublicSession};
+
+use super::super::App;
+use super::{Base, STYLESHEET_PATH};
+use crate::domain::InvalidField;
+use crate::domain::checkout_rules::{self, Methods, PayForm};
+use crate::domain::money::PayableCurrency;
+
+/// Shown as the merchant on pages that belong to none (not found, errors).
+const SERVICE_NAME: &str = "paylink";
+
+/// What every page shows around its content.
+pub(super) fn chrome(app: &App, title: &str, merchant_name: Option<&str>) -> Chrome {
+    Chrome {
+        title: title.to_owned(),
+        merchant_name: merchant_name.unwrap_or(SERVICE_NAME).to_owned(),
+        test_mode: app.paying.provider.is_test(),
+        stylesheet: format!("{}{STYLESHEET_PATH}", app.page_paths.link),
+    }
+}
+
+/// The path a base's page posts to.
+pub(super) fn path(app: &App, base: Base, id: &str) -> String {
+    match base {
+        Base::Link => format!("{}/{id}", app.page_paths.link),
+        Base::Session => format!("{}/{id}", app.page_paths.session),
+    }
+}
+
+/// A currency's amount for payers, or the bare minor units when paylink cannot pay in it (a
+/// row stored before currencies were checked).
+pub(super) fn amount_text(currency: &str, amount_minor: i64) -> String {
+    match PayableCurrency::of(currency) {
+        Some(currency) => currency.format(amount_minor),
+        None => format!("{amount_minor} {currency}"),
+    }
+}
+
+/// The methods to choose from; the one posted is chosen, else the first.
+fn choices(methods: &Methods, chosen: Option<&str>) -> Vec<MethodChoice> {
+    let chosen = chosen
+        .filter(|value| methods.online.iter().any(|method| method.value() == *value))
+        .or_else(|| methods.online.first().map(|method| method.value()));
+    methods
+        .online
+        .iter()
+        .map(|method| MethodChoice {
+            value: method.value(),
+            label: method.label(),
+            checked: chosen == Some(method.value()),
+        })
+        .collect()
+}
+
+fn field_errors(problems: &[InvalidField]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| FieldError {
+            field: match problem.field.as_str() {
+                "amount" => "amount",
+                "phone" => "phone",
+                _ => "method",
+            },
+            message: problem.message.clone(),
+        })
+        .collect()
+}
+
+fn problem_for<'a>(problems: &'a [InvalidField], field: &str) -> Option<&'a InvalidField> {
+    problems.iter().find(|problem| problem.field == field)
+}
+
+/// A link's page, with what was posted and its problems when the form is shown again.
+pub(super) fn link_page(
+    app: &App,
+    public: &PublicLink,
+    posted: &PayForm,
+    problems: &[InvalidField],
+) -> LinkPage {
+    let link = &public.link;
+    let currency = PayableCurrency::of(&link.currency);
+    let amount_field = match (link.amount_is_variable, currency) {
+        (true, Some(currency)) => Some(AmountField {
+            currency: currency.code().to_owned(),
+            value: posted.amount.clone().unwrap_or_else(|| {
+                link.amount
+                    .map(|amount| currency.plain(amount.into()))
+                    .unwrap_or_default()
+            }),
+            hint: checkout_rules::amount_hint(link, currency),
+            error: problem_for(problems, "amount").map(|problem| problem.message.clone()),
+        }),
+        _ => None,
+    };
+    let amount_text = match (link.amount_is_variable, link.amount) {
+        (false, Some(amount)) => amount_text(&link.currency, amount.into()),
+        (true, _) => currency
+            .map(|currency| checkout_rules::amount_hint(link, currency))
+            .unwrap_or_default(),
+        (false, None) => String::new(),
+    };
+    let methods = checkout_rules::methods(&link.accepted_payment_methods);
+    LinkPage {
+        chrome: chrome(app, &link.payment_name, Some(&public.merchant_name)),
+        action: path(app, Base::Link, &link.link_id),
+        payment_name: link.payment_name.clone(),
+        payment_description: link.payment_description.clone(),
+        amount_text,
+        amount_field,
+        phone_field: link.require_phone.then(|| PhoneField {
+            value: posted.phone.clone().unwrap_or_default(),
+            error: problem_for(problems, "phone").map(|problem| problem.message.clone()),
+        }),
+        methods: choices(&methods, posted.method.as_deref()),
+        cash_accepted: methods.cash && !methods.online.is_empty(),
+        button: checkout_rules::button_text(&link.call_to_action).to_owned(),
+        errors: field_errors(problems),
+    }
+}
+
+/// A session's page.
+pub(super) fn plan_page(
+    app: &App,
+    public: &PublicSession,
+    posted: &PayForm,
+    problems: &[InvalidField],
+) -> PlanPage {
+    let session = &public.session;
+    let currency = PayableCurrency::of(&session.currency);
+    let each = currency.and_then(|currency| currency.from_hundredths(session.amount_minor));
+    let total = checkout_rules::plan_total(session)
+        .and_then(|total| currency.and_then(|currency| currency.from_hundredths(total)));
+    let text = |amount: Option<i64>| {
+        amount
+            .map(|amount| amount_text(&session.currency, amount))
+            .unwrap_or_default()
+    };
+    PlanPage {
+        chrome: chrome(app, "Your payment plan", Some(&public.merchant_name)),
+        action: path(app, Base::Session, &session.id),
+        contact_name: public.contact_name.clone(),
+        amount_text: text(each),
+        frequency: checkout_rules::frequency_words(&session.frequency).to_owned(),
+        start_date: session.start_date.format("%-d %B %Y").to_string(),
+        occurrences: session.occurrences,
+        total_text: text(total),
+        methods: choices(&checkout_rules::plan_methods(), posted.method.as_deref()),
+        cancel_url: session.cancel_url.clone(),
+        errors: field_errors(problems),
+    }
+}

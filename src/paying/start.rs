@@ -1,0 +1,218 @@
+//! Opening a checkout: the form is checked against the link or session as it is now (locked),
+//! the checkout stored, then made with the provider, which the payer is sent to.
+
+use chrono::Utc;
+use paylink_payments::{CheckoutLine, CheckoutRequest, Interval, PaymentMethodType};
+use paylink_store::StoreError;
+use paylink_store::checkouts::{CheckoutRow, status};
+
+use super::{Paying, Provider};
+use crate::domain::InvalidField;
+use crate::domain::checkout_rules::{self, PayForm, PayMethod};
+use crate::domain::ids;
+use crate::domain::money::PayableCurrency;
+
+/// What a checkout pays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// A payment link, by id.
+    Link(String),
+    /// A payment-plan session, by id.
+    Session(String),
+}
+
+/// Why no checkout was opened.
+#[derive(Debug)]
+pub enum StartError {
+    /// No such link or session.
+    NotFound,
+    /// The link is inactive, or the session no longer Active (its status).
+    Gone(String),
+    /// The form has problems; the page shows them.
+    Invalid(Vec<InvalidField>),
+    /// The provider could not make the checkout; nothing was charged.
+    Provider(paylink_payments::PaymentError),
+    /// The database failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for StartError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+fn checkout_row(
+    owner: &Owner,
+    merchant_uid: &str,
+    provider: &Provider,
+    amount_minor: i64,
+    currency: &str,
+    method: PayMethod,
+    phone: Option<String>,
+) -> CheckoutRow {
+    let now = Utc::now();
+    let (link_id, session_id) = match owner {
+        Owner::Link(id) => (Some(id.clone()), None),
+        Owner::Session(id) => (None, Some(id.clone())),
+    };
+    CheckoutRow {
+        id: ids::new_checkout_id(),
+        merchant_uid: merchant_uid.to_owned(),
+        link_id,
+        session_id,
+        amount_minor,
+        currency: currency.to_owned(),
+        payment_method: method.value().to_owned(),
+        payer_phone: phone,
+        provider: provider.name().to_owned(),
+        provider_checkout_id: None,
+        provider_url: None,
+        status: status::OPEN.to_owned(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn unpayable_currency() -> StartError {
+    StartError::Invalid(vec![InvalidField::new(
+        "amount",
+        "This payment's currency cannot be paid online.",
+    )])
+}
+
+impl Paying {
+    /// Opens a checkout for a link from its posted form and returns where to send the payer.
+    pub async fn start_link(&self, link_id: &str, form: PayForm) -> Result<String, StartError> {
+        let provider = self.provider.clone();
+        let owner = Owner::Link(link_id.to_owned());
+        let row_owner = owner.clone();
+        let opened = self
+            .store
+            .open_link_checkout(link_id, move |link| {
+                let link = link.ok_or(StartError::NotFound)?;
+                if !checkout_rules::link_payable(link) {
+                    return Err(StartError::Gone("inactive".to_owned()));
+                }
+                let currency =
+                    PayableCurrency::of(&link.currency).ok_or_else(unpayable_currency)?;
+                let checked = checkout_rules::check_link_form(link, currency, &form)
+                    .map_err(StartError::Invalid)?;
+                Ok(checkout_row(
+                    &row_owner,
+                    &link.merchant_uid,
+                    &provider,
+                    checked.amount_minor,
+                    &link.currency,
+                    checked.method,
+                    checked.phone,
+                ))
+            })
+            .await??;
+        let public = self.store.public_link(link_id).await?;
+        let line = public.map(|public| CheckoutLine::Payment {
+            amount_minor: opened.amount_minor,
+            currency: opened.currency.clone(),
+            name: public.link.payment_name,
+            description: public.link.payment_description,
+        });
+        self.hand_off(&owner, &opened, line.ok_or(StartError::NotFound)?)
+            .await
+    }
+
+    /// Opens a checkout for a session's plan and returns where to send the payer.
+    pub async fn start_plan(&self, session_id: &str, form: PayForm) -> Result<String, StartError> {
+        let provider = self.provider.clone();
+        let owner = Owner::Session(session_id.to_owned());
+        let row_owner = owner.clone();
+        let now = Utc::now();
+        let opened = self
+            .store
+            .open_session_checkout(session_id, move |session| {
+                let session = session.ok_or(StartError::NotFound)?;
+                if let Some(status) = checkout_rules::session_closed(session, now) {
+                    return Err(StartError::Gone(status.to_owned()));
+                }
+                let amount_minor = PayableCurrency::of(&session.currency)
+                    .and_then(|currency| currency.from_hundredths(session.amount_minor))
+                    .ok_or_else(unpayable_currency)?;
+                let method = checkout_rules::check_plan_form(&form).map_err(StartError::Invalid)?;
+                Ok(checkout_row(
+                    &row_owner,
+                    &session.merchant_uid,
+                    &provider,
+                    amount_minor,
+                    &session.currency,
+                    method,
+                    None,
+                ))
+            })
+            .await??;
+        let public = self
+            .store
+            .public_session(session_id)
+            .await?
+            .ok_or(StartError::NotFound)?;
+        let (interval, interval_count) = interval(&public.session.frequency);
+        let line = CheckoutLine::Subscription {
+            amount_minor: opened.amount_minor,
+            currency: opened.currency.clone(),
+            name: format!("Payment plan with {}", public.merchant_name),
+            interval,
+            interval_count,
+        };
+        self.hand_off(&owner, &opened, line).await
+    }
+
+    /// Makes the checkout with the provider: the test-mode page is paylink's own; Stripe's is
+    /// made under the checkout's id as its idempotency key, so a retry never makes two.
+    async fn hand_off(
+        &self,
+        owner: &Owner,
+        checkout: &CheckoutRow,
+        line: CheckoutLine,
+    ) -> Result<String, StartError> {
+        let stripe = match &self.provider {
+            Provider::Test => return Ok(owner.checkout_url(&self.links, &checkout.id)),
+            Provider::Stripe(stripe) => stripe,
+        };
+        let method = match checkout.payment_method.as_str() {
+            "ach" => PaymentMethodType::UsBankAccount,
+            _ => PaymentMethodType::Card,
+        };
+        let mut metadata = vec![("paylink_checkout".to_owned(), checkout.id.clone())];
+        match owner {
+            Owner::Link(id) => metadata.push(("paylink_link".to_owned(), id.clone())),
+            Owner::Session(id) => metadata.push(("paylink_session".to_owned(), id.clone())),
+        }
+        let request = CheckoutRequest {
+            idempotency_key: checkout.id.clone(),
+            client_reference_id: checkout.id.clone(),
+            line,
+            payment_method_types: vec![method],
+            success_url: owner.done_url(&self.links, &checkout.id),
+            cancel_url: owner.page_url(&self.links),
+            customer_email: None,
+            metadata,
+        };
+        let created = stripe
+            .create_checkout(&request)
+            .await
+            .map_err(StartError::Provider)?;
+        self.store
+            .set_provider_checkout(&checkout.id, &created.id, &created.url, Utc::now())
+            .await?;
+        Ok(created.url)
+    }
+}
+
+/// Stripe's recurring interval for a plan's frequency.
+fn interval(frequency: &str) -> (Interval, u32) {
+    match frequency {
+        "Weekly" => (Interval::Week, 1),
+        "Biweekly" => (Interval::Week, 2),
+        "Quarterly" => (Interval::Month, 3),
+        "Yearly" => (Interval::Year, 1),
+        _ => (Interval::Month, 1),
+    }
+}

@@ -1,0 +1,138 @@
+//! The merchant's callback: a completed session tells its `callbackUrl`, signed, through the
+//! outbox, and again after a failure.
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use super::receiver::{Received, Receiver};
+use super::*;
+
+/// Checks `Paylink-Signature` as a merchant's server would: HMAC-SHA256 of `t.body`.
+fn signature_is_valid(received: &Received, secret: &str) -> bool {
+    let header = received.header("paylink-signature").unwrap_or_default();
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => timestamp = Some(value.to_owned()),
+            Some(("v1", value)) => signatures.push(value.to_owned()),
+            _ => {}
+        }
+    }
+    let Some(timestamp) = timestamp else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{}", received.body).as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    signatures.contains(&expected)
+}
+
+#[tokio::test]
+async fn a_completed_session_tells_its_callback_url_signed() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Clinic").await;
+    let receiver = Receiver::start().await;
+    let (session, page) = create_session(
+        &app,
+        &merchant,
+        json!({ "callbackUrl": receiver.url("/paylink/events") }),
+    )
+    .await;
+    pay_in_test_mode(&app, &page, &[("method", "card")]).await;
+    let received = receiver.wait_for(1).await;
+    let callback = &received[0];
+    assert_eq!(callback.path, "/paylink/events");
+    assert_eq!(callback.header("content-type"), Some("application/json"));
+    let secret = app
+        .store
+        .callback_secret(&merchant.uid)
+        .await
+        .unwrap()
+        .expect("every merchant has a callback secret");
+    assert!(secret.starts_with("whsec_"));
+    assert!(signature_is_valid(callback, &secret), "{callback:?}");
+    assert!(!signature_is_valid(callback, "whsec_someone_else"));
+
+    let event: Value = serde_json::from_str(&callback.body).unwrap();
+    assert_eq!(event["type"], "payment_plan_session.completed");
+    assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+    assert_eq!(event["data"]["session"]["id"], session.as_str());
+    assert_eq!(event["data"]["session"]["status"], "Completed");
+    assert_eq!(event["data"]["session"]["amount"], "100.00");
+    assert_eq!(event["data"]["payment"]["status"], "Succeeded");
+    assert_eq!(event["data"]["payment"]["amount"], 10_000);
+
+    // The callback is not one of the link's deliveries.
+    let view = app
+        .gql(
+            &merchant,
+            crate::deliveries::SESSION,
+            json!({ "id": session }),
+        )
+        .await;
+    assert_eq!(ok(&view, "paymentPlanSession")["deliveries"], json!([]));
+}
+
+#[tokio::test]
+async fn a_callback_that_fails_is_sent_again_with_the_same_event() {
+    let app = TestApp::start_with(&[
+        ("PAYLINK_DELIVERY_RETRY_BASE_MS", "50".to_owned()),
+        ("PAYLINK_DELIVERY_RETRY_MAX_MS", "200".to_owned()),
+    ])
+    .await;
+    let merchant = app.merchant("Flaky").await;
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[503, 500]);
+    let (_, page) = create_session(
+        &app,
+        &merchant,
+        json!({ "callbackUrl": receiver.url("/hook") }),
+    )
+    .await;
+    pay_in_test_mode(&app, &page, &[("method", "card")]).await;
+    let received = receiver.wait_for(3).await;
+    let ids: Vec<Value> = received
+        .iter()
+        .map(|callback| serde_json::from_str::<Value>(&callback.body).unwrap()["id"].clone())
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    // Delivered on the third attempt, and recorded so: nothing more is due.
+    let (status, attempts) = app
+        .sql(|conn| {
+            use diesel::prelude::*;
+            #[derive(QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                status: String,
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                attempts: i32,
+            }
+            let row: Row = diesel::sql_query(
+                "SELECT status, attempts FROM link_deliveries WHERE channel = 'Webhook'",
+            )
+            .get_result(conn)
+            .expect("the callback's row");
+            (row.status, row.attempts)
+        })
+        .await;
+    assert_eq!((status.as_str(), attempts), ("Sent", 3));
+    assert_eq!(receiver.received().len(), 3);
+}
+
+#[tokio::test]
+async fn a_link_payment_and_a_session_without_callback_url_call_nobody() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Quiet").await;
+    let (_, page) = create_session(&app, &merchant, json!({})).await;
+    pay_in_test_mode(&app, &page, &[("method", "card")]).await;
+    let (_, link_page) = create_link(&app, &merchant, json!({})).await;
+    pay_in_test_mode(&app, &link_page, &[("method", "card")]).await;
+    assert_eq!(app.row_count("link_deliveries").await, 0);
+}
