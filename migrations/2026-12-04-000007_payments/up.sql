@@ -18,9 +18,14 @@ CREATE TABLE checkouts (
     provider_checkout_id text COLLATE "C",
     provider_url text,
     status text NOT NULL CHECK (status IN ('Open', 'Completed', 'Failed', 'Expired')),
+    -- A plan's checkout: when its first payment is due, and when the provider's subscription
+    -- must end so that it charges `occurrences` times and no more.
+    plan_first_charge_at timestamptz,
+    plan_ends_at timestamptz,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    CHECK ((link_id IS NULL) <> (session_id IS NULL))
+    CHECK ((link_id IS NULL) <> (session_id IS NULL)),
+    CHECK ((session_id IS NULL) = (plan_ends_at IS NULL))
 );
 CREATE UNIQUE INDEX checkouts_provider_checkout ON checkouts (provider, provider_checkout_id)
     WHERE provider_checkout_id IS NOT NULL;

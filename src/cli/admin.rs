@@ -17,6 +17,12 @@ pub enum MerchantCommand {
     },
     /// List merchants.
     List,
+    /// Print the key a merchant's server checks paylink's callbacks with (`Paylink-Signature`).
+    CallbackSecret {
+        /// The merchant_uid.
+        #[arg(long)]
+        merchant: String,
+    },
 }
 
 /// API key commands.
@@ -63,6 +69,15 @@ pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), Cl
                 println!("{}\t{}", merchant.merchant_uid, merchant.name);
             }
             Ok(())
+        }
+        MerchantCommand::CallbackSecret { merchant } => {
+            match block_on(store.callback_secret(&merchant))?? {
+                Some(secret) => {
+                    println!("{secret}");
+                    Ok(())
+                }
+                None => Err(CliError::Refused(format!("no merchant {merchant:?}"))),
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod messages;
 pub mod money;
 pub mod paging;
 pub mod payment_link_rules;
+pub mod plan_schedule;
 pub mod session_rules;
 pub mod timestamps;
 

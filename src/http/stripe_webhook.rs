@@ -7,7 +7,9 @@
 //! then the event is applied once, whatever order and however often Stripe delivers it (200).
 //! Events of other types, and for sessions paylink did not make, are acknowledged and ignored;
 //! an event that contradicts its checkout (another amount, currency or session) is logged and
-//! not applied. Only a failure to store it answers 503, so that Stripe tries again.
+//! not applied. A plan's subscription is told when to end before its completion is recorded.
+//! Only a failure to store the event, or to set that end, answers 503, so that Stripe tries
+//! again.
 
 use std::time::SystemTime;
 
@@ -63,6 +65,14 @@ async fn receive(app: &App, request: Request<Incoming>) -> Result<(), Refusal> {
         .map_err(|error| {
             tracing::warn!(%error, "a Stripe webhook was refused");
             Refusal::bad_request(error.to_string())
+        })?;
+    // A plan's subscription gets its end before its completion is recorded (plan_end.rs).
+    app.paying
+        .end_plan_subscription(&event)
+        .await
+        .map_err(|error| {
+            tracing::warn!(event = %event.id, %error, "a plan's end could not be set; Stripe will deliver the event again");
+            Refusal::Unavailable
         })?;
     let Some(outcome) = ProviderOutcome::of_stripe(&event) else {
         tracing::debug!(event = %event.id, "a Stripe event of no interest was acknowledged");

@@ -19,12 +19,22 @@ pub(super) fn for_completion(completion: &Completion) -> Option<DeliveryRow> {
         return None;
     }
     let url = session.callback_url.clone()?;
-    let payment = &completion.payment;
     let event_id = ids::new_event_id();
+    let payment = completion.payment.as_ref().map(|payment| {
+        serde_json::json!({
+            "id": payment.id,
+            "status": payment.status,
+            "amount": payment.amount_minor,
+            "currency": payment.currency,
+            "method": payment.payment_method,
+            "provider": payment.provider,
+            "providerReference": payment.provider_reference,
+        })
+    });
     let body = serde_json::json!({
         "id": event_id,
         "type": SESSION_COMPLETED,
-        "created": timestamps::format(payment.updated_at),
+        "created": timestamps::format(session.updated_at),
         "data": {
             "session": {
                 "id": session.id,
@@ -35,15 +45,8 @@ pub(super) fn for_completion(completion: &Completion) -> Option<DeliveryRow> {
                 "frequency": session.frequency,
                 "occurrences": session.occurrences,
             },
-            "payment": {
-                "id": payment.id,
-                "status": payment.status,
-                "amount": payment.amount_minor,
-                "currency": payment.currency,
-                "method": payment.payment_method,
-                "provider": payment.provider,
-                "providerReference": payment.provider_reference,
-            },
+            // Null for a plan whose first payment is due later.
+            "payment": payment,
         },
     });
     Some(DeliveryRow::queued(
@@ -58,6 +61,6 @@ pub(super) fn for_completion(completion: &Completion) -> Option<DeliveryRow> {
             body_text: body.to_string(),
             body_html: String::new(),
         },
-        payment.updated_at,
+        session.updated_at,
     ))
 }

@@ -4,6 +4,7 @@
 
 pub mod callback;
 mod outcome;
+mod plan_end;
 mod start;
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use paylink_store::Store;
 
 pub use outcome::{ProviderOutcome, TestCard, test_card};
+pub use plan_end::PlanEndError;
 pub use start::{Owner, StartError};
 
 use crate::graphql::LinkSettings;

@@ -4,7 +4,9 @@
 use chrono::Utc;
 use paylink_payments::{CheckoutObject, Event, EventKind};
 use paylink_store::StoreError;
-use paylink_store::checkouts::{Applied, CheckoutOutcome, OutcomeEvent, OutcomeResult};
+use paylink_store::checkouts::{
+    Applied, CheckoutOutcome, CheckoutRow, OutcomeEvent, OutcomeResult,
+};
 
 use super::{Paying, STRIPE, TEST};
 use crate::domain::ids;
@@ -22,11 +24,12 @@ impl ProviderOutcome {
         let (object, result) = match &event.kind {
             EventKind::CheckoutCompleted(object) => (
                 object,
-                // A bank debit finishes the page unpaid; its money comes (or not) later.
-                if object.payment_status == "unpaid" {
-                    OutcomeResult::Pending
-                } else {
-                    OutcomeResult::Paid
+                match object.payment_status.as_str() {
+                    // A bank debit finishes the page unpaid; its money comes (or not) later.
+                    "unpaid" => OutcomeResult::Pending,
+                    // A plan whose first payment waits for its start date.
+                    "no_payment_required" => OutcomeResult::SetUp,
+                    _ => OutcomeResult::Paid,
                 },
             ),
             EventKind::AsyncPaymentSucceeded(object) => (object, OutcomeResult::Paid),
@@ -61,15 +64,23 @@ impl ProviderOutcome {
         })
     }
 
-    /// A test-mode card page's successful payment of `checkout_id`.
-    pub fn test_paid(checkout_id: &str) -> Self {
+    /// A test-mode card page's success for `checkout`: paid, or, for a plan whose first
+    /// payment is due later, set up with nothing charged yet, as Stripe does.
+    pub fn test_paid(checkout: &CheckoutRow) -> Self {
+        let delayed = checkout.plan_first_charge_at.is_some_and(|first| {
+            crate::domain::plan_schedule::is_delayed(first, checkout.created_at)
+        });
         Self {
             outcome: CheckoutOutcome {
                 event: None,
                 provider: TEST.to_owned(),
-                checkout_id: checkout_id.to_owned(),
+                checkout_id: checkout.id.clone(),
                 provider_checkout_id: None,
-                result: OutcomeResult::Paid,
+                result: if delayed {
+                    OutcomeResult::SetUp
+                } else {
+                    OutcomeResult::Paid
+                },
                 amount_minor: None,
                 currency: None,
                 provider_reference: Some(format!("test_{}", ids::new_payment_id())),

@@ -1,7 +1,7 @@
 //! Opening a checkout: the form is checked against the link or session as it is now (locked),
 //! the checkout stored, then made with the provider, which the payer is sent to.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use paylink_payments::{CheckoutLine, CheckoutRequest, Interval, PaymentMethodType};
 use paylink_store::StoreError;
 use paylink_store::checkouts::{CheckoutRow, status};
@@ -9,8 +9,8 @@ use paylink_store::checkouts::{CheckoutRow, status};
 use super::{Paying, Provider};
 use crate::domain::InvalidField;
 use crate::domain::checkout_rules::{self, PayForm, PayMethod};
-use crate::domain::ids;
 use crate::domain::money::PayableCurrency;
+use crate::domain::{ids, plan_schedule};
 
 /// What a checkout pays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,17 @@ impl From<StoreError> for StartError {
     }
 }
 
+/// When a plan's checkout charges first and when its subscription ends.
+#[derive(Clone, Copy, Debug)]
+struct PlanDates {
+    first_charge: DateTime<Utc>,
+    ends: DateTime<Utc>,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one row's fields, each named at the call"
+)]
 fn checkout_row(
     owner: &Owner,
     merchant_uid: &str,
@@ -50,6 +61,7 @@ fn checkout_row(
     currency: &str,
     method: PayMethod,
     phone: Option<String>,
+    plan: Option<PlanDates>,
 ) -> CheckoutRow {
     let now = Utc::now();
     let (link_id, session_id) = match owner {
@@ -69,6 +81,8 @@ fn checkout_row(
         provider_checkout_id: None,
         provider_url: None,
         status: status::OPEN.to_owned(),
+        plan_first_charge_at: plan.map(|plan| plan.first_charge),
+        plan_ends_at: plan.map(|plan| plan.ends),
         created_at: now,
         updated_at: now,
     }
@@ -106,6 +120,7 @@ impl Paying {
                     &link.currency,
                     checked.method,
                     checked.phone,
+                    None,
                 ))
             })
             .await??;
@@ -137,6 +152,15 @@ impl Paying {
                     .and_then(|currency| currency.from_hundredths(session.amount_minor))
                     .ok_or_else(unpayable_currency)?;
                 let method = checkout_rules::check_plan_form(&form).map_err(StartError::Invalid)?;
+                let first_charge = plan_schedule::first_charge(session.start_date, now);
+                let ends =
+                    plan_schedule::plan_end(first_charge, &session.frequency, session.occurrences)
+                        .ok_or_else(|| {
+                            StartError::Invalid(vec![InvalidField::new(
+                                "method",
+                                "This plan runs too long to be set up online.",
+                            )])
+                        })?;
                 Ok(checkout_row(
                     &row_owner,
                     &session.merchant_uid,
@@ -145,6 +169,7 @@ impl Paying {
                     &session.currency,
                     method,
                     None,
+                    Some(PlanDates { first_charge, ends }),
                 ))
             })
             .await??;
@@ -160,6 +185,11 @@ impl Paying {
             name: format!("Payment plan with {}", public.merchant_name),
             interval,
             interval_count,
+            // The provider waits for a first payment far enough ahead; else it charges now.
+            trial_end: opened
+                .plan_first_charge_at
+                .filter(|first| plan_schedule::is_delayed(*first, opened.created_at))
+                .map(|first| first.timestamp()),
         };
         self.hand_off(&owner, &opened, line).await
     }

@@ -132,9 +132,11 @@ pub struct TestCheckoutPage {
     pub chrome: Chrome,
     /// The form's target.
     pub action: String,
-    /// The amount, formatted.
-    pub amount_text: String,
-    /// What is paid for.
+    /// The heading: what the card does ("Pay 25.00 USD").
+    pub heading: String,
+    /// The button's text.
+    pub button: String,
+    /// What is paid for, and when.
     pub description: String,
     /// What the payer typed.
     pub card_value: String,

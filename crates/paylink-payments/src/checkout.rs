@@ -43,7 +43,13 @@ pub enum CheckoutLine {
         /// `product_data[description]`, when given and not empty.
         description: Option<String>,
     },
-    /// `mode=subscription`: `amount_minor` every `interval_count` `interval`s.
+    /// `mode=subscription`: `amount_minor` every `interval_count` `interval`s, from the moment
+    /// the payer completes the page or, with `trial_end`, from that moment on.
+    ///
+    /// Checkout's subscriptions run until cancelled: `subscription_data` has no `cancel_at`. A
+    /// plan of a fixed number of payments sets its end once the session is complete, with
+    /// [`Stripe::end_subscription_at`](crate::Stripe::end_subscription_at) on the
+    /// subscription (`sub_…`) that `checkout.session.completed` names.
     Subscription {
         /// Amount of each period in the currency's minor unit.
         amount_minor: i64,
@@ -55,6 +61,15 @@ pub enum CheckoutLine {
         interval: Interval,
         /// `recurring[interval_count]`; Stripe allows at most three years in all.
         interval_count: u32,
+        /// Unix seconds of the first charge, sent as `subscription_data[trial_end]`: the
+        /// subscription is `trialing` until then, the payer is charged nothing on the page
+        /// (the session completes with `payment_status` `no_payment_required` and
+        /// `amount_total` 0, the payment method saved), and the first period's invoice is
+        /// charged at that moment, the following ones every period after it. Stripe refuses a
+        /// `trial_end` less than 48 hours after the session is created (a
+        /// [`PaymentError::Permanent`](crate::PaymentError::Permanent) naming
+        /// `subscription_data[trial_end]`); `None` charges the first period on the page.
+        trial_end: Option<i64>,
     },
 }
 
@@ -169,9 +184,12 @@ pub(crate) fn form_fields(request: &CheckoutRequest) -> Vec<(String, String)> {
     for (key, value) in &request.metadata {
         push(&format!("metadata[{key}]"), value);
     }
-    if mode == "subscription" {
+    if let CheckoutLine::Subscription { trial_end, .. } = &request.line {
         for (key, value) in &request.metadata {
             push(&format!("subscription_data[metadata][{key}]"), value);
+        }
+        if let Some(trial_end) = trial_end {
+            push("subscription_data[trial_end]", &trial_end.to_string());
         }
     }
     form

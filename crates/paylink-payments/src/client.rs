@@ -1,9 +1,9 @@
-//! Stripe's Checkout Sessions API: one create, retried under one idempotency key.
+//! Stripe's REST API: creating Checkout Sessions and ending subscriptions, each one POST
+//! retried under one idempotency key.
 
 use std::{fmt, time::Duration};
 
-use reqwest::{StatusCode, header::HeaderMap, redirect};
-use serde::Deserialize;
+use reqwest::redirect;
 use url::Url;
 
 use crate::{
@@ -14,20 +14,12 @@ use crate::{
     error::{chain, redact, tidy},
 };
 
-/// Attempts per [`Stripe::create_checkout`] call.
-const MAX_ATTEMPTS: u32 = 3;
-
-/// The wait after the first failed attempt; it doubles after each further one.
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-
-/// The longest `Retry-After` obeyed: a payer is waiting for the page, and a longer wait is
-/// better spent by the caller, who gets [`PaymentError::Transient`] and may try later.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
+mod retry;
 
 /// Stripe's limit on an `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
-/// Creates Checkout Sessions and verifies webhooks for one Stripe account.
+/// Creates Checkout Sessions, ends subscriptions and verifies webhooks for one Stripe account.
 ///
 /// Built once at start by [`Stripe::new`], which checks every setting. Cloning is cheap (the
 /// HTTP client shares its connection pool), and Debug shows where requests go without either
@@ -35,39 +27,12 @@ const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 #[derive(Clone)]
 pub struct Stripe {
     http: reqwest::Client,
-    sessions_url: Url,
+    /// `{base_url}/v1`.
+    api_url: Url,
     secret_key: Secret,
     webhook_secret: Secret,
     timeout: Duration,
     webhook_tolerance: Duration,
-}
-
-/// The fields of a session or of an error body that matter here.
-#[derive(Deserialize)]
-struct Reply {
-    id: Option<String>,
-    url: Option<String>,
-    error: Option<ErrorBody>,
-}
-
-/// Stripe's `error` object.
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: Option<String>,
-}
-
-/// How one attempt ended.
-enum Attempt {
-    Created(CreatedCheckout),
-    /// Stop: another attempt would end the same way.
-    Final(PaymentError),
-    /// Worth another attempt with the same key.
-    Again {
-        reason: String,
-        /// The request may have reached Stripe without an answer saying what it did.
-        in_doubt: bool,
-        retry_after: Option<Duration>,
-    },
 }
 
 impl Stripe {
@@ -98,12 +63,12 @@ impl Stripe {
             ));
         }
 
-        let mut sessions_url = base_url;
-        sessions_url
+        let mut api_url = base_url;
+        api_url
             .path_segments_mut()
             .map_err(|()| ConfigError::new(Field::StripeBaseUrl, "must be an http(s) URL"))?
             .pop_if_empty()
-            .extend(["v1", "checkout", "sessions"]);
+            .push("v1");
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -120,7 +85,7 @@ impl Stripe {
             })?;
         Ok(Stripe {
             http,
-            sessions_url,
+            api_url,
             secret_key,
             webhook_secret,
             timeout,
@@ -147,152 +112,70 @@ impl Stripe {
         request: &CheckoutRequest,
     ) -> Result<CreatedCheckout, PaymentError> {
         let key = request.idempotency_key.as_str();
-        if key.trim().is_empty() {
-            return Err(PaymentError::Permanent(
-                "the checkout has no idempotency key".into(),
-            ));
-        }
-        if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
-            return Err(PaymentError::Permanent(
-                "the idempotency key is longer than Stripe's 255 characters".into(),
-            ));
-        }
-        let form = form_fields(request);
-        let mut in_doubt = false;
-        let mut backoff = FIRST_BACKOFF;
-        let mut attempt = 1;
-        loop {
-            let (reason, retry_after) = match self.attempt(key, &form).await {
-                Attempt::Created(created) => {
-                    tracing::debug!(idempotency_key = key, attempt, session = %created.id, "Checkout Session created");
-                    return Ok(created);
-                }
-                Attempt::Final(error) => {
-                    tracing::debug!(
-                        idempotency_key = key,
-                        attempt,
-                        "Stripe refused the Checkout Session"
-                    );
-                    return Err(error);
-                }
-                Attempt::Again {
-                    reason,
-                    in_doubt: this_in_doubt,
-                    retry_after,
-                } => {
-                    in_doubt |= this_in_doubt;
-                    (reason, retry_after)
-                }
-            };
-            if attempt >= MAX_ATTEMPTS {
-                tracing::debug!(
-                    idempotency_key = key,
-                    attempt,
-                    in_doubt,
-                    "Stripe attempts exhausted"
-                );
-                return Err(if in_doubt {
-                    PaymentError::Unknown(reason)
-                } else {
-                    PaymentError::Transient(reason)
-                });
+        check_key(key)?;
+        let url = self.endpoint(&["checkout", "sessions"])?;
+        let reply = self
+            .post_idempotent(url, key, &form_fields(request), "Checkout Session")
+            .await?;
+        match reply.id.zip(reply.url) {
+            Some((id, url)) => {
+                tracing::debug!(idempotency_key = key, session = %id, "Checkout Session created");
+                Ok(CreatedCheckout { id, url })
             }
-            let wait = retry_after.map_or(backoff, |asked| asked.min(MAX_RETRY_AFTER));
-            tracing::debug!(
-                idempotency_key = key,
-                attempt,
-                ?wait,
-                "retrying the Checkout Session"
-            );
-            tokio::time::sleep(wait).await;
-            backoff *= 2;
-            attempt += 1;
+            // A replay would bring back the same answer.
+            None => Err(unreadable()),
         }
     }
 
-    async fn attempt(&self, key: &str, form: &[(String, String)]) -> Attempt {
-        let sent = self
-            .http
-            .post(self.sessions_url.clone())
-            .bearer_auth(self.secret_key.expose())
-            .header("Idempotency-Key", key)
-            .form(form)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => return self.transport_error(error),
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            // The status came but the body did not: after a 2xx the session exists, and the
-            // same key brings its answer back.
-            Err(error) => return self.transport_error(error),
-        };
-        let reply = serde_json::from_slice::<Reply>(&body).ok();
-        if status.is_success() {
-            return match reply.and_then(|reply| reply.id.zip(reply.url)) {
-                Some((id, url)) => Attempt::Created(CreatedCheckout { id, url }),
-                // A replay would bring back the same answer.
-                None => Attempt::Final(PaymentError::Unknown(
-                    "Stripe accepted the request but its answer could not be read".into(),
-                )),
-            };
+    /// Sets when a subscription ends: `POST {base_url}/v1/subscriptions/{subscription_id}`
+    /// with `cancel_at=<cancel_at>` (Unix seconds) and `proration_behavior=none`, with the
+    /// same authentication, attempts, waits and error classes as [`Stripe::create_checkout`],
+    /// every attempt under `idempotency_key` (1 to 255 characters; the caller makes one per
+    /// subscription and end, and keeps it). Ok once Stripe has recorded the end.
+    ///
+    /// Stripe then cancels the subscription at `cancel_at`, and charges no invoice after it.
+    /// Setting it again replaces it. A refused request (an unknown subscription, one already
+    /// cancelled, a `cancel_at` in the past, a restricted key without write access to
+    /// subscriptions) is [`PaymentError::Permanent`].
+    ///
+    /// Choose `cancel_at` at the end of the last period to be paid, that is the moment the
+    /// next charge would otherwise fall (the first charge, or the trial end, plus `n` periods
+    /// on Stripe's calendar): `proration_behavior=none` keeps Stripe from crediting a period
+    /// the end cuts short before it is over, but Stripe documents that an end falling inside
+    /// a future period always prorates that period's invoice, so an end in the middle of the
+    /// last period would charge only part of it.
+    pub async fn end_subscription_at(
+        &self,
+        subscription_id: &str,
+        cancel_at: i64,
+        idempotency_key: &str,
+    ) -> Result<(), PaymentError> {
+        check_key(idempotency_key)?;
+        let subscription_id = subscription_id.trim();
+        if subscription_id.is_empty() {
+            return Err(PaymentError::Permanent(
+                "no subscription id was given".into(),
+            ));
         }
-        let message = reply
-            .and_then(|reply| reply.error)
-            .and_then(|error| error.message)
-            .filter(|message| !message.trim().is_empty());
-        let reason =
-            self.clean(&message.unwrap_or_else(|| format!("Stripe answered HTTP {status}")));
-        let should_retry = headers
-            .get("Stripe-Should-Retry")
-            .and_then(|value| value.to_str().ok())
-            .is_none_or(|value| !value.trim().eq_ignore_ascii_case("false"));
-        if should_retry && is_retryable(status) {
-            Attempt::Again {
-                reason,
-                in_doubt: false,
-                retry_after: retry_after(&headers),
-            }
-        } else if is_retryable(status) {
-            Attempt::Final(PaymentError::Transient(reason))
-        } else {
-            Attempt::Final(PaymentError::Permanent(reason))
+        // One path segment, percent-encoded: an id cannot reach another endpoint.
+        let url = self.endpoint(&["subscriptions", subscription_id])?;
+        let form = [
+            ("cancel_at".to_owned(), cancel_at.to_string()),
+            ("proration_behavior".to_owned(), "none".to_owned()),
+        ];
+        let reply = self
+            .post_idempotent(url, idempotency_key, &form, "subscription update")
+            .await?;
+        if reply.id.is_none() {
+            return Err(unreadable());
         }
-    }
-
-    /// A request that got no (whole) answer. Only one that never connected certainly did not
-    /// reach Stripe.
-    fn transport_error(&self, error: reqwest::Error) -> Attempt {
-        let (timeout, connect, builder) =
-            (error.is_timeout(), error.is_connect(), error.is_builder());
-        let detail = self.clean(&chain(&error.without_url()));
-        tracing::warn!(error = %detail, "Stripe request failed");
-        let again = |reason: String, in_doubt: bool| Attempt::Again {
-            reason,
-            in_doubt,
-            retry_after: None,
-        };
-        if builder {
-            Attempt::Final(PaymentError::Permanent(
-                "the request to Stripe could not be built".into(),
-            ))
-        } else if connect {
-            again("could not reach Stripe".into(), false)
-        } else if timeout {
-            again(
-                format!("Stripe did not answer within {:?}", self.timeout),
-                true,
-            )
-        } else {
-            again(
-                "the connection to Stripe broke before it answered".into(),
-                true,
-            )
-        }
+        tracing::debug!(
+            idempotency_key,
+            subscription = subscription_id,
+            cancel_at,
+            "subscription end set"
+        );
+        Ok(())
     }
 
     /// Verifies a webhook request and reads its event.
@@ -318,6 +201,17 @@ impl Stripe {
         )
     }
 
+    /// `{base_url}/v1/` and these segments, each percent-encoded as one segment.
+    fn endpoint(&self, segments: &[&str]) -> Result<Url, PaymentError> {
+        let mut url = self.api_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| {
+                PaymentError::Permanent("the request to Stripe could not be built".into())
+            })?
+            .extend(segments);
+        Ok(url)
+    }
+
     /// One line, bounded, and never a secret, whatever a server or library put in the text.
     fn clean(&self, text: &str) -> String {
         redact(
@@ -327,29 +221,31 @@ impl Stripe {
     }
 }
 
-/// 409 (the key's first request still in progress), 429 and server trouble pass.
-fn is_retryable(status: StatusCode) -> bool {
-    status == StatusCode::CONFLICT
-        || status == StatusCode::TOO_MANY_REQUESTS
-        || status.is_server_error()
+/// Refuses a key Stripe would refuse, before any request.
+fn check_key(key: &str) -> Result<(), PaymentError> {
+    if key.trim().is_empty() {
+        return Err(PaymentError::Permanent(
+            "the request has no idempotency key".into(),
+        ));
+    }
+    if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+        return Err(PaymentError::Permanent(
+            "the idempotency key is longer than Stripe's 255 characters".into(),
+        ));
+    }
+    Ok(())
 }
 
-/// `Retry-After` in seconds.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
+/// A 2xx whose body lacks what it should carry: Stripe acted, and a replay of the key would
+/// bring back the same body.
+fn unreadable() -> PaymentError {
+    PaymentError::Unknown("Stripe accepted the request but its answer could not be read".into())
 }
 
 impl fmt::Debug for Stripe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stripe")
-            .field("sessions_url", &self.sessions_url.as_str())
+            .field("api_url", &self.api_url.as_str())
             .field("secret_key", &self.secret_key)
             .field("webhook_secret", &self.webhook_secret)
             .field("timeout", &self.timeout)

@@ -1,25 +1,29 @@
-//! What goes wrong: at start (configuration), creating a Checkout Session, reading a webhook.
+//! What goes wrong: at start (configuration), creating a Checkout Session or ending a
+//! subscription, reading a webhook.
 //!
 //! Policy: Display of every error here is safe to store and to show to a merchant. It is Stripe's
 //! own `error.message` or a short neutral sentence of ours, on one line, bounded, and with the
 //! secret key and webhook secret removed should a server ever echo them. A transport library's
 //! words (DNS, TLS, sockets) go only to the log, at `warn`, redacted the same way.
 
-/// Why no Checkout Session URL came back.
+/// Why a request to Stripe (a Checkout Session to create, a subscription's end to set) did
+/// not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
-    /// Stripe certainly created nothing under this idempotency key, and trying later may work:
+    /// Stripe certainly did nothing under this idempotency key, and trying later may work:
     /// Stripe could not be reached, or its last answer was 409, 429 or 5xx, after every attempt.
     #[error("{0}")]
     Transient(String),
     /// Stripe refused the request and will refuse it again: a 4xx other than 409 and 429
-    /// (invalid parameters, a bad or revoked key, a replayed earlier refusal).
+    /// (invalid parameters, an unknown object, a bad or revoked key, a replayed earlier
+    /// refusal).
     #[error("{0}")]
     Permanent(String),
     /// The attempts ran out after one of them may have reached Stripe (a timeout once
     /// connected, a connection cut before the answer, an answer that could not be read): the
-    /// session may exist. Calling again with the same idempotency key within 24 hours returns
-    /// it if it does.
+    /// session may exist, the subscription's end may be set. Calling again with the same
+    /// idempotency key and parameters within 24 hours returns the first outcome if there was
+    /// one, and otherwise makes the request.
     #[error("{0}")]
     Unknown(String),
 }
@@ -30,7 +34,8 @@ impl PaymentError {
         matches!(self, PaymentError::Transient(_))
     }
 
-    /// Whether Stripe may have created the session although no answer said so.
+    /// Whether Stripe may have acted (created the session, set the end) although no answer
+    /// said so.
     pub fn is_unknown(&self) -> bool {
         matches!(self, PaymentError::Unknown(_))
     }

@@ -1,5 +1,6 @@
 //! Takes payments through Stripe Checkout: creates a Checkout Session over Stripe's REST API,
-//! and verifies and reads the webhooks that say how it ended.
+//! sets when a subscription it started ends, and verifies and reads the webhooks that say how
+//! a session ended.
 //!
 //! The crate knows nothing about GraphQL or the database. The caller makes one idempotency key
 //! per paylink checkout and keeps it; [`Stripe::create_checkout`] sends the session's form
@@ -9,6 +10,13 @@
 //! whether trying later may help ([`PaymentError::Transient`]), cannot
 //! ([`PaymentError::Permanent`]), or whether Stripe may have created the session although no
 //! answer said so ([`PaymentError::Unknown`]; the same key within 24 hours gets it back).
+//!
+//! A payment plan (a number of payments from a start date) is a subscription-mode session
+//! ([`CheckoutLine::Subscription`]) whose `trial_end` puts the first charge at the start date
+//! (Stripe requires it at least 48 hours ahead), and, once `checkout.session.completed` names
+//! its subscription, [`Stripe::end_subscription_at`] with the end of the last period: Checkout
+//! cannot set an end itself. That call retries and classifies errors as creating a session
+//! does, under its own idempotency key.
 //!
 //! The payment itself is reported by webhook: the caller's endpoint passes the raw body and
 //! the `Stripe-Signature` header to [`Stripe::verify_event`], which checks the signature and
@@ -111,6 +119,7 @@ mod tests {
                 name: "Membership".into(),
                 interval: Interval::Month,
                 interval_count: 3,
+                trial_end: None,
             },
             payment_method_types: vec![PaymentMethodType::Card, PaymentMethodType::UsBankAccount],
             success_url: "https://x/s".into(),
@@ -134,5 +143,32 @@ mod tests {
         assert_eq!(get("metadata[checkout]"), Some("chk_1"));
         assert_eq!(get("subscription_data[metadata][checkout]"), Some("chk_1"));
         assert_eq!(get("customer_email"), None);
+        assert_eq!(get("subscription_data[trial_end]"), None);
+    }
+
+    #[test]
+    fn a_trial_end_is_sent_in_subscription_data() {
+        let request = CheckoutRequest {
+            idempotency_key: "k".into(),
+            client_reference_id: "chk_1".into(),
+            line: CheckoutLine::Subscription {
+                amount_minor: 900,
+                currency: "usd".into(),
+                name: "Plan".into(),
+                interval: Interval::Week,
+                interval_count: 2,
+                trial_end: Some(1_900_000_000),
+            },
+            payment_method_types: Vec::new(),
+            success_url: "https://x/s".into(),
+            cancel_url: "https://x/c".into(),
+            customer_email: None,
+            metadata: Vec::new(),
+        };
+        let form = checkout::form_fields(&request);
+        assert!(
+            form.contains(&("subscription_data[trial_end]".into(), "1900000000".into())),
+            "{form:?}"
+        );
     }
 }

@@ -226,6 +226,10 @@ diesel::table! {
         provider_url -> Nullable<Text>,
         /// Open, Completed, Failed or Expired.
         status -> Text,
+        /// A plan's first payment.
+        plan_first_charge_at -> Nullable<Timestamptz>,
+        /// When a plan's subscription ends.
+        plan_ends_at -> Nullable<Timestamptz>,
         /// Creation time.
         created_at -> Timestamptz,
         /// Last change.

@@ -51,11 +51,32 @@ fn card_page(
     error: Option<&str>,
 ) -> TestCheckoutPage {
     let checkout = &view.checkout;
+    let amount = views::amount_text(&checkout.currency, checkout.amount_minor);
+    // A plan whose first payment is due later takes the card and charges nothing today.
+    let later = checkout
+        .plan_first_charge_at
+        .filter(|first| crate::domain::plan_schedule::is_delayed(*first, checkout.created_at));
+    let (heading, button, description) = match later {
+        Some(first) => (
+            "Set up your payment plan".to_owned(),
+            "Set up payment plan".to_owned(),
+            format!(
+                "Nothing is charged today. The first payment of {amount} is taken on {}.",
+                first.format("%-d %B %Y")
+            ),
+        ),
+        None => (
+            format!("Pay {amount}"),
+            format!("Pay {amount}"),
+            description(view),
+        ),
+    };
     TestCheckoutPage {
         chrome: views::chrome(app, "Test payment", Some(&view.merchant_name)),
         action: test_card_path(app, owner, &checkout.id),
-        amount_text: views::amount_text(&checkout.currency, checkout.amount_minor),
-        description: description(view),
+        heading,
+        button,
+        description,
         card_value: typed.to_owned(),
         card_error: error.map(str::to_owned),
         cancel_url: owner.page_url(&app.paying.links),
@@ -131,7 +152,7 @@ pub(super) async fn pay_test_card(
     match test_card(&typed) {
         TestCard::Succeeds => match app
             .paying
-            .apply(ProviderOutcome::test_paid(checkout_id))
+            .apply(ProviderOutcome::test_paid(&view.checkout))
             .await
         {
             Ok(_) => Page::Redirect(owner.done_url(&app.paying.links, checkout_id)),
@@ -175,8 +196,8 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
         checkout.status.as_str(),
         view.payment.as_ref().map(|p| p.status.as_str()),
     ) {
-        (status::COMPLETED, Some(paid)) => {
-            let pending = paid == payment_status::PENDING;
+        (status::COMPLETED, paid) => {
+            let pending = paid == Some(payment_status::PENDING);
             if let Some(link) = &view.link {
                 if let Some(url) = &link.redirect_url {
                     return Page::Redirect(url.clone());
@@ -199,11 +220,16 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
             if let Some(url) = view.session.as_ref().and_then(|s| s.success_url.clone()) {
                 return Page::Redirect(url);
             }
+            let when = match (paid, checkout.plan_first_charge_at) {
+                (None, Some(first)) => format!(
+                    "Nothing was charged today; the first payment is taken on {}.",
+                    first.format("%-d %B %Y")
+                ),
+                _ => "You will be charged on the dates shown.".to_owned(),
+            };
             page(
                 "Payment plan set up",
-                format!(
-                    "Your payment plan with {merchant} is set up. You will be charged on the dates shown."
-                ),
+                format!("Your payment plan with {merchant} is set up. {when}"),
                 false,
             )
         }

@@ -42,7 +42,7 @@ async fn a_completed_session_tells_its_callback_url_signed() {
     let (session, page) = create_session(
         &app,
         &merchant,
-        json!({ "callbackUrl": receiver.url("/paylink/events") }),
+        json!({ "callbackUrl": receiver.url("/paylink/events"), "startDate": today() }),
     )
     .await;
     pay_in_test_mode(&app, &page, &[("method", "card")]).await;

@@ -4,9 +4,11 @@
 
 mod callbacks;
 mod guards;
+mod in_browser;
 mod links;
 mod receiver;
 mod sessions;
+mod stripe;
 
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
@@ -95,11 +97,11 @@ async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
     .await
 }
 
-/// The path of a public URL the API returned.
+/// The path of a public URL the API returned (whatever its origin: the tests' `pay.test`, or
+/// the server's own address for the browser tests).
 fn path_of(url: &str) -> String {
-    url.strip_prefix(PUBLIC_ORIGIN)
-        .unwrap_or_else(|| panic!("not a paylink URL: {url:?}"))
-        .to_owned()
+    let parsed = url::Url::parse(url).unwrap_or_else(|_| panic!("not a URL: {url:?}"));
+    parsed.path().to_owned()
 }
 
 /// Creates a link from `fields` (merged over a minimal valid input) and returns its page's path.
@@ -175,6 +177,11 @@ async fn session_payments(app: &TestApp, merchant: &Merchant, id: &str) -> Value
         .gql(merchant, SESSION_PAYMENTS, json!({ "id": id }))
         .await;
     ok(&body, "paymentPlanSession").clone()
+}
+
+/// Today's date, for a plan whose first payment is taken when it is set up.
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
 }
 
 /// Opens a checkout from a page's form and pays it with a test card; returns the done page's

@@ -118,6 +118,17 @@ impl Receiver {
         panic!("{count} callback(s) did not arrive within 30 s");
     }
 
+    /// Waits for a request to `path` and returns it.
+    pub(super) async fn wait_for_path(&self, path: &str) -> Received {
+        for _ in 0..600 {
+            if let Some(found) = self.received().into_iter().find(|r| r.path == path) {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no request to {path} within 30 s");
+    }
+
     pub(super) fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
     }

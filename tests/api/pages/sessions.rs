@@ -93,7 +93,7 @@ async fn paying_a_plan_completes_the_session_and_goes_to_its_success_url() {
     let (session, page) = create_session(
         &app,
         &merchant,
-        json!({ "successUrl": "https://gym.example/welcome" }),
+        json!({ "successUrl": "https://gym.example/welcome", "startDate": today() }),
     )
     .await;
     let done = pay_in_test_mode(&app, &page, &[("method", "card")]).await;
@@ -116,6 +116,32 @@ async fn paying_a_plan_completes_the_session_and_goes_to_its_success_url() {
     let again = get(&app, &page).await;
     assert_eq!(again.status, 410);
     assert!(text_of(&again.body).contains("This payment plan is already set up"));
+}
+
+#[tokio::test]
+async fn a_plan_starting_later_is_set_up_with_nothing_charged_today() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Later").await;
+    // The start date of the default input, 2027-01-01, is weeks ahead.
+    let (session, page) = create_session(&app, &merchant, json!({})).await;
+    let opened = post_form(&app, &page, &[("method", "card")]).await;
+    let checkout = opened.location_path();
+    let card_page = text_of(&get(&app, &checkout).await.body);
+    assert!(
+        card_page.contains(
+            "Nothing is charged today. The first payment of 100.00 USD is taken on 1 January 2027."
+        ),
+        "{card_page}"
+    );
+    let paid = post_form(&app, &checkout, &[("card", "4242424242424242")]).await;
+    let done = text_of(&get(&app, &paid.location_path()).await.body);
+    assert!(
+        done.contains("the first payment is taken on 1 January 2027"),
+        "{done}"
+    );
+    let view = session_payments(&app, &merchant, &session).await;
+    assert_eq!(view["status"], "Completed");
+    assert_eq!(view["payments"], serde_json::json!([]));
 }
 
 #[tokio::test]

@@ -71,11 +71,29 @@ pub(crate) fn subscription(idempotency_key: &str) -> CheckoutRequest {
             name: "Membership".into(),
             interval: Interval::Month,
             interval_count: 3,
+            trial_end: None,
         },
         payment_method_types: vec![PaymentMethodType::Card],
         customer_email: None,
         ..payment(idempotency_key)
     }
+}
+
+/// 9.00 EUR every 3 months by card, the first charge at `trial_end` (Unix seconds).
+pub(crate) fn plan(idempotency_key: &str, trial_end: i64) -> CheckoutRequest {
+    let mut request = subscription(idempotency_key);
+    if let CheckoutLine::Subscription { trial_end: end, .. } = &mut request.line {
+        *end = Some(trial_end);
+    }
+    request
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
+    let since = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("a clock after 1970");
+    i64::try_from(since.as_secs()).expect("seconds fit in i64")
 }
 
 /// A webhook endpoint that verifies with `stripe` and records each outcome.

@@ -56,6 +56,11 @@ pub struct CheckoutRow {
     pub provider_url: Option<String>,
     /// See [`status`].
     pub status: String,
+    /// A plan's first payment: the start date when the provider can wait for it, else when
+    /// the payer sets the plan up.
+    pub plan_first_charge_at: Option<DateTime<Utc>>,
+    /// When a plan's subscription ends: `occurrences` periods after its first payment.
+    pub plan_ends_at: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -19,6 +19,8 @@ pub enum OutcomeResult {
     Paid,
     /// The payer finished, but the money has not settled (bank debits).
     Pending,
+    /// A plan was set up whose first payment is due later: nothing is charged yet.
+    SetUp,
     /// The provider could not collect the payment.
     Failed,
     /// The provider's page timed out unpaid.
@@ -62,8 +64,8 @@ pub struct CheckoutOutcome {
 /// What an applied outcome changed, for the callback its caller may queue.
 #[derive(Clone, Debug)]
 pub struct Completion {
-    /// The payment as recorded now.
-    pub payment: PaymentRow,
+    /// The payment as recorded now; `None` for a plan set up with its first payment later.
+    pub payment: Option<PaymentRow>,
     /// The session the checkout paid, after the outcome; `None` for a link.
     pub session: Option<SessionRow>,
     /// Whether this outcome moved the session to Completed.
@@ -96,9 +98,11 @@ fn mismatch(checkout: &CheckoutRow, outcome: &CheckoutOutcome) -> Option<String>
     {
         return Some("the provider's checkout id differs".to_owned());
     }
-    if outcome
-        .amount_minor
-        .is_some_and(|amount| amount != checkout.amount_minor)
+    // A plan set up for later has nothing to pay today, and its total says 0.
+    if outcome.result != OutcomeResult::SetUp
+        && outcome
+            .amount_minor
+            .is_some_and(|amount| amount != checkout.amount_minor)
     {
         return Some(format!(
             "amount {:?} instead of {}",
@@ -230,24 +234,28 @@ fn apply(
         OutcomeResult::Paid => (Some(payments::status::SUCCEEDED), status::COMPLETED),
         OutcomeResult::Pending => (Some(payments::status::PENDING), status::COMPLETED),
         OutcomeResult::Failed => (Some(payments::status::FAILED), status::FAILED),
-        OutcomeResult::Expired => (None, status::EXPIRED),
+        OutcomeResult::SetUp | OutcomeResult::Expired => (None, status::COMPLETED),
     };
-    // An expiry only closes a checkout nobody paid; a late one changes nothing.
-    if payment_status.is_none() {
-        if checkout.status == status::OPEN {
-            set_checkout_status(conn, &checkout.id, checkout_status, outcome.now)?;
+    let payment = match payment_status {
+        Some(payment_status) => match record_payment(conn, &checkout, outcome, payment_status)? {
+            Some(payment) => Some(payment),
+            None => return Ok(Applied::Recorded(None)),
+        },
+        // An expiry only closes a checkout nobody paid; a late one changes nothing.
+        None if outcome.result == OutcomeResult::Expired => {
+            if checkout.status == status::OPEN {
+                set_checkout_status(conn, &checkout.id, status::EXPIRED, outcome.now)?;
+            }
+            return Ok(Applied::Recorded(None));
         }
-        return Ok(Applied::Recorded(None));
-    }
-    let Some(payment) =
-        record_payment(conn, &checkout, outcome, payment_status.unwrap_or_default())?
-    else {
-        return Ok(Applied::Recorded(None));
+        // A plan is set up once; a repeat changes nothing.
+        None if checkout.status != status::OPEN => return Ok(Applied::Recorded(None)),
+        None => None,
     };
     set_checkout_status(conn, &checkout.id, checkout_status, outcome.now)?;
     // A plan is set up once the payer finished with the provider, settled or not.
     let (session, session_completed) = match (&checkout.session_id, &outcome.result) {
-        (Some(session_id), OutcomeResult::Paid | OutcomeResult::Pending) => {
+        (Some(session_id), OutcomeResult::Paid | OutcomeResult::Pending | OutcomeResult::SetUp) => {
             let (session, completed) = complete_session(conn, session_id, outcome.now)?;
             (Some(session), completed)
         }

@@ -1,66 +1,29 @@
-//! Stripe's REST API under `/v1`: authentication, idempotency, Checkout Sessions.
-
-use std::time::{Duration, SystemTime};
-
-use serde_json::json;
+//! Stripe's REST API under `/v1`: authentication, routing, and the run of an endpoint under
+//! idempotency and the queued faults.
 
 use super::{
-    Answer, CannedResponse, Fault, ReceivedRequest, Shared, State, new_id,
-    params::{self, ParamError},
+    Answer, CannedResponse, Fault, ReceivedRequest, Shared, State,
+    idempotency::{self, Fingerprint},
+    new_id, params,
     session::NewSession,
+    stripe_error::{error, refusal},
+    subscriptions::{self, Update},
 };
 
-/// How long Stripe keeps an idempotency key.
-const KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-
-/// Stripe's limit on an `Idempotency-Key`.
-const MAX_KEY_CHARS: usize = 255;
-
-/// What the parameters of a request with a key were: its path and its sorted form.
-type Fingerprint = (String, Vec<(String, String)>);
-
-/// What an idempotency key stands for.
-pub(super) enum Saved {
-    /// Its first request is still running (whatever the parameters of the second).
-    InProgress,
-    /// Its first request's answer.
-    Done {
-        fingerprint: Fingerprint,
-        status: u16,
-        body: String,
-        request_id: String,
-        at: SystemTime,
-    },
+/// What an endpoint does once authentication, idempotency and validation have passed.
+pub(super) enum Op {
+    /// `POST /v1/checkout/sessions`.
+    CreateSession(NewSession),
+    /// `POST /v1/subscriptions/{id}`.
+    UpdateSubscription(Update),
 }
 
-/// A stalled create, to finish when the stall ends.
+/// An endpoint about to run, or stalled: to finish when the stall ends.
 pub(super) struct Pending {
-    new: NewSession,
+    op: Op,
     key: Option<String>,
     fingerprint: Fingerprint,
     request_id: String,
-}
-
-/// Stripe's error body.
-pub(super) fn error_json(
-    error_type: &str,
-    code: Option<&str>,
-    param: Option<&str>,
-    message: &str,
-) -> String {
-    let mut error = json!({ "message": message, "type": error_type });
-    if let Some(code) = code {
-        error["code"] = code.into();
-        error["doc_url"] = format!(
-            "https://stripe.com/docs/error-codes/{}",
-            code.replace('_', "-")
-        )
-        .into();
-    }
-    if let Some(param) = param {
-        error["param"] = param.into();
-    }
-    json!({ "error": error }).to_string()
 }
 
 fn canned(response: CannedResponse) -> Answer {
@@ -72,16 +35,6 @@ fn canned(response: CannedResponse) -> Answer {
         answer = answer.header("Stripe-Should-Retry", should_retry.to_string());
     }
     answer
-}
-
-fn error(
-    status: u16,
-    error_type: &str,
-    code: Option<&str>,
-    param: Option<&str>,
-    message: &str,
-) -> Answer {
-    Answer::json(status, error_json(error_type, code, param, message))
 }
 
 pub(super) fn respond(shared: &Shared, request: &ReceivedRequest, path: &str) -> Answer {
@@ -144,12 +97,23 @@ fn route(
     path: &str,
     request_id: &str,
 ) -> Answer {
-    let retrieve = path
-        .strip_prefix("/v1/checkout/sessions/")
-        .filter(|id| !id.contains('/'));
-    match (request.method.as_str(), path, retrieve) {
-        ("POST", "/v1/checkout/sessions", _) => create(shared, state, request, path, request_id),
-        ("GET", _, Some(id)) => match state.sessions.iter().find(|s| s.id == id) {
+    let one = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+            .map(str::to_owned)
+    };
+    let method = request.method.as_str();
+    if method == "POST" && path == "/v1/checkout/sessions" {
+        return run_endpoint(shared, state, request, path, request_id, |_| {
+            params::parse(&request.form)
+                .map(Op::CreateSession)
+                .map_err(refusal)
+        });
+    }
+    if method == "GET"
+        && let Some(id) = one("/v1/checkout/sessions/")
+    {
+        return match state.sessions.iter().find(|s| s.id == id) {
             Some(session) => Answer::json(200, session.to_json().to_string()),
             None => error(
                 404,
@@ -158,94 +122,58 @@ fn route(
                 Some("session"),
                 &format!("No such checkout.session: '{id}'"),
             ),
-        },
-        (method, _, _) => error(
-            404,
-            "invalid_request_error",
-            None,
-            None,
-            &format!(
-                "Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
-            ),
-        ),
+        };
     }
+    if let Some(id) = one("/v1/subscriptions/") {
+        match method {
+            "POST" => {
+                return run_endpoint(shared, state, request, path, request_id, |state| {
+                    subscriptions::parse(state, &id, &request.form).map(Op::UpdateSubscription)
+                });
+            }
+            "GET" => return subscriptions::retrieve(state, &id),
+            _ => {}
+        }
+    }
+    error(
+        404,
+        "invalid_request_error",
+        None,
+        None,
+        &format!(
+            "Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
+        ),
+    )
 }
 
-fn create(
+/// Runs an endpoint as Stripe does: a key that already stands for an answer gets it; then
+/// `validate` (whose refusal is not saved); then the next queued fault, if it is not an
+/// [`Fault::Answer`], meets the endpoint; otherwise it runs and its answer is saved.
+fn run_endpoint(
     shared: &Shared,
     state: &mut State,
     request: &ReceivedRequest,
     path: &str,
     request_id: &str,
+    validate: impl FnOnce(&State) -> Result<Op, Answer>,
 ) -> Answer {
     let key = request.idempotency_key().map(str::to_owned);
-    let mut sorted = request.form.clone();
-    sorted.sort();
-    let fingerprint = (path.to_owned(), sorted);
-    if let Some(key) = &key {
-        if key.chars().count() > MAX_KEY_CHARS {
-            let message =
-                format!("Idempotency keys can be at most {MAX_KEY_CHARS} characters long.");
-            return error(400, "idempotency_error", None, None, &message);
-        }
-        let expired = matches!(state.idempotency.get(key), Some(Saved::Done { at, .. })
-            if at.elapsed().unwrap_or_default() >= KEY_LIFETIME);
-        if expired {
-            state.idempotency.remove(key);
-        }
-        match state.idempotency.get(key) {
-            Some(Saved::InProgress) => {
-                return error(
-                    409,
-                    "idempotency_error",
-                    None,
-                    None,
-                    "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
-                );
-            }
-            Some(Saved::Done {
-                fingerprint: first, ..
-            }) if *first != fingerprint => {
-                let message = format!(
-                    "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."
-                );
-                return error(400, "idempotency_error", None, None, &message);
-            }
-            Some(Saved::Done {
-                status,
-                body,
-                request_id: original,
-                ..
-            }) => {
-                return Answer::json(*status, body.clone())
-                    .header("Idempotent-Replayed", "true")
-                    .header("Original-Request", original.clone());
-            }
-            None => {}
-        }
+    let fingerprint = idempotency::fingerprint(path, &request.form);
+    if let Some(key) = &key
+        && let Some(answer) = idempotency::check(state, key, &fingerprint)
+    {
+        return answer;
     }
-    let new = match params::parse(&request.form) {
-        Ok(new) => new,
-        Err(ParamError {
-            param,
-            code,
-            message,
-        }) => {
-            return error(
-                400,
-                "invalid_request_error",
-                Some(code),
-                param.as_deref(),
-                &message,
-            );
-        }
+    let op = match validate(state) {
+        Ok(op) => op,
+        Err(answer) => return answer,
     };
     let fault = match state.faults.front() {
         None | Some(Fault::Answer(_)) => None,
         Some(_) => state.faults.pop_front(),
     };
     let pending = Pending {
-        new,
+        op,
         key,
         fingerprint,
         request_id: request_id.to_owned(),
@@ -257,55 +185,56 @@ fn create(
         }
         Some(Fault::Stall(stall)) => {
             if let Some(key) = &pending.key {
-                state.idempotency.insert(key.clone(), Saved::InProgress);
+                idempotency::hold(state, key);
             }
             Answer {
-                pending: Some((stall, pending)),
+                pending: Some(Box::new((stall, pending))),
                 ..Answer::json(500, String::new())
             }
         }
         Some(Fault::CreateThenDrop) => {
-            let (status, body) = make(shared, state, pending);
+            let (status, body) = run(shared, state, pending);
             Answer {
                 drop: true,
                 ..Answer::json(status, body)
             }
         }
         _ => {
-            let (status, body) = make(shared, state, pending);
+            let (status, body) = run(shared, state, pending);
             Answer::json(status, body)
         }
     }
 }
 
-/// Creates the session of a stalled request, now that the stall is over.
+/// Runs the endpoint of a stalled request, now that the stall is over.
 pub(super) fn finish(shared: &Shared, pending: Pending) -> (u16, String) {
     let mut state = shared.lock();
-    make(shared, &mut state, pending)
+    run(shared, &mut state, pending)
 }
 
-fn make(shared: &Shared, state: &mut State, pending: Pending) -> (u16, String) {
-    let session = pending
-        .new
-        .clone()
-        .create(&shared.base_url, pending.key.clone());
-    let body = session.to_json().to_string();
-    state.sessions.push(session);
-    save(state, &pending, 200, &body);
-    (200, body)
+fn run(shared: &Shared, state: &mut State, pending: Pending) -> (u16, String) {
+    let (status, body) = match &pending.op {
+        Op::CreateSession(new) => {
+            let session = new.clone().create(&shared.base_url, pending.key.clone());
+            let body = session.to_json().to_string();
+            state.sessions.push(session);
+            (200, body)
+        }
+        Op::UpdateSubscription(update) => subscriptions::apply(state, update, pending.key.clone()),
+    };
+    save(state, &pending, status, &body);
+    (status, body)
 }
 
 fn save(state: &mut State, pending: &Pending, status: u16, body: &str) {
     if let Some(key) = &pending.key {
-        state.idempotency.insert(
-            key.clone(),
-            Saved::Done {
-                fingerprint: pending.fingerprint.clone(),
-                status,
-                body: body.to_owned(),
-                request_id: pending.request_id.clone(),
-                at: SystemTime::now(),
-            },
+        idempotency::save(
+            state,
+            key,
+            &pending.fingerprint,
+            &pending.request_id,
+            status,
+            body,
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::api;
+use super::stripe_error;
 
 /// An answer served instead of the normal one, in front of the API: nothing is created and,
 /// unless it is a [`Fault::FailAfterStart`], nothing saved under the idempotency key.
@@ -31,12 +31,15 @@ impl CannedResponse {
 
     /// Stripe's error body `{"error":{"message","type"}}` with this status.
     pub fn error(status: u16, error_type: &str, message: &str) -> Self {
-        Self::json(status, api::error_json(error_type, None, None, message))
+        Self::json(
+            status,
+            stripe_error::error_json(error_type, None, None, message),
+        )
     }
 
     /// Stripe's 429 (`code` `rate_limit`), with `Retry-After` when given.
     pub fn too_many_requests(retry_after_secs: Option<u64>) -> Self {
-        let body = api::error_json(
+        let body = stripe_error::error_json(
             "invalid_request_error",
             Some("rate_limit"),
             None,
@@ -70,14 +73,17 @@ pub enum Fault {
     /// This answer to the next API request, before authentication and idempotency (a rate
     /// limiter or load balancer): nothing created or saved.
     Answer(CannedResponse),
-    /// The next create passes validation, the endpoint runs and fails with this answer, which
-    /// is saved under the idempotency key and replayed to retries, as Stripe replays a 500.
+    /// The next session create or subscription update passes validation, the endpoint runs
+    /// and fails with this answer (nothing created or changed), which is saved under the
+    /// idempotency key and replayed to retries, as Stripe replays a 500.
     FailAfterStart(CannedResponse),
-    /// The next create makes its session and saves the answer under the key, and the
-    /// connection is closed without a word (the answer lost on the way back).
+    /// The next create makes its session (or the next update changes its subscription) and
+    /// saves the answer under the key, and the connection is closed without a word (the answer
+    /// lost on the way back).
     CreateThenDrop,
-    /// The next create runs this long (its key held, so a retry meanwhile gets 409); then the
-    /// session is created, the answer saved and sent, to a client that may have gone.
+    /// The next create or update runs this long (its key held, so a retry meanwhile gets
+    /// 409); then the session is created or the update applied, the answer saved and sent, to
+    /// a client that may have gone.
     Stall(Duration),
 }
 

@@ -32,8 +32,9 @@ pub(super) struct Answer {
     pub(super) headers: Vec<(&'static str, String)>,
     /// Close the connection without answering.
     pub(super) drop: bool,
-    /// A stalled create: wait, then make the session and answer with it.
-    pub(super) pending: Option<(Duration, api::Pending)>,
+    /// A stalled endpoint: wait, then run it and answer with its result.
+    /// Boxed: it is rare, and keeps every other answer small.
+    pub(super) pending: Option<Box<(Duration, api::Pending)>>,
     /// Events to deliver in the background.
     pub(super) events: Vec<Event>,
 }
@@ -100,10 +101,10 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
         tokio::spawn(webhooks::dispatch(Arc::clone(&shared), event));
     }
     if answer.drop {
-        // Closed without a word: the client cannot tell whether the session was created.
+        // Closed without a word: the client cannot tell whether the endpoint ran.
         return;
     }
-    if let Some((stall, pending)) = answer.pending.take() {
+    if let Some((stall, pending)) = answer.pending.take().map(|boxed| *boxed) {
         tokio::time::sleep(stall).await;
         let (status, body) = api::finish(&shared, pending);
         shared.changed.notify_waiters();

@@ -17,7 +17,9 @@
 //!   shape `{"error":{"type","message",...}}`. `mode` (payment, subscription, setup) and
 //!   `success_url` are required, and so is each line item's `price_data[currency]`,
 //!   `[unit_amount]`, `[product_data][name]` and `quantity`; a subscription needs a
-//!   `[recurring][interval]` and a payment refuses one; `payment_method_types[n]` takes only
+//!   `[recurring][interval]` and a payment refuses one; `subscription_data[trial_end]` must be
+//!   an integer at least 48 hours ahead, as Checkout's reference says (only subscription mode
+//!   takes `subscription_data`); `payment_method_types[n]` takes only
 //!   Stripe's names; `metadata` keeps Stripe's limits (50 keys, 40 and 500 characters);
 //!   a payment in USD must total at least 50 cents. Failures are 400 `invalid_request_error`
 //!   naming the `param`. Parameters it does not model are refused as unknown, as Stripe
@@ -28,13 +30,25 @@
 //!   parameters is 400 `idempotency_error`; while the first request is still running, 409.
 //!   Refusals before the endpoint runs (401, 400 on parameters, faults in front of the API)
 //!   are not saved. Without a key nothing is de-duplicated.
+//! - `POST /v1/subscriptions/{id}` ("Update a subscription") for the `sub_…` of a completed
+//!   subscription-mode session (404 `resource_missing` for any other id), with `cancel_at` (an
+//!   integer in the future; empty unsets it) and `proration_behavior` (`always_invoice`,
+//!   `create_prorations`, `none`) only; a cancelled subscription refuses updates. It answers
+//!   with the subscription (`id`, `object`, `status`, `cancel_at`, `trial_end`, `metadata`
+//!   from `subscription_data[metadata]`, ...) and records the update
+//!   ([`StripeServer::subscription_updates`], [`StripeServer::subscription_cancel_at`]).
+//!   `GET /v1/subscriptions/{id}` returns the same object. `status` is `trialing` before
+//!   `trial_end`, `canceled` once `cancel_at` has passed, else `active`.
 //! - `GET /v1/checkout/sessions/{id}`. A session answers with `id` (`cs_test_…`), `object`,
 //!   `url` (`{base_url}/c/pay/{id}`, null once the session is no longer open), `mode`,
 //!   `status`, `payment_status`, `amount_total`, `currency`, `client_reference_id`,
 //!   `metadata`, `success_url`, `cancel_url`, `livemode` (false), `created`, ...
 //! - The hosted page `GET /c/pay/{id}`: the amount, a `cardnumber` field and a Pay button;
 //!   `POST` it with Stripe's test card 4242 4242 4242 4242 to complete the session (a
-//!   `payment_intent`, or a `subscription` in subscription mode; `checkout.session.completed`
+//!   `payment_intent`, or a `subscription` in subscription mode; with a `trial_end`, nothing
+//!   is charged: the session has `amount_total` 0 and completes with `payment_status`
+//!   `no_payment_required`, Stripe's status for a payment "delayed to a future date";
+//!   `checkout.session.completed`
 //!   sent to the webhook endpoint; 303 to `success_url` with `{CHECKOUT_SESSION_ID}`
 //!   replaced), or 4000 0000 0000 0002 to be told "Your card was declined." (no event, as
 //!   Checkout sends none for a decline). Its Cancel link goes to `cancel_url`.
@@ -52,12 +66,14 @@
 //! after [`StripeServer::set_webhook_retries`], quickly, so that tests stay deterministic.
 //! Faults, served first and in order: a canned answer in front of the API ([`Fault::Answer`]:
 //! 429, 500, 503; nothing created or saved), an endpoint failure saved under the key
-//! ([`Fault::FailAfterStart`], replayed as Stripe replays a 500), the session created and the
-//! connection closed unanswered ([`Fault::CreateThenDrop`]), or a slow endpoint
-//! ([`Fault::Stall`]: the key is held, so a retry meanwhile gets 409, and the session is
-//! created when the stall ends). It does not model prices, customers, taxes, discounts,
-//! automatic expiry after 24 hours, live mode, or any Stripe API beyond the above. Every
-//! request is recorded. Dropping the server stops it and every open connection.
+//! ([`Fault::FailAfterStart`], replayed as Stripe replays a 500), the session created (or the
+//! subscription updated) and the connection closed unanswered ([`Fault::CreateThenDrop`]), or
+//! a slow endpoint ([`Fault::Stall`]: the key is held, so a retry meanwhile gets 409, and the
+//! session is created, or the update applied, when the stall ends). The last three meet the
+//! next session create or subscription update that passes validation. It does not model
+//! prices, customers, invoices (nor their events), taxes, discounts, automatic expiry after
+//! 24 hours, live mode, or any Stripe API beyond the above. Every request is recorded.
+//! Dropping the server stops it and every open connection.
 
 #![allow(
     missing_docs,
@@ -76,15 +92,22 @@ use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
 mod api;
 mod faults;
 mod http;
+mod idempotency;
+mod metadata;
 mod page;
+mod param_error;
 mod params;
 mod prices;
 mod session;
+mod stripe_error;
+mod subscription_data;
+mod subscriptions;
 mod webhooks;
 
 pub use faults::{CannedResponse, Fault, WebhookTweak};
 use http::{Answer, accept_loop};
 pub use session::{LineItem, Session};
+pub use subscriptions::SubscriptionUpdate;
 pub use webhooks::sign_payload;
 
 /// One HTTP request as received.
@@ -155,7 +178,8 @@ struct State {
     faults: VecDeque<Fault>,
     requests: Vec<ReceivedRequest>,
     sessions: Vec<Session>,
-    idempotency: HashMap<String, api::Saved>,
+    idempotency: HashMap<String, idempotency::Saved>,
+    subscription_updates: Vec<SubscriptionUpdate>,
     events: Vec<Event>,
     deliveries: Vec<Delivery>,
     webhook_endpoint: Option<String>,
@@ -222,7 +246,7 @@ impl StripeServer {
     }
 
     /// Queues `fault`: an [`Fault::Answer`] meets the next API request, the others the next
-    /// session create that passes validation.
+    /// session create or subscription update that passes validation.
     pub fn push_fault(&self, fault: Fault) {
         self.shared.lock().faults.push_back(fault);
     }
@@ -265,6 +289,17 @@ impl StripeServer {
                 );
             }
         }
+    }
+
+    /// Subscription updates applied, oldest first (a replayed answer applies nothing).
+    pub fn subscription_updates(&self) -> Vec<SubscriptionUpdate> {
+        self.shared.lock().subscription_updates.clone()
+    }
+
+    /// The `cancel_at` (Unix seconds) that updates left on subscription `sub_id`; `None` when
+    /// it has none or no such subscription exists.
+    pub fn subscription_cancel_at(&self, sub_id: &str) -> Option<i64> {
+        subscriptions::cancel_at(&self.shared.lock(), sub_id)
     }
 
     /// Events created, oldest first.

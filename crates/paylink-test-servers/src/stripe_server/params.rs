@@ -2,34 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::{prices::line_items, session::NewSession};
-
-/// A 400 `invalid_request_error`: the parameter at fault, Stripe's `code`, and the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ParamError {
-    pub(super) param: Option<String>,
-    pub(super) code: &'static str,
-    pub(super) message: String,
-}
-
-pub(super) fn invalid(param: &str, message: impl Into<String>) -> ParamError {
-    ParamError {
-        param: Some(param.to_owned()),
-        code: "parameter_invalid",
-        message: message.into(),
-    }
-}
-
-pub(super) fn missing(param: &str) -> ParamError {
-    ParamError {
-        param: Some(param.to_owned()),
-        code: "parameter_missing",
-        message: format!("Missing required param: {param}."),
-    }
-}
+use super::{
+    metadata::check_metadata,
+    param_error::{ParamError, invalid, missing},
+    prices::line_items,
+    session::NewSession,
+    subscription_data,
+};
 
 /// The parameters modelled, with array indices as `[n]` and metadata keys as `[*]`.
-const KNOWN: [&str; 17] = [
+const KNOWN: [&str; 18] = [
     "mode",
     "success_url",
     "cancel_url",
@@ -46,6 +28,7 @@ const KNOWN: [&str; 17] = [
     "line_items[n][price_data][recurring][interval]",
     "line_items[n][price_data][recurring][interval_count]",
     "subscription_data[metadata][*]",
+    "subscription_data[trial_end]",
     "payment_intent_data[metadata][*]",
 ];
 
@@ -176,16 +159,9 @@ pub(super) fn parse(form: &[(String, String)]) -> Result<NewSession, ParamError>
 
     let metadata = map("metadata[");
     check_metadata("metadata", &metadata)?;
-    let subscription_metadata = map("subscription_data[metadata][");
-    check_metadata("subscription_data[metadata]", &subscription_metadata)?;
+    let subscription_data = subscription_data::parse(form, &mode)?;
     let payment_intent_metadata = map("payment_intent_data[metadata][");
     check_metadata("payment_intent_data[metadata]", &payment_intent_metadata)?;
-    if !subscription_metadata.is_empty() && mode != "subscription" {
-        return Err(invalid(
-            "subscription_data",
-            format!("You can not pass `subscription_data` in `{mode}` mode."),
-        ));
-    }
     if !payment_intent_metadata.is_empty() && mode != "payment" {
         return Err(invalid(
             "payment_intent_data",
@@ -283,9 +259,10 @@ pub(super) fn parse(form: &[(String, String)]) -> Result<NewSession, ParamError>
         client_reference_id,
         customer_email,
         metadata,
-        subscription_metadata,
+        subscription_metadata: subscription_data.metadata,
         payment_method_types,
         line_items,
+        trial_end: subscription_data.trial_end,
     })
 }
 
@@ -301,30 +278,6 @@ fn check_url(param: &str, url: &str) -> Result<(), ParamError> {
         }
         _ => Err(invalid(param, "Not a valid URL")),
     }
-}
-
-fn check_metadata(param: &str, metadata: &BTreeMap<String, String>) -> Result<(), ParamError> {
-    if metadata.len() > 50 {
-        return Err(invalid(
-            param,
-            "Invalid metadata: metadata can have at most 50 keys.",
-        ));
-    }
-    for (key, value) in metadata {
-        if key.chars().count() > 40 {
-            return Err(invalid(
-                param,
-                format!("Invalid metadata: key {key:?} is longer than 40 characters."),
-            ));
-        }
-        if value.chars().count() > 500 {
-            return Err(invalid(
-                param,
-                format!("Invalid metadata: the value of {key:?} is longer than 500 characters."),
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! A Checkout Session's line items with their prices given inline (`price_data`).
 
 use super::{
-    params::{ParamError, invalid, missing},
+    param_error::{ParamError, invalid, missing},
     session::LineItem,
 };
 

@@ -19,7 +19,8 @@ pub struct Session {
     pub status: String,
     /// `unpaid`, `paid` or `no_payment_required`.
     pub payment_status: String,
-    /// Sum of the line items, in minor units.
+    /// What the payer pays on the page, in minor units: the sum of the line items, or 0 for a
+    /// subscription with a trial (nothing is due until `trial_end`).
     pub amount_total: Option<i64>,
     /// Lower-case currency of the line items.
     pub currency: Option<String>,
@@ -43,6 +44,10 @@ pub struct Session {
     pub payment_intent: Option<String>,
     /// `sub_…` once paid in subscription mode.
     pub subscription: Option<String>,
+    /// `subscription_data[trial_end]` as sent, Unix seconds: the subscription's first charge.
+    /// The session object does not show it (Stripe's does not either); the subscription's
+    /// does.
+    pub trial_end: Option<i64>,
     /// Unix seconds.
     pub created: i64,
     /// Unix seconds; 24 hours after `created`, as Stripe's default.
@@ -101,12 +106,24 @@ impl Session {
         })
     }
 
-    /// The amount as the hosted page shows it, e.g. `12.50 USD every 3 months`.
+    /// The amount as the hosted page shows it, e.g. `12.50 USD every 3 months`, or `0.00 EUR
+    /// due today, then 9.00 EUR every month` with a trial.
     pub(super) fn amount_text(&self) -> String {
         let (Some(amount), Some(currency)) = (self.amount_total, &self.currency) else {
             return "No payment now".into();
         };
         let mut text = format_minor(amount, currency);
+        if self.trial_end.is_some() {
+            let price: i64 = self
+                .line_items
+                .iter()
+                .map(|item| item.unit_amount * item.quantity)
+                .sum();
+            text.push_str(&format!(
+                " due today, then {}",
+                format_minor(price, currency)
+            ));
+        }
         let recurring = self.line_items.iter().find_map(|item| {
             item.interval
                 .as_deref()
@@ -143,17 +160,24 @@ pub(super) struct NewSession {
     pub(super) subscription_metadata: BTreeMap<String, String>,
     pub(super) payment_method_types: Vec<String>,
     pub(super) line_items: Vec<LineItem>,
+    pub(super) trial_end: Option<i64>,
 }
 
 impl NewSession {
     pub(super) fn create(self, base_url: &str, idempotency_key: Option<String>) -> Session {
         let id = new_id("cs_test_", 58);
         let created = unix_now();
+        // A trial puts the first charge at its end: nothing is due on the page, and Stripe
+        // reports a zero-amount session so.
         let amount_total = (!self.line_items.is_empty()).then(|| {
-            self.line_items
-                .iter()
-                .map(|item| item.unit_amount * item.quantity)
-                .sum()
+            if self.trial_end.is_some() {
+                0
+            } else {
+                self.line_items
+                    .iter()
+                    .map(|item| item.unit_amount * item.quantity)
+                    .sum()
+            }
         });
         let currency = self.line_items.first().map(|item| item.currency.clone());
         let payment_method_types = if self.payment_method_types.is_empty() {
@@ -183,6 +207,7 @@ impl NewSession {
             line_items: self.line_items,
             payment_intent: None,
             subscription: None,
+            trial_end: self.trial_end,
             created,
             expires_at: created + 24 * 3600,
             idempotency_key,
@@ -219,7 +244,12 @@ impl Session {
             "subscription" => self.subscription = Some(new_id("sub_", 24)),
             _ => {}
         }
-        if self.mode != "setup" {
+        // Stripe: `no_payment_required` when "the payment is delayed to a future date" (a
+        // trial: the payment method is saved, the first invoice charged at `trial_end`) or in
+        // setup mode, which keeps the status it was created with.
+        if self.trial_end.is_some() {
+            self.payment_status = "no_payment_required".into();
+        } else if self.mode != "setup" {
             self.payment_status = match how {
                 Finish::Card => "paid".into(),
                 Finish::BankDebit => "unpaid".into(),

@@ -1,0 +1,292 @@
+//! The payer's side in a real browser (headless Chromium that can reach nothing but loopback):
+//! a link sent by email is opened from the `.eml` file, filled in and paid in test mode; a plan
+//! likewise, ending on the merchant's `successUrl` with its callback received. Each page is
+//! saved as a screenshot under `target/screenshots/` for review.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::receiver::Receiver;
+use super::*;
+use crate::deliveries::{delivery_id_in, send_payment_link, send_session_link};
+use crate::webdriver::Browser;
+
+/// A server whose public URLs are its own loopback address, so that a browser can open the
+/// links it sends; `extra` settings on top.
+async fn reachable_app_with(extra: &[(&'static str, String)]) -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let mut settings = vec![
+        ("PAYLINK_LISTEN", format!("127.0.0.1:{port}")),
+        (
+            "PAYLINK_PUBLIC_LINK_BASE_URL",
+            format!("http://127.0.0.1:{port}/pay"),
+        ),
+        (
+            "PAYLINK_PUBLIC_SESSION_BASE_URL",
+            format!("http://127.0.0.1:{port}/plan"),
+        ),
+        ("PAYLINK_DELIVERY_POLL_MS", "50".to_owned()),
+    ];
+    settings.extend_from_slice(extra);
+    TestApp::start_with(&settings).await
+}
+
+async fn reachable_app() -> TestApp {
+    reachable_app_with(&[]).await
+}
+
+/// The first `http://` URL in the text part of the email that delivery `id` wrote.
+async fn link_in_email(app: &TestApp, id: &str) -> String {
+    let path = app.outbox.join("email").join(format!("{id}.eml"));
+    for _ in 0..600 {
+        if let Ok(raw) = std::fs::read(&path) {
+            let message = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .expect("an email");
+            let text = message.body_text(0).expect("a text part").into_owned();
+            return text
+                .split_whitespace()
+                .find(|word| word.starts_with("http://"))
+                .unwrap_or_else(|| panic!("no link in {text}"))
+                .trim_end_matches(['.', ',', ')'])
+                .to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{} was not written", path.display());
+}
+
+async fn visible_text(browser: &Browser) -> String {
+    browser
+        .run("return document.body.innerText;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn submit(browser: &Browser) {
+    browser.click("button[type=submit]").await;
+}
+
+async fn wait_for_heading(browser: &Browser, heading: &str) {
+    browser
+        .wait_for_script(
+            heading,
+            &format!(
+                "const h = document.querySelector('h1'); return h && h.innerText === {};",
+                json!(heading)
+            ),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_sent_by_email_is_paid_in_a_browser() {
+    let app = reachable_app().await;
+    let merchant = app.merchant("Riverside Garden").await;
+    let (link_id, _) = {
+        let body = app
+            .gql(
+                &merchant,
+                CREATE_LINK,
+                json!({ "input": {
+                    "merchant_uid": merchant.uid, "link_name": "Spring", "payment_name": "Spring membership",
+                    "payment_description": "Plots, tools and seeds for the season.",
+                    "amount_is_variable": true, "amount": 2500, "min_amount": 500, "max_amount": 50000,
+                    "require_phone": true, "call_to_action": "DONATE",
+                    "custom_success_message": "Thank you! See you at the garden.",
+                } }),
+            )
+            .await;
+        let link = ok(&body, "createPaymentLink").clone();
+        (link["link_id"].as_str().unwrap().to_owned(), link)
+    };
+    let (sent, message) = send_payment_link(
+        &app,
+        &merchant,
+        json!({ "link_id": link_id, "channel": "Email", "to": "payer@example.com" }),
+    )
+    .await;
+    assert!(sent, "{message}");
+    let url = link_in_email(&app, &delivery_id_in(&message)).await;
+    assert!(url.ends_with(&link_id), "{url}");
+
+    let browser = Browser::start().await;
+    browser.open(&url).await;
+    wait_for_heading(&browser, "Spring membership").await;
+    let text = visible_text(&browser).await;
+    assert!(text.contains("Test mode"), "{text}");
+    assert!(
+        text.contains("Any amount between 5.00 USD and 500.00 USD."),
+        "{text}"
+    );
+    browser.save_screenshot("pay-link.png").await;
+
+    // Too little, and no phone: the page says so, field by field, and keeps what was typed.
+    browser
+        .run("document.getElementById('amount').value = '';")
+        .await;
+    browser.type_into("#amount", "2").await;
+    submit(&browser).await;
+    wait_for_heading(&browser, "Spring membership").await;
+    browser.wait_for(".error-summary").await;
+    let text = visible_text(&browser).await;
+    assert!(
+        text.contains("Enter an amount between 5.00 USD and 500.00 USD."),
+        "{text}"
+    );
+    assert!(text.contains("Enter your phone number."), "{text}");
+    browser.save_screenshot("pay-link-errors.png").await;
+
+    browser
+        .run("document.getElementById('amount').value = '';")
+        .await;
+    browser.type_into("#amount", "42.50").await;
+    browser.type_into("#phone", "+1 415 555 2671").await;
+    browser.click("#method-ach").await;
+    submit(&browser).await;
+    wait_for_heading(&browser, "Pay 42.50 USD").await;
+    browser.save_screenshot("pay-test-card.png").await;
+
+    browser.type_into("#card", "4000 0000 0000 0002").await;
+    submit(&browser).await;
+    browser.wait_for("#card-error").await;
+    assert!(
+        visible_text(&browser)
+            .await
+            .contains("Your card was declined.")
+    );
+    browser.save_screenshot("pay-test-card-declined.png").await;
+
+    browser
+        .run("document.getElementById('card').value = '';")
+        .await;
+    browser.type_into("#card", "4242 4242 4242 4242").await;
+    submit(&browser).await;
+    wait_for_heading(&browser, "Payment received").await;
+    assert!(
+        visible_text(&browser)
+            .await
+            .contains("Thank you! See you at the garden.")
+    );
+    browser.save_screenshot("pay-done.png").await;
+    // The 422 and 402 of the refused posts are logged too; only a policy violation counts.
+    let violations: Vec<String> = browser
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|message| {
+            message.contains("Content Security Policy") || message.contains("Refused")
+        })
+        .collect();
+    assert_eq!(violations, Vec::<String>::new());
+    browser.close().await;
+
+    let payments = link_payments(&app, &merchant, &link_id).await;
+    assert_eq!(payments.len(), 1);
+    assert_eq!(payments[0]["amount"], 4250);
+    assert_eq!(payments[0]["payerPhone"], "+14155552671");
+    assert_eq!(payments[0]["paymentMethod"], "ach");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url() {
+    let app = reachable_app().await;
+    let merchant = app.merchant("Bright Smiles Dental").await;
+    let site = Receiver::start().await;
+    let (session, _) = create_session(
+        &app,
+        &merchant,
+        json!({ "successUrl": site.url("/welcome"), "callbackUrl": site.url("/paylink-events"),
+                "cancelUrl": site.url("/plans"), "frequency": "Monthly", "occurrences": 6,
+                "amount": "80.00" }),
+    )
+    .await;
+    let (sent, message) = send_session_link(
+        &app,
+        &merchant,
+        json!({ "id": session, "channel": "Email" }),
+    )
+    .await;
+    assert!(sent, "{message}");
+    let url = link_in_email(&app, &delivery_id_in(&message)).await;
+
+    let browser = Browser::start().await;
+    browser.open(&url).await;
+    wait_for_heading(&browser, "Your payment plan").await;
+    let text = visible_text(&browser).await;
+    for shown in ["Jo Doe", "80.00 USD", "Every month", "480.00 USD"] {
+        assert!(text.contains(shown), "{shown:?}: {text}");
+    }
+    browser.save_screenshot("plan.png").await;
+    submit(&browser).await;
+    // The plan starts on 1 January 2027: the card is taken, nothing charged today.
+    wait_for_heading(&browser, "Set up your payment plan").await;
+    browser.type_into("#card", "4242424242424242").await;
+    submit(&browser).await;
+    browser
+        .wait_for_script(
+            "the merchant's success page",
+            &format!("return location.href === {};", json!(site.url("/welcome"))),
+        )
+        .await;
+    browser.close().await;
+
+    let callback = site.wait_for_path("/paylink-events").await;
+    assert!(callback.body.contains(&session), "{}", callback.body);
+    let view = session_payments(&app, &merchant, &session).await;
+    assert_eq!(view["status"], "Completed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_is_paid_in_a_browser_on_stripes_page() {
+    use paylink_test_servers::stripe_server::StripeServer;
+    const KEY: &str = "sk_test_browserKey";
+    const HOOK: &str = "whsec_browserHook";
+    let stripe = StripeServer::start(KEY, HOOK).await;
+    let app = reachable_app_with(&[
+        ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
+        ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
+        ("PAYLINK_STRIPE_SECRET_KEY", KEY.to_owned()),
+        ("PAYLINK_STRIPE_WEBHOOK_SECRET", HOOK.to_owned()),
+    ])
+    .await;
+    stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    let merchant = app.merchant("Harbour Books").await;
+    let (link_id, page) = create_link(
+        &app,
+        &merchant,
+        json!({ "payment_name": "Book club", "amount": 1800,
+                "custom_success_message": "Welcome to the club." }),
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    browser.open(&app.url(&page)).await;
+    wait_for_heading(&browser, "Book club").await;
+    assert!(!visible_text(&browser).await.contains("Test mode"));
+    submit(&browser).await;
+    // Stripe's page (the stand-in's), then back to paylink once paid.
+    browser.wait_for("#cardnumber").await;
+    browser.save_screenshot("stripe-checkout.png").await;
+    browser
+        .type_into("#cardnumber", "4242 4242 4242 4242")
+        .await;
+    submit(&browser).await;
+    wait_for_heading(&browser, "Payment received").await;
+    assert!(
+        visible_text(&browser)
+            .await
+            .contains("Welcome to the club.")
+    );
+    browser.save_screenshot("stripe-done.png").await;
+    browser.close().await;
+    let payments = link_payments(&app, &merchant, &link_id).await;
+    assert_eq!(payments[0]["provider"], "stripe");
+    assert_eq!(payments[0]["status"], "Succeeded");
+}
