@@ -212,19 +212,23 @@ fn answer(ctx: &Context, outcome: Result<DeliveryRow, SendRefusal>) -> Operation
     }
 }
 
+/// A delivery's or callback's status as served. An attempt in doubt is still being worked on,
+/// as far as a merchant is concerned: paylink asks the provider before anything is sent again.
+pub(super) fn served_status(stored: &str) -> Result<DeliveryStatus, ApiError> {
+    let shown = if stored == delivery_status::UNKNOWN {
+        delivery_status::SENDING
+    } else {
+        stored
+    };
+    DeliveryStatus::from_sdl_name(shown)
+        .ok_or_else(|| ApiError::internal(format!("unknown delivery status {stored:?}")))
+}
+
 /// The API's view of a delivery.
 pub(super) fn to_link_delivery(row: DeliveryRow) -> Result<LinkDelivery, ApiError> {
     let channel = PaymentSessionLinkChannel::from_sdl_name(&row.channel)
         .ok_or_else(|| ApiError::internal(format!("unknown channel {:?}", row.channel)))?;
-    // An attempt in doubt is still being worked on, as far as a merchant is concerned: paylink
-    // asks the provider before anything is sent again.
-    let shown = if row.status == delivery_status::UNKNOWN {
-        delivery_status::SENDING
-    } else {
-        &row.status
-    };
-    let status = DeliveryStatus::from_sdl_name(shown)
-        .ok_or_else(|| ApiError::internal(format!("unknown delivery status {:?}", row.status)))?;
+    let status = served_status(&row.status)?;
     Ok(LinkDelivery {
         id: ID::new(row.id),
         channel,

@@ -3,8 +3,10 @@
 use juniper::ID;
 use paylink_store::checkouts::payments::{PaymentRow, PaymentsOf};
 
-use super::generated::{Payment, PaymentStatus};
-use super::scalars::DateTime;
+use paylink_store::deliveries::DeliveryRow;
+
+use super::generated::{CallbackDelivery, Payment, PaymentStatus};
+use super::scalars::{DateTime, Url};
 use super::{ApiError, Context};
 
 /// `paymentLinkPayments(link_id)`: the payments of one of the caller's links; another
@@ -29,6 +31,21 @@ pub(super) async fn for_payment_link(
         .into_iter()
         .map(to_payment)
         .collect()
+}
+
+/// The API's view of a callback to the merchant, from its outbox row.
+pub(super) fn to_callback(row: DeliveryRow) -> Result<CallbackDelivery, ApiError> {
+    let status = super::deliveries::served_status(&row.status)?;
+    Ok(CallbackDelivery {
+        id: ID::new(row.id),
+        event: row.subject,
+        url: Url(row.recipient),
+        status,
+        attempts: row.attempts,
+        last_error: row.last_error,
+        created_at: DateTime(row.created_at),
+        sent_at: row.sent_at.map(DateTime),
+    })
 }
 
 /// The API's view of a payment.

@@ -59,6 +59,7 @@ impl QueryResolvers for Resolvers {
             sessions::Wanted {
                 deliveries: selection.deliveries(),
                 payments: selection.payments(),
+                callbacks: selection.callbacks(),
             },
             id,
         )
@@ -125,6 +126,7 @@ impl MutationResolvers for Resolvers {
             sessions::Wanted {
                 deliveries: selection.deliveries(),
                 payments: selection.payments(),
+                callbacks: selection.callbacks(),
             },
             input,
         )
@@ -141,6 +143,7 @@ impl MutationResolvers for Resolvers {
             sessions::Wanted {
                 deliveries: selection.deliveries(),
                 payments: selection.payments(),
+                callbacks: selection.callbacks(),
             },
             input,
         )

@@ -2,6 +2,7 @@
 
 use juniper::ID;
 use paylink_store::checkouts::payments::{PaymentRow, PaymentsOf};
+use paylink_store::deliveries::DeliveryRow;
 use paylink_store::sessions::{SessionRow, SessionView};
 
 use super::contacts::to_contact;
@@ -11,7 +12,7 @@ use super::generated::{
     PaymentPlanSessionStatus, UpdatePaymentPlanSessionInput,
 };
 use super::patch::{set_optional, set_required};
-use super::payments::to_payment;
+use super::payments::{to_callback, to_payment};
 use super::scalars::{Amount, Date, DateTime, Url};
 use super::{ApiError, Context};
 use crate::domain::session_rules::{self, status};
@@ -24,6 +25,8 @@ pub(super) struct Wanted {
     pub(super) deliveries: bool,
     /// `payments`.
     pub(super) payments: bool,
+    /// `callbacks`.
+    pub(super) callbacks: bool,
 }
 
 /// `paymentPlanSession(id)`: the caller's session, or null.
@@ -42,7 +45,7 @@ pub(super) async fn get(
     }
 }
 
-/// The API's view of a session, its payments read when asked for.
+/// The API's view of a session, its payments and callbacks read when asked for.
 async fn with_payments(
     ctx: &Context,
     wanted: Wanted,
@@ -55,7 +58,14 @@ async fn with_payments(
     } else {
         Vec::new()
     };
-    to_session(ctx, view, payments)
+    let callbacks = if wanted.callbacks {
+        ctx.store
+            .session_callbacks(&ctx.merchant_uid, &view.session.id)
+            .await?
+    } else {
+        Vec::new()
+    };
+    to_session(ctx, view, payments, callbacks)
 }
 
 /// `createPaymentPlanSession` for one of the caller's contacts.
@@ -91,8 +101,8 @@ pub(super) async fn create(
         .insert_session(row, wanted.deliveries)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("contact {contact_id} not found")))?;
-    // A new session has no payments yet.
-    to_session(ctx, view, Vec::new())
+    // A new session has no payments or callbacks yet.
+    to_session(ctx, view, Vec::new(), Vec::new())
 }
 
 /// `updatePaymentPlanSession`: omitted fields stay, null clears (or is refused where the field
@@ -153,6 +163,7 @@ fn to_session(
     ctx: &Context,
     view: SessionView,
     payments: Vec<PaymentRow>,
+    callbacks: Vec<DeliveryRow>,
 ) -> Result<PaymentPlanSession, ApiError> {
     let SessionView {
         session,
@@ -190,6 +201,10 @@ fn to_session(
         payments: payments
             .into_iter()
             .map(to_payment)
+            .collect::<Result<_, _>>()?,
+        callbacks: callbacks
+            .into_iter()
+            .map(to_callback)
             .collect::<Result<_, _>>()?,
     })
 }

@@ -425,3 +425,32 @@ async fn the_stripe_endpoint_exists_only_when_stripe_takes_payments() {
         .status();
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_page_after_paying_follows_what_stripe_said() {
+    let (app, stripe) = with_stripe().await;
+    let merchant = app.merchant("States").await;
+    let (_, page) = create_link(&app, &merchant, json!({})).await;
+    let done = |checkout: &str| format!("{page}/checkout/{checkout}/done");
+
+    let (debit, session) = open(&app, &stripe, &page, &[("method", "ach")]).await;
+    stripe.complete_with_bank_debit(&session).await;
+    let pending = get(&app, &done(&debit)).await;
+    assert_eq!(pending.status, 200);
+    assert!(
+        text_of(&pending.body).contains("Payment on its way"),
+        "{}",
+        pending.body
+    );
+    stripe.settle_bank_debit(&session, false).await;
+    let failed = get(&app, &done(&debit)).await;
+    assert_eq!(failed.status, 410);
+    assert!(text_of(&failed.body).contains("The payment did not go through"));
+
+    let (unpaid, session) = open(&app, &stripe, &page, &[("method", "card")]).await;
+    stripe.expire(&session).await;
+    let expired = get(&app, &done(&unpaid)).await;
+    assert_eq!(expired.status, 410);
+    assert!(text_of(&expired.body).contains("This payment page expired"));
+    assert_eq!(app.row_count("payments").await, 1, "only the failed debit");
+}

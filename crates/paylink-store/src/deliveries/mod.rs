@@ -180,6 +180,21 @@ pub(crate) fn for_session(
         .load(conn)?)
 }
 
+/// A session's callbacks to the merchant, newest first.
+pub(crate) fn callbacks_for_session(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_id: &str,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    Ok(dsl::link_deliveries
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::session_id.eq(session_id))
+        .filter(dsl::channel.eq(CALLBACK_CHANNEL))
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .select(DeliveryRow::as_select())
+        .load(conn)?)
+}
+
 /// A payment link's deliveries, newest first.
 pub(crate) fn for_link(
     conn: &mut PgConnection,
@@ -241,6 +256,20 @@ impl crate::Store {
             for_link(conn, &merchant_uid, &link_id).map(Some)
         })
         .await
+    }
+
+    /// The callbacks of one of the merchant's sessions, newest first.
+    pub async fn session_callbacks(
+        &self,
+        merchant_uid: &str,
+        session_id: &str,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let (merchant_uid, session_id) = (merchant_uid.to_owned(), session_id.to_owned());
+        if !crate::storable(&session_id) {
+            return Ok(Vec::new());
+        }
+        self.run(move |conn| callbacks_for_session(conn, &merchant_uid, &session_id))
+            .await
     }
 
     /// Of the provider's message ids `candidates`, those another delivery than `id` already
