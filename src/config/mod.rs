@@ -124,6 +124,15 @@ pub struct ConfigError {
 impl Config {
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let config = Self::read(lookup)?;
+        values::page_paths(
+            &config.public_link_base_url,
+            &config.public_session_base_url,
+        )?;
+        Ok(config)
+    }
+
+    fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |setting: &Setting| lookup(setting.env).filter(|value| !value.trim().is_empty());
         Ok(Self {
             database_url: Secret::new(database_url(get(&settings::DATABASE_URL))?),
@@ -347,6 +356,51 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "PAYLINK_PAYMENTS_PROVIDER"
+        );
+    }
+
+    #[test]
+    fn the_pages_need_base_urls_with_paths_of_their_own() {
+        for (link, session, variable) in [
+            (
+                "https://pay.example.com",
+                "https://pay.example.com/plan",
+                "PAYLINK_PUBLIC_LINK_BASE_URL",
+            ),
+            (
+                "https://pay.example.com/pay",
+                "https://pay.example.com/pay/",
+                "PAYLINK_PUBLIC_SESSION_BASE_URL",
+            ),
+            (
+                "https://pay.example.com/graphql",
+                "https://pay.example.com/plan",
+                "PAYLINK_PUBLIC_LINK_BASE_URL",
+            ),
+            (
+                "https://pay.example.com/pay",
+                "https://x.example.com/webhooks/x",
+                "PAYLINK_PUBLIC_SESSION_BASE_URL",
+            ),
+        ] {
+            let error = config(&[
+                DB,
+                ("PAYLINK_PUBLIC_LINK_BASE_URL", link),
+                ("PAYLINK_PUBLIC_SESSION_BASE_URL", session),
+            ])
+            .unwrap_err();
+            assert_eq!(error.variable, variable, "{link} {session}: {error}");
+        }
+        assert!(
+            config(&[
+                DB,
+                ("PAYLINK_PUBLIC_LINK_BASE_URL", "https://pay.example.com/l"),
+                (
+                    "PAYLINK_PUBLIC_SESSION_BASE_URL",
+                    "https://plans.example.com/s"
+                ),
+            ])
+            .is_ok()
         );
     }
 

@@ -138,3 +138,50 @@ pub(super) fn redis_url(
     }
     Ok(paylink_notify::Secret::new(given.trim()))
 }
+
+/// Paths the server answers itself, which the payer's pages must not shadow.
+const RESERVED_PATHS: [&str; 6] = [
+    "/graphql",
+    "/graphiql",
+    "/webhooks",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
+
+/// Checks that the payer's pages, served at the paths of the two public base URLs, have paths
+/// of their own: not the root, not each other's, not one of the server's own.
+pub(super) fn page_paths(link_base_url: &str, session_base_url: &str) -> Result<(), ConfigError> {
+    let path = |url: &str| {
+        Url::parse(url)
+            .map(|url| url.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default()
+    };
+    let (link, session) = (path(link_base_url), path(session_base_url));
+    for (setting, own) in [
+        (&settings::PUBLIC_LINK_BASE_URL, &link),
+        (&settings::PUBLIC_SESSION_BASE_URL, &session),
+    ] {
+        let reserved = RESERVED_PATHS
+            .iter()
+            .any(|reserved| own == reserved || own.starts_with(&format!("{reserved}/")));
+        if own.is_empty() || reserved {
+            return Err(ConfigError {
+                variable: setting.env,
+                message: format!(
+                    "needs a path of its own, where paylink serves its pages (such as /pay), not {:?}",
+                    if own.is_empty() { "/" } else { own.as_str() }
+                ),
+            });
+        }
+    }
+    if link == session {
+        return Err(ConfigError {
+            variable: settings::PUBLIC_SESSION_BASE_URL.env,
+            message: format!(
+                "must not have the same path as PAYLINK_PUBLIC_LINK_BASE_URL ({link})"
+            ),
+        });
+    }
+    Ok(())
+}

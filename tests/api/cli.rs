@@ -31,6 +31,21 @@ fn merchants_and_keys_are_managed_from_the_command_line() {
     assert!(merchant.starts_with("mer_"), "{merchant}");
     let (_, list, _) = paylink(&db, &["merchant", "list"]);
     assert!(list.contains(merchant) && list.contains("Acme"), "{list}");
+    assert!(!list.contains("whsec_"), "the list shows no secret: {list}");
+    let (ok, secret, err) = paylink(
+        &db,
+        &["merchant", "callback-secret", "--merchant", merchant],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        secret.trim().starts_with("whsec_") && secret.trim().len() > 40,
+        "{secret}"
+    );
+    let (ok, _, err) = paylink(
+        &db,
+        &["merchant", "callback-secret", "--merchant", "mer_unknown"],
+    );
+    assert!(!ok && err.contains("no merchant"), "{err}");
 
     let (ok, key, err) = paylink(
         &db,

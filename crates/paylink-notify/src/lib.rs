@@ -58,7 +58,6 @@ mod error;
 mod message;
 mod notifier;
 mod receipts;
-mod secret;
 mod sms;
 pub mod webhook;
 
@@ -69,8 +68,8 @@ pub use config::{
 pub use error::{ConfigError, Field, SendError};
 pub use message::{Delivered, EmailMessage, SmsMessage};
 pub use notifier::Notifier;
+pub use paylink_provider_kit::Secret;
 pub use receipts::{Receipt, ReceiptError, ReceiptState, TwilioWebhooks};
-pub use secret::Secret;
 pub use webhook::WebhookMessage;
 
 /// Makes *ring* the process-wide rustls crypto provider; safe to call any number of times.

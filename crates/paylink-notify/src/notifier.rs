@@ -30,12 +30,8 @@ impl Notifier {
     /// scheme ftp (use smtp:// or smtps://)` or `email sender: not a valid mailbox`.
     pub fn new(email: EmailSettings, sms: SmsSettings) -> Result<Self, ConfigError> {
         // Callbacks wait as long as a text message does.
-        let webhooks = WebhookSender::new(sms.timeout).map_err(|error| {
-            ConfigError::new(
-                crate::Field::CallbackClient,
-                format!("no HTTP client: {}", crate::error::chain(&error)),
-            )
-        })?;
+        let webhooks = WebhookSender::new(sms.timeout)
+            .map_err(|error| ConfigError::new(crate::Field::CallbackClient, error.to_string()))?;
         Ok(Notifier {
             inner: Arc::new(Inner {
                 email: EmailSender::new(email)?,

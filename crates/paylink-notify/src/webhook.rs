@@ -9,10 +9,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use reqwest::{StatusCode, redirect};
+use paylink_provider_kit::{HttpClientError, chain, http_client, tidy};
+use reqwest::StatusCode;
 use sha2::Sha256;
 
-use crate::error::{chain, tidy};
 use crate::{Delivered, Secret, SendError};
 
 /// The header carrying the signature.
@@ -50,15 +50,13 @@ pub(crate) struct WebhookSender {
 }
 
 impl WebhookSender {
-    pub(crate) fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(timeout: Duration) -> Result<Self, HttpClientError> {
         Ok(Self {
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .connect_timeout(timeout)
-                // A redirect is not an answer: the merchant configured this URL.
-                .redirect(redirect::Policy::none())
-                .user_agent(concat!("paylink-callbacks/", env!("CARGO_PKG_VERSION")))
-                .build()?,
+            // A redirect is not followed: it is not an answer, the merchant configured this URL.
+            http: http_client(
+                concat!("paylink-callbacks/", env!("CARGO_PKG_VERSION")),
+                timeout,
+            )?,
             timeout,
         })
     }

@@ -3,15 +3,12 @@
 
 use std::{fmt, time::Duration};
 
-use reqwest::redirect;
+use paylink_provider_kit::{clean, http_client};
 use url::Url;
 
 use crate::{
     CheckoutRequest, ConfigError, CreatedCheckout, Event, Field, PaymentError, Secret,
-    StripeSettings, WebhookError,
-    checkout::form_fields,
-    config,
-    error::{chain, redact, tidy},
+    StripeSettings, WebhookError, checkout::form_fields, config,
 };
 
 mod retry;
@@ -69,20 +66,11 @@ impl Stripe {
             .map_err(|()| ConfigError::new(Field::StripeBaseUrl, "must be an http(s) URL"))?
             .pop_if_empty()
             .push("v1");
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // A redirect would be a misconfigured base URL; following it could carry the key
-            // somewhere else.
-            .redirect(redirect::Policy::none())
-            .user_agent(concat!("paylink-payments/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| {
-                ConfigError::new(
-                    Field::StripeBaseUrl,
-                    format!("no HTTP client: {}", chain(&error)),
-                )
-            })?;
+        let http = http_client(
+            concat!("paylink-payments/", env!("CARGO_PKG_VERSION")),
+            timeout,
+        )
+        .map_err(|error| ConfigError::new(Field::StripeBaseUrl, error.to_string()))?;
         Ok(Stripe {
             http,
             api_url,
@@ -214,8 +202,8 @@ impl Stripe {
 
     /// One line, bounded, and never a secret, whatever a server or library put in the text.
     fn clean(&self, text: &str) -> String {
-        redact(
-            tidy(text),
+        clean(
+            text,
             &[self.secret_key.expose(), self.webhook_secret.expose()],
         )
     }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use url::{Host, Url};
+use paylink_provider_kit::BaseUrlRule;
+use url::Url;
 
 use crate::{ConfigError, Field, Secret};
 
@@ -39,37 +40,16 @@ pub struct StripeSettings {
     pub webhook_tolerance: Duration,
 }
 
-pub(crate) fn check_base_url(url: &Url) -> Result<(), ConfigError> {
-    let fail = |message: &str| Err(ConfigError::new(Field::StripeBaseUrl, message));
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(url) => {}
-        "http" => {
-            return fail(
-                "http:// is only allowed for a loopback host, since the secret key travels in every request",
-            );
-        }
-        _ => return fail("must be an https:// URL such as https://api.stripe.com"),
-    }
-    if url.host().is_none() {
-        return fail("missing host");
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return fail("must not carry credentials (give the secret key as its own setting)");
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return fail("must not have a query or fragment");
-    }
-    Ok(())
-}
+/// The words of the base-URL check: the secret key is the credential in every request.
+const BASE_URL_RULE: BaseUrlRule = BaseUrlRule {
+    credential: "secret key",
+    credentials_elsewhere: "the secret key as its own setting",
+    example: DEFAULT_STRIPE_BASE_URL,
+};
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+pub(crate) fn check_base_url(url: &Url) -> Result<(), ConfigError> {
+    paylink_provider_kit::check_base_url(url, &BASE_URL_RULE)
+        .map_err(|message| ConfigError::new(Field::StripeBaseUrl, message))
 }
 
 pub(crate) fn check_secret_key(key: &str) -> Result<(), ConfigError> {

@@ -79,7 +79,6 @@ mod checkout;
 mod client;
 mod config;
 mod error;
-mod secret;
 mod webhook;
 
 pub use checkout::{CheckoutLine, CheckoutRequest, CreatedCheckout, Interval, PaymentMethodType};
@@ -88,7 +87,7 @@ pub use config::{
     DEFAULT_STRIPE_BASE_URL, DEFAULT_TIMEOUT, DEFAULT_WEBHOOK_TOLERANCE, StripeSettings,
 };
 pub use error::{ConfigError, Field, PaymentError, WebhookError};
-pub use secret::Secret;
+pub use paylink_provider_kit::Secret;
 pub use webhook::{CheckoutObject, Event, EventKind};
 
 #[cfg(test)]

@@ -12,10 +12,11 @@ use std::{
 };
 
 use hmac::{Hmac, Mac as _};
+use paylink_provider_kit::tidy;
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::{WebhookError, error::tidy};
+use crate::WebhookError;
 
 /// One Stripe event, verified.
 #[derive(Debug, Clone, PartialEq, Eq)]

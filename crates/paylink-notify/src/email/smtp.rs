@@ -3,13 +3,11 @@
 use std::{fmt, net::IpAddr, time::Duration};
 
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, transport::smtp};
+use paylink_provider_kit::{chain, clean, redact};
 use url::Url;
 
 use super::Prepared;
-use crate::{
-    ConfigError, Delivered, Field, Secret, SendError,
-    error::{chain, redact, tidy},
-};
+use crate::{ConfigError, Delivered, Field, Secret, SendError};
 
 /// An SMTP relay, without a connection pool: each attempt opens its own connection, so a
 /// failure belongs to that attempt alone and nothing stale is reused after a relay restart.
@@ -148,7 +146,7 @@ impl SmtpSender {
             let text = std::error::Error::source(error)
                 .map(|source| source.to_string())
                 .unwrap_or_default();
-            let reason = redact(tidy(&format!("SMTP {code} {text}")), &secrets);
+            let reason = clean(&format!("SMTP {code} {text}"), &secrets);
             return if error.is_permanent() {
                 SendError::Permanent(reason)
             } else {
@@ -162,7 +160,7 @@ impl SmtpSender {
         // message data, with the relay holding the message, so that outcome is unknown. Only
         // failing to connect (lettre's connect timeout and connection errors) or to set up TLS
         // certainly sent nothing.
-        let detail = redact(tidy(&chain(error)), &secrets);
+        let detail = clean(&chain(error), &secrets);
         tracing::warn!(endpoint = %self.endpoint, error = %detail, "SMTP attempt failed");
         let connecting = error.is_timeout()
             || error.is_tls()

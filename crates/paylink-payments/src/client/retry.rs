@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use reqwest::{StatusCode, header::HeaderMap};
+use paylink_provider_kit::{chain, retry_after};
+use reqwest::StatusCode;
 use serde::Deserialize;
 use url::Url;
 
 use super::{Stripe, unreadable};
-use crate::{PaymentError, error::chain};
+use crate::PaymentError;
 
 /// Attempts per call.
 const MAX_ATTEMPTS: u32 = 3;
@@ -94,7 +95,7 @@ impl Stripe {
                     PaymentError::Transient(reason)
                 });
             }
-            let wait = retry_after.map_or(backoff, |asked| asked.min(MAX_RETRY_AFTER));
+            let wait = retry_after.unwrap_or(backoff);
             tracing::debug!(idempotency_key = key, attempt, ?wait, what, "retrying");
             tokio::time::sleep(wait).await;
             backoff *= 2;
@@ -145,7 +146,7 @@ impl Stripe {
             Attempt::Again {
                 reason,
                 in_doubt: false,
-                retry_after: retry_after(&headers),
+                retry_after: retry_after(&headers, MAX_RETRY_AFTER),
             }
         } else if is_retryable(status) {
             Attempt::Final(PaymentError::Transient(reason))
@@ -191,16 +192,4 @@ fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::CONFLICT
         || status == StatusCode::TOO_MANY_REQUESTS
         || status.is_server_error()
-}
-
-/// `Retry-After` in seconds.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
 }

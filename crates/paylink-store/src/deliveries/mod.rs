@@ -165,19 +165,47 @@ pub(crate) fn insert(
 /// listed with them.
 pub const CALLBACK_CHANNEL: &str = "Webhook";
 
+/// Whose outbox rows a listing reads.
+#[derive(Clone, Copy, Debug)]
+enum Listed<'a> {
+    /// A session's deliveries of its link.
+    SessionLink(&'a str),
+    /// A session's callbacks to the merchant.
+    SessionCallbacks(&'a str),
+    /// A payment link's deliveries.
+    Link(&'a str),
+}
+
+/// The merchant's outbox rows of `listed`, newest first.
+fn listing(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    listed: Listed<'_>,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    let query = dsl::link_deliveries
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .select(DeliveryRow::as_select())
+        .into_boxed();
+    let query = match listed {
+        Listed::SessionLink(id) => query
+            .filter(dsl::session_id.eq(id))
+            .filter(dsl::channel.ne(CALLBACK_CHANNEL)),
+        Listed::SessionCallbacks(id) => query
+            .filter(dsl::session_id.eq(id))
+            .filter(dsl::channel.eq(CALLBACK_CHANNEL)),
+        Listed::Link(id) => query.filter(dsl::link_id.eq(id)),
+    };
+    Ok(query.load(conn)?)
+}
+
 /// A session's deliveries of its link, newest first.
 pub(crate) fn for_session(
     conn: &mut PgConnection,
     merchant_uid: &str,
     session_id: &str,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
-    Ok(dsl::link_deliveries
-        .filter(dsl::merchant_uid.eq(merchant_uid))
-        .filter(dsl::session_id.eq(session_id))
-        .filter(dsl::channel.ne(CALLBACK_CHANNEL))
-        .order((dsl::created_at.desc(), dsl::id.desc()))
-        .select(DeliveryRow::as_select())
-        .load(conn)?)
+    listing(conn, merchant_uid, Listed::SessionLink(session_id))
 }
 
 /// A session's callbacks to the merchant, newest first.
@@ -186,13 +214,7 @@ pub(crate) fn callbacks_for_session(
     merchant_uid: &str,
     session_id: &str,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
-    Ok(dsl::link_deliveries
-        .filter(dsl::merchant_uid.eq(merchant_uid))
-        .filter(dsl::session_id.eq(session_id))
-        .filter(dsl::channel.eq(CALLBACK_CHANNEL))
-        .order((dsl::created_at.desc(), dsl::id.desc()))
-        .select(DeliveryRow::as_select())
-        .load(conn)?)
+    listing(conn, merchant_uid, Listed::SessionCallbacks(session_id))
 }
 
 /// A payment link's deliveries, newest first.
@@ -201,12 +223,7 @@ pub(crate) fn for_link(
     merchant_uid: &str,
     link_id: &str,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
-    Ok(dsl::link_deliveries
-        .filter(dsl::merchant_uid.eq(merchant_uid))
-        .filter(dsl::link_id.eq(link_id))
-        .order((dsl::created_at.desc(), dsl::id.desc()))
-        .select(DeliveryRow::as_select())
-        .load(conn)?)
+    listing(conn, merchant_uid, Listed::Link(link_id))
 }
 
 /// One delivery by id, whoever owns it (for tests).

@@ -2,11 +2,12 @@
 //! its Messages list.
 
 use chrono::{DateTime, Utc};
+use paylink_provider_kit::chain;
 use serde::Deserialize;
 use url::Url;
 
 use super::{Reply, TwilioClient, error_reason, is_transient};
-use crate::{Delivered, SendError, SmsMessage, TwilioSender, error::chain};
+use crate::{Delivered, SendError, SmsMessage, TwilioSender};
 
 /// Messages asked for per page of the list; Twilio allows up to 1000.
 const LIST_PAGE_SIZE: u32 = 100;

@@ -2,16 +2,27 @@
 
 use std::{fmt, time::Duration};
 
-use reqwest::{StatusCode, redirect};
+use paylink_provider_kit::{BaseUrlRule, chain, check_base_url, clean, http_client};
+use reqwest::StatusCode;
 use serde::Deserialize;
-use url::{Host, Url};
+use url::Url;
 
 mod find;
 
 use crate::{
-    ConfigError, Delivered, Field, Secret, SendError, SmsMessage, TwilioSender,
-    error::{chain, redact, tidy},
+    ConfigError, DEFAULT_TWILIO_BASE_URL, Delivered, Field, Secret, SendError, SmsMessage,
+    TwilioSender,
 };
+
+/// The words of the base-URL check: Twilio's credentials are the account SID and auth token.
+const BASE_URL_RULE: BaseUrlRule = BaseUrlRule {
+    credential: "auth token",
+    credentials_elsewhere: "the account SID and auth token as their own settings",
+    example: DEFAULT_TWILIO_BASE_URL,
+};
+
+/// The longest `Retry-After` obeyed, so that a wild value does not park a delivery for good.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 pub(crate) struct TwilioClient {
     http: reqwest::Client,
@@ -38,7 +49,8 @@ impl TwilioClient {
         sender: TwilioSender,
         timeout: Duration,
     ) -> Result<Self, ConfigError> {
-        check_base_url(&base_url)?;
+        check_base_url(&base_url, &BASE_URL_RULE)
+            .map_err(|message| ConfigError::new(Field::TwilioBaseUrl, message))?;
         let account_sid = account_sid.trim().to_owned();
         check_sid(Field::TwilioAccountSid, &account_sid, "AC")?;
         if auth_token.expose().trim().is_empty() {
@@ -72,20 +84,11 @@ impl TwilioClient {
             .pop_if_empty()
             .extend(["2010-04-01", "Accounts", &account_sid, "Messages.json"]);
 
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // A redirect would be a misconfigured base URL; following it could carry the
-            // credentials somewhere else.
-            .redirect(redirect::Policy::none())
-            .user_agent(concat!("paylink-notify/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| {
-                ConfigError::new(
-                    Field::TwilioBaseUrl,
-                    format!("no HTTP client: {}", chain(&error)),
-                )
-            })?;
+        let http = http_client(
+            concat!("paylink-notify/", env!("CARGO_PKG_VERSION")),
+            timeout,
+        )
+        .map_err(|error| ConfigError::new(Field::TwilioBaseUrl, error.to_string()))?;
         Ok(TwilioClient {
             http,
             messages_url,
@@ -174,21 +177,13 @@ impl TwilioClient {
 
     /// One line, bounded, and never the token, whatever a server or library put in the text.
     fn clean(&self, text: &str) -> String {
-        redact(tidy(text), &[self.auth_token.expose()])
+        clean(text, &[self.auth_token.expose()])
     }
 }
 
-/// `Retry-After` in seconds (the form Twilio uses), capped at an hour so that a wild value does
-/// not park a delivery for good.
+/// `Retry-After` in seconds (the form Twilio uses), capped at [`MAX_RETRY_AFTER`].
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds.min(3600)))
+    paylink_provider_kit::retry_after(headers, MAX_RETRY_AFTER)
 }
 
 /// Rate limits, server trouble and request timeouts pass, and so may an unexpected redirect
@@ -210,41 +205,6 @@ fn error_reason(status: StatusCode, reply: Option<Reply>) -> String {
         (Some(code), None) => format!("Twilio {code} (HTTP {status})"),
         (None, Some(message)) => format!("Twilio HTTP {status}: {message}"),
         (None, None) => format!("Twilio HTTP {status}"),
-    }
-}
-
-fn check_base_url(url: &Url) -> Result<(), ConfigError> {
-    let fail = |message: &str| Err(ConfigError::new(Field::TwilioBaseUrl, message));
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(url) => {}
-        "http" => {
-            return fail(
-                "http:// is only allowed for a loopback host, since the auth token travels in every request",
-            );
-        }
-        _ => return fail("must be an https:// URL such as https://api.twilio.com"),
-    }
-    if url.host().is_none() {
-        return fail("missing host");
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return fail(
-            "must not carry credentials (give the account SID and auth token as their own settings)",
-        );
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return fail("must not have a query or fragment");
-    }
-    Ok(())
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

@@ -5,7 +5,8 @@ use std::fmt;
 /// A value whose Debug and Display print "***".
 ///
 /// Settings hold credentials in this type so that printing a settings struct, or a struct that
-/// contains one, cannot leak them; only [`Secret::expose`] gives the value, at the point of use.
+/// contains one, cannot leak them; only [`Secret::expose`] gives the value, at the point of use
+/// (an `Authorization` header, a MAC key).
 #[derive(Clone)]
 pub struct Secret(String);
 
@@ -42,5 +43,32 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Secret;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let secret = Secret::new("sk_test_123");
+        assert_eq!(format!("{secret:?}"), "***");
+        assert_eq!(secret.to_string(), "***");
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Settings {
+            key: Secret,
+        }
+        let printed = format!("{:?}", Settings { key: secret });
+        assert!(!printed.contains("sk_test_123"), "{printed}");
+    }
+
+    #[test]
+    fn expose_gives_the_value_however_it_was_made() {
+        assert_eq!(Secret::new("a").expose(), "a");
+        assert_eq!(Secret::from("b").expose(), "b");
+        assert_eq!(Secret::from(String::from("c")).expose(), "c");
+        assert_eq!(Secret::new("d").clone().expose(), "d");
     }
 }
