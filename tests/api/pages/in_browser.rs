@@ -290,3 +290,61 @@ async fn a_link_is_paid_in_a_browser_on_stripes_page() {
     assert_eq!(payments[0]["provider"], "stripe");
     assert_eq!(payments[0]["status"], "Succeeded");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_is_set_up_in_a_browser_on_stripes_page() {
+    use paylink_test_servers::stripe_server::StripeServer;
+    const KEY: &str = "sk_test_browserPlanKey";
+    const HOOK: &str = "whsec_browserPlanHook";
+    let stripe = StripeServer::start(KEY, HOOK).await;
+    let app = reachable_app_with(&[
+        ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
+        ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
+        ("PAYLINK_STRIPE_SECRET_KEY", KEY.to_owned()),
+        ("PAYLINK_STRIPE_WEBHOOK_SECRET", HOOK.to_owned()),
+    ])
+    .await;
+    stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    let merchant = app.merchant("Harbour Gym").await;
+    let site = Receiver::start().await;
+    let (session, page) = create_session(
+        &app,
+        &merchant,
+        json!({ "successUrl": site.url("/welcome"), "callbackUrl": site.url("/events"),
+                "frequency": "Quarterly", "occurrences": 4 }),
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    browser.open(&app.url(&page)).await;
+    wait_for_heading(&browser, "Your payment plan").await;
+    submit(&browser).await;
+    browser.wait_for("#cardnumber").await;
+    browser.save_screenshot("stripe-plan-checkout.png").await;
+    browser
+        .type_into("#cardnumber", "4242 4242 4242 4242")
+        .await;
+    submit(&browser).await;
+    browser
+        .wait_for_script(
+            "the merchant's success page",
+            &format!("return location.href === {};", json!(site.url("/welcome"))),
+        )
+        .await;
+    browser.close().await;
+    let callback = site.wait_for_path("/events").await;
+    assert!(callback.body.contains(&session), "{}", callback.body);
+    assert_eq!(
+        session_payments(&app, &merchant, &session).await["status"],
+        "Completed"
+    );
+    let subscription = stripe
+        .sessions()
+        .into_iter()
+        .find_map(|checkout| checkout.subscription)
+        .expect("a subscription");
+    assert!(
+        stripe.subscription_cancel_at(&subscription).is_some(),
+        "the plan ends"
+    );
+}
