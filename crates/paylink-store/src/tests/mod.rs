@@ -2,6 +2,7 @@
 //! synchronous repository functions on a connection, which the crate keeps to itself.
 
 mod common;
+mod counts;
 mod explain;
 mod pool;
 mod receipts;
