@@ -77,7 +77,10 @@ pub(crate) async fn handle(
         return Page::not_found(app).respond();
     };
     if rest == STYLESHEET_PATH.trim_start_matches('/') {
-        return respond::stylesheet(request.method());
+        return match *request.method() {
+            Method::GET | Method::HEAD => respond::stylesheet(request.method()),
+            _ => Page::method_not_allowed(app).respond(),
+        };
     }
     let segments: Vec<&str> = rest.split('/').collect();
     let method = request.method().clone();

@@ -91,4 +91,6 @@ async fn the_stylesheet_comes_from_paylink_itself() {
     assert_eq!(css.status, 200);
     assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
     assert!(css.body.contains(":focus-visible"), "focus stays visible");
+    let posted = answer(client().post(app.url(href)).send().await.unwrap()).await;
+    assert_eq!(posted.status, 405);
 }

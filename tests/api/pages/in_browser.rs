@@ -39,6 +39,23 @@ async fn reachable_app() -> TestApp {
     reachable_app_with(&[]).await
 }
 
+/// A reachable server whose payments go to the Stripe stand-in, which sends its events back.
+async fn reachable_app_with_stripe() -> (TestApp, paylink_test_servers::stripe_server::StripeServer)
+{
+    const KEY: &str = "sk_test_browserKey";
+    const HOOK: &str = "whsec_browserHook";
+    let stripe = paylink_test_servers::stripe_server::StripeServer::start(KEY, HOOK).await;
+    let app = reachable_app_with(&[
+        ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
+        ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
+        ("PAYLINK_STRIPE_SECRET_KEY", KEY.to_owned()),
+        ("PAYLINK_STRIPE_WEBHOOK_SECRET", HOOK.to_owned()),
+    ])
+    .await;
+    stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    (app, stripe)
+}
+
 /// The first `http://` URL in the text part of the email that delivery `id` wrote.
 async fn link_in_email(app: &TestApp, id: &str) -> String {
     let path = app.outbox.join("email").join(format!("{id}.eml"));
@@ -245,18 +262,7 @@ async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_link_is_paid_in_a_browser_on_stripes_page() {
-    use paylink_test_servers::stripe_server::StripeServer;
-    const KEY: &str = "sk_test_browserKey";
-    const HOOK: &str = "whsec_browserHook";
-    let stripe = StripeServer::start(KEY, HOOK).await;
-    let app = reachable_app_with(&[
-        ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
-        ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
-        ("PAYLINK_STRIPE_SECRET_KEY", KEY.to_owned()),
-        ("PAYLINK_STRIPE_WEBHOOK_SECRET", HOOK.to_owned()),
-    ])
-    .await;
-    stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    let (app, _stripe) = reachable_app_with_stripe().await;
     let merchant = app.merchant("Harbour Books").await;
     let (link_id, page) = create_link(
         &app,
@@ -293,18 +299,7 @@ async fn a_link_is_paid_in_a_browser_on_stripes_page() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_is_set_up_in_a_browser_on_stripes_page() {
-    use paylink_test_servers::stripe_server::StripeServer;
-    const KEY: &str = "sk_test_browserPlanKey";
-    const HOOK: &str = "whsec_browserPlanHook";
-    let stripe = StripeServer::start(KEY, HOOK).await;
-    let app = reachable_app_with(&[
-        ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
-        ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
-        ("PAYLINK_STRIPE_SECRET_KEY", KEY.to_owned()),
-        ("PAYLINK_STRIPE_WEBHOOK_SECRET", HOOK.to_owned()),
-    ])
-    .await;
-    stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    let (app, stripe) = reachable_app_with_stripe().await;
     let merchant = app.merchant("Harbour Gym").await;
     let site = Receiver::start().await;
     let (session, page) = create_session(
