@@ -11,6 +11,8 @@ pub mod paging;
 pub mod payment_link_rules;
 pub mod plan_schedule;
 pub mod session_rules;
+#[cfg(test)]
+mod test_rows;
 pub mod timestamps;
 
 /// A client-fixable problem with one input field.

@@ -101,7 +101,7 @@ impl Paying {
         let provider = self.provider.clone();
         let owner = Owner::Link(link_id.to_owned());
         let row_owner = owner.clone();
-        let opened = self
+        let (opened, line) = self
             .store
             .open_link_checkout(link_id, move |link| {
                 let link = link.ok_or(StartError::NotFound)?;
@@ -112,7 +112,13 @@ impl Paying {
                     PayableCurrency::of(&link.currency).ok_or_else(unpayable_currency)?;
                 let checked = checkout_rules::check_link_form(link, currency, &form)
                     .map_err(StartError::Invalid)?;
-                Ok(checkout_row(
+                let line = CheckoutLine::Payment {
+                    amount_minor: checked.amount_minor,
+                    currency: link.currency.clone(),
+                    name: link.payment_name.clone(),
+                    description: link.payment_description.clone(),
+                };
+                let row = checkout_row(
                     &row_owner,
                     &link.merchant_uid,
                     &provider,
@@ -121,18 +127,11 @@ impl Paying {
                     checked.method,
                     checked.phone,
                     None,
-                ))
+                );
+                Ok((row, line))
             })
             .await??;
-        let public = self.store.public_link(link_id).await?;
-        let line = public.map(|public| CheckoutLine::Payment {
-            amount_minor: opened.amount_minor,
-            currency: opened.currency.clone(),
-            name: public.link.payment_name,
-            description: public.link.payment_description,
-        });
-        self.hand_off(&owner, &opened, line.ok_or(StartError::NotFound)?)
-            .await
+        self.hand_off(&owner, &opened, line).await
     }
 
     /// Opens a checkout for a session's plan and returns where to send the payer.
@@ -141,7 +140,7 @@ impl Paying {
         let owner = Owner::Session(session_id.to_owned());
         let row_owner = owner.clone();
         let now = Utc::now();
-        let opened = self
+        let (opened, line) = self
             .store
             .open_session_checkout(session_id, move |session| {
                 let session = session.ok_or(StartError::NotFound)?;
@@ -161,7 +160,23 @@ impl Paying {
                                 "This plan runs too long to be set up online.",
                             )])
                         })?;
-                Ok(checkout_row(
+                let (interval, interval_count) = interval(&session.frequency);
+                let line = CheckoutLine::Subscription {
+                    amount_minor,
+                    currency: session.currency.clone(),
+                    // The provider's page shows the merchant's own name above it.
+                    name: format!(
+                        "Payment plan: {} payments, {}",
+                        session.occurrences,
+                        checkout_rules::frequency_words(&session.frequency).to_lowercase()
+                    ),
+                    interval,
+                    interval_count,
+                    // The provider waits for a first payment far enough ahead; else it charges now.
+                    trial_end: plan_schedule::is_delayed(first_charge, now)
+                        .then(|| first_charge.timestamp()),
+                };
+                let row = checkout_row(
                     &row_owner,
                     &session.merchant_uid,
                     &provider,
@@ -170,27 +185,10 @@ impl Paying {
                     method,
                     None,
                     Some(PlanDates { first_charge, ends }),
-                ))
+                );
+                Ok((row, line))
             })
             .await??;
-        let public = self
-            .store
-            .public_session(session_id)
-            .await?
-            .ok_or(StartError::NotFound)?;
-        let (interval, interval_count) = interval(&public.session.frequency);
-        let line = CheckoutLine::Subscription {
-            amount_minor: opened.amount_minor,
-            currency: opened.currency.clone(),
-            name: format!("Payment plan with {}", public.merchant_name),
-            interval,
-            interval_count,
-            // The provider waits for a first payment far enough ahead; else it charges now.
-            trial_end: opened
-                .plan_first_charge_at
-                .filter(|first| plan_schedule::is_delayed(*first, opened.created_at))
-                .map(|first| first.timestamp()),
-        };
         self.hand_off(&owner, &opened, line).await
     }
 

@@ -102,6 +102,23 @@ async fn wait_for_heading(browser: &Browser, heading: &str) {
         .await;
 }
 
+/// Waits until the browser shows `url` (the merchant's page after a redirect).
+async fn wait_for_url(browser: &Browser, url: &str) {
+    browser
+        .wait_for_script(url, &format!("return location.href === {};", json!(url)))
+        .await;
+}
+
+/// On the Stripe stand-in's hosted page: saves it as `screenshot` and pays with 4242….
+async fn pay_on_stripes_page(browser: &Browser, screenshot: &str) {
+    browser.wait_for("#cardnumber").await;
+    browser.save_screenshot(screenshot).await;
+    browser
+        .type_into("#cardnumber", "4242 4242 4242 4242")
+        .await;
+    submit(browser).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_link_sent_by_email_is_paid_in_a_browser() {
     let app = reachable_app().await;
@@ -246,12 +263,7 @@ async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url
     wait_for_heading(&browser, "Set up your payment plan").await;
     browser.type_into("#card", "4242424242424242").await;
     submit(&browser).await;
-    browser
-        .wait_for_script(
-            "the merchant's success page",
-            &format!("return location.href === {};", json!(site.url("/welcome"))),
-        )
-        .await;
+    wait_for_url(&browser, &site.url("/welcome")).await;
     browser.close().await;
 
     let callback = site.wait_for_path("/paylink-events").await;
@@ -278,12 +290,7 @@ async fn a_link_is_paid_in_a_browser_on_stripes_page() {
     assert!(!visible_text(&browser).await.contains("Test mode"));
     submit(&browser).await;
     // Stripe's page (the stand-in's), then back to paylink once paid.
-    browser.wait_for("#cardnumber").await;
-    browser.save_screenshot("stripe-checkout.png").await;
-    browser
-        .type_into("#cardnumber", "4242 4242 4242 4242")
-        .await;
-    submit(&browser).await;
+    pay_on_stripes_page(&browser, "stripe-checkout.png").await;
     wait_for_heading(&browser, "Payment received").await;
     assert!(
         visible_text(&browser)
@@ -314,18 +321,8 @@ async fn a_plan_is_set_up_in_a_browser_on_stripes_page() {
     browser.open(&app.url(&page)).await;
     wait_for_heading(&browser, "Your payment plan").await;
     submit(&browser).await;
-    browser.wait_for("#cardnumber").await;
-    browser.save_screenshot("stripe-plan-checkout.png").await;
-    browser
-        .type_into("#cardnumber", "4242 4242 4242 4242")
-        .await;
-    submit(&browser).await;
-    browser
-        .wait_for_script(
-            "the merchant's success page",
-            &format!("return location.href === {};", json!(site.url("/welcome"))),
-        )
-        .await;
+    pay_on_stripes_page(&browser, "stripe-plan-checkout.png").await;
+    wait_for_url(&browser, &site.url("/welcome")).await;
     browser.close().await;
     let callback = site.wait_for_path("/events").await;
     assert!(callback.body.contains(&session), "{}", callback.body);

@@ -102,8 +102,9 @@ pub struct CheckoutView {
     pub merchant_name: String,
 }
 
-/// What opening a checkout decided: the row to store, or why there is none (`R`).
-pub type Opened<R> = Result<CheckoutRow, R>;
+/// What opening a checkout decided: the row to store with what else the caller took from the
+/// locked link or session (`T`), or why there is none (`R`).
+pub type Opened<T, R> = Result<(CheckoutRow, T), R>;
 
 fn merchant_name(conn: &mut PgConnection, merchant_uid: &str) -> Result<String, StoreError> {
     crate::merchants::find(conn, merchant_uid)?
@@ -214,13 +215,15 @@ impl crate::Store {
     }
 
     /// Opens a checkout for a link: with the link locked against changes, `decide` sees it as it
-    /// is now (`None` when there is none) and returns the checkout to store, or why not.
-    pub async fn open_link_checkout<R>(
+    /// is now (`None` when there is none) and returns the checkout to store, with what else it
+    /// needs of the link, or why not.
+    pub async fn open_link_checkout<T, R>(
         &self,
         link_id: &str,
-        decide: impl FnOnce(Option<&PaymentLinkRow>) -> Opened<R> + Send + 'static,
-    ) -> Result<Opened<R>, StoreError>
+        decide: impl FnOnce(Option<&PaymentLinkRow>) -> Opened<T, R> + Send + 'static,
+    ) -> Result<Opened<T, R>, StoreError>
     where
+        T: Send + 'static,
         R: Send + 'static,
     {
         let link_id = link_id.to_owned();
@@ -234,12 +237,13 @@ impl crate::Store {
     }
 
     /// Opens a checkout for a session, as [`Store::open_link_checkout`] does for a link.
-    pub async fn open_session_checkout<R>(
+    pub async fn open_session_checkout<T, R>(
         &self,
         session_id: &str,
-        decide: impl FnOnce(Option<&SessionRow>) -> Opened<R> + Send + 'static,
-    ) -> Result<Opened<R>, StoreError>
+        decide: impl FnOnce(Option<&SessionRow>) -> Opened<T, R> + Send + 'static,
+    ) -> Result<Opened<T, R>, StoreError>
     where
+        T: Send + 'static,
         R: Send + 'static,
     {
         let session_id = session_id.to_owned();
@@ -310,12 +314,18 @@ impl crate::Store {
     }
 }
 
-fn insert_decided<R>(conn: &mut PgConnection, decided: Opened<R>) -> Result<Opened<R>, StoreError> {
+fn insert_decided<T, R>(
+    conn: &mut PgConnection,
+    decided: Opened<T, R>,
+) -> Result<Opened<T, R>, StoreError> {
     match decided {
-        Ok(row) => Ok(Ok(diesel::insert_into(checkouts::table)
-            .values(&row)
-            .returning(CheckoutRow::as_returning())
-            .get_result(conn)?)),
+        Ok((row, taken)) => {
+            let row = diesel::insert_into(checkouts::table)
+                .values(&row)
+                .returning(CheckoutRow::as_returning())
+                .get_result(conn)?;
+            Ok(Ok((row, taken)))
+        }
         Err(refusal) => Ok(Err(refusal)),
     }
 }

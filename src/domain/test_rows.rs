@@ -1,0 +1,30 @@
+//! Rows the domain's unit tests start from.
+
+use chrono::Utc;
+use paylink_store::payment_links::PaymentLinkRow;
+
+/// A valid active link: a fixed 1.00 USD, every option at its default.
+pub(crate) fn link() -> PaymentLinkRow {
+    PaymentLinkRow {
+        link_id: "pt_link_x".into(),
+        merchant_uid: "mer_x".into(),
+        link_name: "Rent".into(),
+        payment_name: "Rent".into(),
+        payment_description: None,
+        amount: Some(100),
+        currency: "USD".into(),
+        fee_mode: "SERVICE_FEE".into(),
+        amount_is_variable: false,
+        min_amount: None,
+        max_amount: None,
+        require_phone: false,
+        call_to_action: "PAY".into(),
+        accepted_payment_methods: "ALL".into(),
+        account_code: None,
+        custom_success_message: None,
+        redirect_url: None,
+        is_active: true,
+        created_date: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
