@@ -10,6 +10,7 @@ use super::super::App;
 use super::link::store_failure;
 use super::respond::Page;
 use super::{Base, views};
+use crate::domain::checkout_rules::PayMethod;
 use crate::paying::{Owner, ProviderOutcome, TEST, TestCard, test_card};
 
 /// The checkout `checkout_id` of the link or session `owner` under `base`; any other pairing
@@ -70,6 +71,14 @@ fn card_page(
             format!("Pay {amount}"),
             description(view),
         ),
+    };
+    // Test mode has no bank to debit: a bank-account checkout takes a test card instead.
+    let description = if checkout.payment_method == PayMethod::Ach.value() {
+        format!(
+            "{description} Test mode has no bank: a test card number stands in for the account."
+        )
+    } else {
+        description
     };
     TestCheckoutPage {
         chrome: views::chrome(app, "Test payment", Some(&view.merchant_name)),

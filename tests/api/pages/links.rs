@@ -355,6 +355,12 @@ async fn a_link_with_a_redirect_url_sends_the_payer_there_after_paying() {
         json!({ "redirect_url": "https://merchant.example/thanks?order=7" }),
     )
     .await;
+    let opened = post_form(&app, &page, &[("method", "ach")]).await;
+    let card_page = text_of(&get(&app, &opened.location_path()).await.body);
+    assert!(
+        card_page.contains("a test card number stands in for the account"),
+        "{card_page}"
+    );
     let done = pay_in_test_mode(&app, &page, &[("method", "ach")]).await;
     let answer = get(&app, &done).await;
     assert_eq!(answer.status, 303);
