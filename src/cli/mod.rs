@@ -175,9 +175,7 @@ fn serve(file: Option<&std::path::Path>, migrate: bool) -> Result<(), CliError> 
         config.database_url.expose(),
         &server::pool_settings(&config),
     )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = server::runtime(&config)?;
     if migrate {
         for version in runtime.block_on(store.apply_migrations())? {
             tracing::info!(version, "applied migration");

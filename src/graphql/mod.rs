@@ -8,7 +8,7 @@ mod deliveries;
 pub mod document_cost;
 mod error;
 mod patch;
-mod payment_links;
+pub mod payment_links;
 mod payments;
 mod resolvers;
 pub mod scalars;

@@ -14,16 +14,34 @@ use super::sql_query::{self, CompiledQuery};
 use super::{ApiError, Context};
 use crate::domain::{ids, paging, payment_link_rules, timestamps};
 
-/// `paymentLinks`: one page of the caller's links, counted as well when `count_wanted`.
-pub(super) async fn list(
-    ctx: &Context,
-    count_wanted: bool,
-    direction: Option<MoveDirection>,
-    limit: Option<i32>,
-    offset: Option<String>,
-    offset_id: Option<String>,
-    query: Option<SqlQuery>,
-) -> Result<PaymentLinks, ApiError> {
+/// The arguments of `paymentLinks`, as generated from the schema.
+#[derive(Clone, Debug, Default)]
+pub struct ListArgs {
+    /// Whether `total_row_count` is selected.
+    pub count_wanted: bool,
+    /// `direction`.
+    pub direction: Option<MoveDirection>,
+    /// `limit`.
+    pub limit: Option<i32>,
+    /// `offset`: the boundary item's sort value.
+    pub offset: Option<String>,
+    /// `offset_id`: the boundary item's `link_id`.
+    pub offset_id: Option<String>,
+    /// `query`.
+    pub query: Option<SqlQuery>,
+}
+
+/// The store's request for `paymentLinks` with these arguments: the one conversion the
+/// resolver and the benchmark (which runs the same SQL through pgbench) share.
+pub fn list_request(args: ListArgs) -> Result<ListRequest, ApiError> {
+    let ListArgs {
+        count_wanted,
+        direction,
+        limit,
+        offset,
+        offset_id,
+        query,
+    } = args;
     let limit = paging::limit(limit)?;
     let (offset, offset_id) = (paging::cursor_part(offset), paging::cursor_part(offset_id));
     if let Some(id) = &offset_id {
@@ -46,17 +64,22 @@ pub(super) async fn list(
         (None, Some(link_id)) => PageStart::AfterLink(link_id),
         (None, None) => PageStart::First,
     };
-    let cursor_link = match &start {
-        PageStart::AfterLink(link_id) => link_id.clone(),
-        _ => String::new(),
-    };
-    let request = ListRequest {
+    Ok(ListRequest {
         filter,
         sort,
         direction,
         start,
         limit,
         count: count_wanted,
+    })
+}
+
+/// `paymentLinks`: one page of the caller's links, counted as well when asked.
+pub(super) async fn list(ctx: &Context, args: ListArgs) -> Result<PaymentLinks, ApiError> {
+    let request = list_request(args)?;
+    let cursor_link = match &request.start {
+        PageStart::AfterLink(link_id) => link_id.clone(),
+        _ => String::new(),
     };
     let Listing { rows, total } = ctx
         .store

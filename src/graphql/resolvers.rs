@@ -28,17 +28,15 @@ impl QueryResolvers for Resolvers {
         offset_id: Option<String>,
         query: Option<SqlQuery>,
     ) -> Result<PaymentLinks, ApiError> {
-        let count_wanted = selection.total_row_count();
-        payment_links::list(
-            ctx,
-            count_wanted,
+        let args = payment_links::ListArgs {
+            count_wanted: selection.total_row_count(),
             direction,
             limit,
             offset,
             offset_id,
             query,
-        )
-        .await
+        };
+        payment_links::list(ctx, args).await
     }
 
     async fn contact(

@@ -51,13 +51,18 @@ impl CpuUse {
 
 impl CpuSample {
     /// Reads the machine's counters and those of this process, of `server` and of the
-    /// PostgreSQL processes serving the database `conn` is connected to.
-    pub(crate) fn take(conn: &mut PgConnection, server: Option<u32>) -> Fallible<Self> {
+    /// PostgreSQL processes serving the database `conn` is connected to. `load` is another
+    /// process generating load (pgbench), counted with this one's.
+    pub(crate) fn take(
+        conn: &mut PgConnection,
+        server: Option<u32>,
+        load: Option<u32>,
+    ) -> Fallible<Self> {
         let postgres = backend_pids(conn)?
             .into_iter()
             .map(|pid| (pid, process_ticks(pid)))
             .collect();
-        let bench = process_ticks(std::process::id());
+        let bench = process_ticks(std::process::id()) + load.map_or(0, process_ticks);
         let server = server.map_or(0, process_ticks);
         let (busy, total) = machine_ticks()?;
         Ok(Self {

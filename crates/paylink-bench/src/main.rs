@@ -13,6 +13,7 @@ mod http_client;
 mod load;
 mod machine;
 mod measure;
+mod pgbench;
 mod report;
 mod row;
 mod run;

@@ -14,6 +14,9 @@ use crate::targets::TargetCheck;
 
 /// The id of the database-ceiling rows.
 pub(crate) const CEILING: &str = "db-ceiling";
+/// What `BENCH_SCENARIOS` names to run pgbench's ceilings (rows `pgbench-simple:<scenario>` and
+/// `pgbench-prepared:<scenario>`) for the listing scenarios it names.
+pub(crate) const PGBENCH: &str = "pgbench";
 
 /// A scenario as the results describe it.
 #[derive(Clone, Debug, Serialize)]
@@ -54,7 +57,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| scenario | concurrency | rps | p50 ms | p90 ms | p99 ms | errors | share of DB ceiling | server RSS MiB | CPU µs/request: server / PostgreSQL | others' CPU (cores) |"
+        "| scenario | concurrency | rps | p50 ms | p90 ms | p99 ms | errors | share of pgbench (prepared) | server RSS MiB | CPU µs/request: server / PostgreSQL | others' CPU (cores) |"
     );
     let _ = writeln!(
         out,
@@ -63,7 +66,7 @@ pub(crate) fn table(rows: &[Row]) -> String {
     for row in rows {
         let s = &row.summary;
         let share = row
-            .share_of_db_ceiling
+            .share_of_pgbench
             .map_or_else(String::new, |share| format!("{:.0} %", share * 100.0));
         let rss = row
             .server_memory

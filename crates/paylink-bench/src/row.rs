@@ -11,15 +11,16 @@ use crate::server::Memory;
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Row {
     /// Scenario id (`db-ceiling` for the database's own ceiling).
-    pub(crate) scenario: &'static str,
+    pub(crate) scenario: String,
     /// Requests in flight at once.
     pub(crate) concurrency: usize,
     /// The figures.
     #[serde(flatten)]
     pub(crate) summary: Summary,
-    /// For `first-page`: its rps as a share of the ceiling's at the same concurrency.
-    pub(crate) share_of_db_ceiling: Option<f64>,
-    /// The server's memory right after the point (none for the ceiling).
+    /// For a listing: its rps as a share of pgbench's, prepared, running the same statement at
+    /// the same concurrency.
+    pub(crate) share_of_pgbench: Option<f64>,
+    /// The server's memory right after the point (none for the ceilings).
     pub(crate) server_memory: Option<Memory>,
     /// Where the machine's CPU went during the point, warm-up included.
     pub(crate) cpu: CpuUse,
@@ -32,17 +33,17 @@ pub(crate) struct Row {
 impl Row {
     /// A row, with the CPU time per request worked out.
     pub(crate) fn new(
-        scenario: &'static str,
+        scenario: impl Into<String>,
         concurrency: usize,
         summary: Summary,
         server_memory: Option<Memory>,
         cpu: CpuUse,
     ) -> Self {
         Self {
-            scenario,
+            scenario: scenario.into(),
             concurrency,
             summary,
-            share_of_db_ceiling: None,
+            share_of_pgbench: None,
             server_memory,
             cpu,
             server_micros_per_request: CpuUse::micros_per_request(cpu.server_cores, summary.rps),

@@ -8,13 +8,14 @@ use tokio::runtime::Runtime;
 use crate::Fallible;
 use crate::cpu::CpuSample;
 use crate::measure::Window;
-use crate::report::{self, CEILING, Results, ScenarioInfo};
+use crate::report::{self, CEILING, PGBENCH, Results, ScenarioInfo};
 use crate::row::{Row, ServerFacts};
 use crate::scenarios::Scenario;
 use crate::server::{ServerOptions, ServerProcess};
 use crate::settings::Settings;
 use crate::sms_endpoint::SmsEndpoint;
-use crate::{ceiling, database, load, machine, scenarios, seed, targets};
+use crate::{ceiling, database, load, machine, pgbench, scenarios, seed, targets};
+use paylink::graphql::payment_links::{self, ListArgs};
 
 /// How long the outbox may take to drain after the last scenario.
 const DRAIN_WITHIN: Duration = Duration::from_secs(15);
@@ -62,6 +63,16 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
         Vec::new()
     };
     let scenarios = settings.pick(scenarios::all(&fixture), |scenario| scenario.id);
+    if settings.wants(PGBENCH) {
+        rows.extend(pgbench_rows(
+            settings,
+            &url,
+            &fixture.merchants[0].uid,
+            &scenarios,
+            &mut conn,
+            cores,
+        )?);
+    }
     let mut server_facts = ServerFacts {
         pool_size: settings.pool_size(cores),
         ..ServerFacts::default()
@@ -126,7 +137,7 @@ fn ceiling_rows(
     let search = ceiling::first_page();
     let mut rows = Vec::new();
     for &concurrency in &settings.concurrency {
-        let before = CpuSample::take(conn, None)?;
+        let before = CpuSample::take(conn, None, None)?;
         let point = ceiling::run(
             url,
             merchant_uid,
@@ -136,7 +147,7 @@ fn ceiling_rows(
             settings.duration(),
         )?;
         // Read the backends' CPU time before their connections close.
-        let cpu = before.until(&CpuSample::take(conn, None)?, cores);
+        let cpu = before.until(&CpuSample::take(conn, None, None)?, cores);
         drop(point.connections);
         if let Some(error) = point.recorder.first_error() {
             eprintln!("  first error: {error}");
@@ -145,6 +156,81 @@ fn ceiling_rows(
         let row = Row::new(CEILING, concurrency, summary, None, cpu);
         eprintln!("{}", report::progress(&row));
         rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// pgbench's ceilings, simple and prepared, for each listing scenario at each concurrency.
+fn pgbench_rows(
+    settings: &Settings,
+    url: &str,
+    merchant_uid: &str,
+    scenarios: &[Scenario],
+    conn: &mut PgConnection,
+    cores: usize,
+) -> Fallible<Vec<Row>> {
+    let listings: Vec<(&Scenario, &ListArgs)> = scenarios
+        .iter()
+        .filter_map(|scenario| Some((scenario, scenario.listing.as_ref()?)))
+        .collect();
+    if listings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(binary) = pgbench::find() else {
+        eprintln!(
+            "paylink-bench: pgbench not found (on PATH or under /usr/lib/postgresql): no pgbench \
+             ceilings; it comes with Debian's postgresql package"
+        );
+        return Ok(Vec::new());
+    };
+    let mut store = paylink_store::direct::Connection::open(url)?;
+    let workdir = settings
+        .output
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("pgbench");
+    let mut rows = Vec::new();
+    for (scenario, args) in listings {
+        let request = payment_links::list_request(args.clone())
+            .map_err(|error| format!("{}: {error:?}", scenario.id))?;
+        let statement = store
+            .page_statement(merchant_uid, &request)?
+            .ok_or_else(|| format!("{}: the page runs no statement", scenario.id))?;
+        for protocol in pgbench::Protocol::ALL {
+            for &concurrency in &settings.concurrency {
+                let running = pgbench::Point {
+                    binary: &binary,
+                    url,
+                    statement: &statement,
+                    protocol,
+                    concurrency,
+                    threads: cores,
+                    warmup: settings.warmup(),
+                    duration: settings.duration(),
+                    workdir: &workdir,
+                }
+                .start()?;
+                let (from, to) = running.window_edges();
+                running.sleep_until(from);
+                let before = CpuSample::take(conn, None, Some(running.pid()))?;
+                running.sleep_until(to);
+                let cpu = before.until(&CpuSample::take(conn, None, Some(running.pid()))?, cores);
+                let recorder = running.finish()?;
+                if let Some(error) = recorder.first_error() {
+                    eprintln!("  first error: {error}");
+                }
+                let summary = recorder.summary(settings.duration());
+                let row = Row::new(
+                    protocol.row_id(scenario.id),
+                    concurrency,
+                    summary,
+                    None,
+                    cpu,
+                );
+                eprintln!("{}", report::progress(&row));
+                rows.push(row);
+            }
+        }
     }
     Ok(rows)
 }
@@ -183,26 +269,23 @@ async fn http_rows(
     let mut rows = Vec::new();
     for scenario in scenarios {
         for &concurrency in &settings.concurrency {
-            let before = CpuSample::take(conn, Some(server.pid()))?;
+            let before = CpuSample::take(conn, Some(server.pid()), None)?;
             let window = Window::starting_now(settings.warmup(), settings.duration());
             let recorder = load::run(server.addr(), &scenario.workload, concurrency, window).await;
-            let cpu = before.until(&CpuSample::take(conn, Some(server.pid()))?, cores);
+            let cpu = before.until(&CpuSample::take(conn, Some(server.pid()), None)?, cores);
             if let Some(error) = recorder.first_error() {
                 eprintln!("  first error: {error}");
             }
             let memory = server.memory()?;
             facts.observe(memory, concurrency == highest);
             let summary = recorder.summary(window.length());
-            let share_of_db_ceiling = (scenario.id == "first-page")
-                .then(|| {
-                    ceiling
-                        .iter()
-                        .find(|row| row.concurrency == concurrency)
-                        .map(|ceiling| summary.rps / ceiling.summary.rps)
-                })
-                .flatten();
+            let prepared = pgbench::Protocol::Prepared.row_id(scenario.id);
+            let share_of_pgbench = ceiling
+                .iter()
+                .find(|row| row.scenario == prepared && row.concurrency == concurrency)
+                .map(|ceiling| summary.rps / ceiling.summary.rps);
             let row = Row {
-                share_of_db_ceiling,
+                share_of_pgbench,
                 ..Row::new(scenario.id, concurrency, summary, Some(memory), cpu)
             };
             eprintln!("{}", report::progress(&row));

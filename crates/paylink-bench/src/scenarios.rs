@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::HeaderValue;
+use juniper::{DefaultScalarValue, FromInputValue, InputValue};
+use paylink::graphql::generated::SqlQuery;
+use paylink::graphql::payment_links::ListArgs;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -23,6 +26,9 @@ pub(crate) struct Scenario {
     pub(crate) description: String,
     /// What it sends.
     pub(crate) workload: Workload,
+    /// For a listing: the `paymentLinks` arguments it sends, from which the store's statement
+    /// is made for pgbench to run.
+    pub(crate) listing: Option<ListArgs>,
 }
 
 /// Every HTTP scenario, in the order they run: the deep page right after the first page that it
@@ -32,6 +38,16 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
     let first = &fixture.merchants[0];
     let first_merchant =
         |query: String, variables: Value| vec![template(&first.key, &query, variables)];
+    let amount_query = json!({
+        "query_list": [
+            { "key": "amount", "operator": "GREATER_EQUAL", "value": "1000", "conjunctive_operator": "AND_NEXT" },
+            { "key": "amount", "operator": "LESS_EQUAL", "value": "5000" }
+        ],
+        "sort_list": [{ "key": "amount", "direction": "ASC" }]
+    });
+    let name_query = json!({ "query_list": [
+        { "key": "link_name", "operator": "LIKE", "value": "tuition%" }
+    ] });
     vec![
         Scenario {
             id: "first-page",
@@ -43,6 +59,7 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 ),
                 "\"items\":[{",
             ),
+            listing: Some(first_page_args()),
         },
         Scenario {
             id: "first-page-persisted",
@@ -53,6 +70,7 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 &format!("query FirstPagePersisted {{ paymentLinks(limit: 10) {{ items {{ {ITEM_FIELDS} }} }} }}"),
                 "\"items\":[{",
             ),
+            listing: None,
         },
         Scenario {
             id: "deep-page",
@@ -69,6 +87,11 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 ),
                 "\"items\":[{",
             ),
+            listing: Some(ListArgs {
+                offset: Some(fixture.deep.created_date.clone()),
+                offset_id: Some(fixture.deep.link_id.clone()),
+                ..first_page_args()
+            }),
         },
         Scenario {
             id: "first-page-total",
@@ -85,36 +108,25 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 ),
                 "\"total_row_count\":",
             ),
+            listing: None,
         },
         Scenario {
             id: "filter-amount",
             description: "amount from 1000 to 5000, sort_list amount ASC".into(),
             workload: workload(
-                first_merchant(
-                    filtered("FilterAmount"),
-                    json!({ "q": {
-                        "query_list": [
-                            { "key": "amount", "operator": "GREATER_EQUAL", "value": "1000", "conjunctive_operator": "AND_NEXT" },
-                            { "key": "amount", "operator": "LESS_EQUAL", "value": "5000" }
-                        ],
-                        "sort_list": [{ "key": "amount", "direction": "ASC" }]
-                    } }),
-                ),
+                first_merchant(filtered("FilterAmount"), json!({ "q": amount_query.clone() })),
                 "\"items\":[{",
             ),
+            listing: Some(filtered_args(&amount_query)),
         },
         Scenario {
             id: "filter-name",
             description: "link_name LIKE 'tuition%' (a fifth of the links), newest first".into(),
             workload: workload(
-                first_merchant(
-                    filtered("FilterName"),
-                    json!({ "q": { "query_list": [
-                        { "key": "link_name", "operator": "LIKE", "value": "tuition%" }
-                    ] } }),
-                ),
+                first_merchant(filtered("FilterName"), json!({ "q": name_query.clone() })),
                 "\"items\":[{",
             ),
+            listing: Some(filtered_args(&name_query)),
         },
         Scenario {
             id: "create",
@@ -138,6 +150,7 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                     .collect(),
                 "\"link_id\":",
             ),
+            listing: None,
         },
         Scenario {
             id: "send",
@@ -159,8 +172,30 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                     .collect(),
                 "\"success\":true",
             ),
+            listing: None,
         },
     ]
+}
+
+/// `paymentLinks(limit: 10)`'s arguments.
+fn first_page_args() -> ListArgs {
+    ListArgs {
+        limit: Some(10),
+        ..ListArgs::default()
+    }
+}
+
+/// `paymentLinks(limit: 10, query: $q)`'s arguments, `query` read from the JSON variable
+/// the scenario sends, as the server reads it.
+fn filtered_args(query: &Value) -> ListArgs {
+    let input: InputValue<DefaultScalarValue> =
+        serde_json::from_value(query.clone()).expect("a scenario's query is valid JSON");
+    let query = SqlQuery::from_input_value(&input)
+        .unwrap_or_else(|error| panic!("a scenario's query is a SqlQuery: {error:?}"));
+    ListArgs {
+        query: Some(query),
+        ..first_page_args()
+    }
 }
 
 fn filtered(name: &str) -> String {

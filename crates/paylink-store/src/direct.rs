@@ -11,15 +11,19 @@ use std::time::Duration;
 
 use diesel::{Connection as _, PgConnection, RunQueryDsl as _};
 
+use crate::plans::{PlannedConnection, Planning};
+
 use crate::StoreError;
 use crate::api_keys::{self, ApiKey, NewApiKey};
 use crate::deliveries::{self, DeliveryRow};
 use crate::merchants::{self, Merchant};
 use crate::migrations;
-use crate::payment_links::{self, Filter, PaymentLinkRow, Search};
+use crate::payment_links::{self, Filter, ListRequest, PaymentLinkRow, Search};
 
-/// One PostgreSQL connection, used from one thread at a time.
-pub struct Connection(PgConnection);
+pub use crate::sql::PlainStatement;
+
+/// One PostgreSQL connection, used from one thread at a time, planning as the pool's do.
+pub struct Connection(PlannedConnection);
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -31,15 +35,20 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Opens a connection to `database_url`.
     pub fn open(database_url: &str) -> Result<Self, StoreError> {
-        PgConnection::establish(database_url)
+        PlannedConnection::open(database_url)
             .map(Self)
             .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// The connection, planning generically, as store operations but listings do.
+    fn generic(&mut self) -> Result<&mut PgConnection, StoreError> {
+        Ok(self.0.planning(Planning::Generic)?)
     }
 
     /// Applies the pending migrations (under the same lock as the service) and returns their
     /// versions, oldest first.
     pub fn apply_migrations(&mut self) -> Result<Vec<String>, StoreError> {
-        migrations::run_pending(&mut self.0)
+        migrations::run_pending(self.generic()?)
     }
 
     /// Inserts a merchant with the given id and name.
@@ -48,12 +57,12 @@ impl Connection {
         merchant_uid: &str,
         name: &str,
     ) -> Result<Merchant, StoreError> {
-        merchants::insert(&mut self.0, merchant_uid, name)
+        merchants::insert(self.generic()?, merchant_uid, name)
     }
 
     /// Stores an API key's digest.
     pub fn insert_key(&mut self, key: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
-        api_keys::insert(&mut self.0, key)
+        api_keys::insert(self.generic()?, key)
     }
 
     /// Stores links as they are, in one statement, `created_date` included: seeding through the
@@ -61,7 +70,7 @@ impl Connection {
     pub fn insert_links(&mut self, rows: &[PaymentLinkRow]) -> Result<usize, StoreError> {
         Ok(diesel::insert_into(crate::schema::payment_links::table)
             .values(rows)
-            .execute(&mut self.0)?)
+            .execute(self.generic()?)?)
     }
 
     /// How many links of the merchant match `filter` (all of them without one).
@@ -70,7 +79,7 @@ impl Connection {
         merchant_uid: &str,
         filter: Option<&Filter>,
     ) -> Result<i64, StoreError> {
-        payment_links::count(&mut self.0, merchant_uid, filter)
+        payment_links::count(self.generic()?, merchant_uid, filter)
     }
 
     /// One page of the merchant's links: the statements [`crate::Store::list_links`] runs,
@@ -80,13 +89,29 @@ impl Connection {
         merchant_uid: &str,
         search: &Search,
     ) -> Result<Vec<PaymentLinkRow>, StoreError> {
-        payment_links::page(&mut self.0, merchant_uid, search)
+        let planning = payment_links::planning(search.filter.as_ref(), search.sort.column);
+        payment_links::page(self.0.planning(planning)?, merchant_uid, search)
+    }
+
+    /// The first statement [`crate::Store::list_links`] runs for `request` (without its count),
+    /// as text with its values, for running the very same SQL with another client (the
+    /// benchmark's pgbench ceiling). `None` when the page runs no statement, or starts after a
+    /// link the merchant does not have.
+    pub fn page_statement(
+        &mut self,
+        merchant_uid: &str,
+        request: &ListRequest,
+    ) -> Result<Option<PlainStatement>, StoreError> {
+        Ok(
+            payment_links::search_for(self.generic()?, merchant_uid, request.clone())?
+                .and_then(|search| payment_links::first_statement(merchant_uid, &search)),
+        )
     }
 
     /// Queues a delivery as a server does: stored and announced to every server's dispatcher
     /// in one transaction.
     pub fn queue_delivery(&mut self, row: &DeliveryRow) -> Result<DeliveryRow, StoreError> {
-        self.0.transaction(|conn| {
+        self.generic()?.transaction(|conn| {
             let row = deliveries::insert(conn, row)?;
             crate::queue_listener::announce(conn)?;
             Ok(row)
@@ -95,12 +120,12 @@ impl Connection {
 
     /// One delivery by id, whoever owns it.
     pub fn delivery(&mut self, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
-        deliveries::get(&mut self.0, id)
+        deliveries::get(self.generic()?, id)
     }
 
     /// Deliveries by status.
     pub fn delivery_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
-        deliveries::count_by_status(&mut self.0)
+        deliveries::count_by_status(self.generic()?)
     }
 
     /// Claims up to `limit` due deliveries, as a dispatcher does, leasing each for `lease`.
@@ -109,6 +134,6 @@ impl Connection {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        deliveries::claim(&mut self.0, limit, lease)
+        deliveries::claim(self.generic()?, limit, lease)
     }
 }

@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
+mod plans;
 pub mod queue_listener;
 pub mod receipts;
 mod schema;
@@ -37,7 +38,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::Pool;
+
+use plans::Planning;
 
 pub use error::StoreError;
 
@@ -62,7 +65,7 @@ impl Default for PoolSettings {
 /// A pool of PostgreSQL connections; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<ConnectionManager<PgConnection>>,
+    pool: Pool<plans::Manager>,
     /// One permit per pooled connection. Work waits for a permit on the async side, so a blocking
     /// thread is taken only when a connection is free: threads never pile up parked on the
     /// pool, each costing a stack, allocator caches and context switches.
@@ -85,7 +88,7 @@ impl Store {
     /// Makes a pool for `database_url`. Connections are opened lazily, so this succeeds while the
     /// database is down; the first query says so.
     pub fn new(database_url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
-        let manager = ConnectionManager::<PgConnection>::new(database_url);
+        let manager = plans::Manager::new(database_url);
         let pool = Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(0))
@@ -103,6 +106,16 @@ impl Store {
     /// (at most the pool's connection timeout in all) happens before the thread is taken. Every
     /// operation of the store runs through here; callers outside the crate use the operations.
     pub(crate) async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.run_planned(Planning::Generic, work).await
+    }
+
+    /// [`Store::run`], with the connection planning as `planning` says (see [`plans`]).
+    pub(crate) async fn run_planned<T, E, F>(&self, planning: Planning, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -129,8 +142,9 @@ impl Store {
             .max(Duration::from_millis(1));
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get_timeout(remaining).map_err(StoreError::from)?;
-            work(&mut conn)
+            let mut pooled = pool.get_timeout(remaining).map_err(StoreError::from)?;
+            let conn = pooled.planning(planning).map_err(StoreError::from)?;
+            work(conn)
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))

@@ -54,6 +54,52 @@ pub(crate) enum Bind {
     Timestamps(Vec<DateTime<Utc>>),
 }
 
+/// A statement as plain text: its SQL with `$n` placeholders, and the text of each bind in order.
+#[cfg(feature = "direct")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlainStatement {
+    /// The SQL, with `$1`, `$2`, ...
+    pub text: String,
+    /// `$1`'s value, `$2`'s, ..., as PostgreSQL's input syntax for its type.
+    pub params: Vec<String>,
+}
+
+#[cfg(feature = "direct")]
+impl Bind {
+    /// The value in PostgreSQL's text input syntax for its type.
+    fn as_text(&self) -> String {
+        fn array<T>(items: &[T], each: impl Fn(&T) -> String) -> String {
+            let quoted: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    let text = each(item).replace('\\', "\\\\").replace('"', "\\\"");
+                    format!("\"{text}\"")
+                })
+                .collect();
+            format!("{{{}}}", quoted.join(","))
+        }
+        let timestamp = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        match self {
+            Self::One(Value::Text(text)) => text.clone(),
+            Self::One(Value::Integer(number)) => number.to_string(),
+            Self::One(Value::Boolean(flag)) => flag.to_string(),
+            Self::One(Value::Timestamp(at)) => timestamp(at),
+            Self::Count(count) => count.to_string(),
+            Self::Bytes(bytes) => {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                format!("\\x{hex}")
+            }
+            Self::Interval(interval) => format!(
+                "{} months {} days {} microseconds",
+                interval.months, interval.days, interval.microseconds
+            ),
+            Self::Texts(texts) => array(texts, String::clone),
+            Self::Integers(numbers) => array(numbers, i32::to_string),
+            Self::Timestamps(times) => array(times, timestamp),
+        }
+    }
+}
+
 /// SQL being built and its binds.
 #[derive(Debug)]
 pub(crate) struct SqlBuilder {
@@ -123,6 +169,16 @@ impl SqlBuilder {
             pieces: self.pieces,
             binds: self.binds,
             prepared,
+        }
+    }
+
+    /// The statement as text with PostgreSQL's `$n` placeholders, and each bind as the text
+    /// PostgreSQL would read it in, for running it with another client (pgbench).
+    #[cfg(feature = "direct")]
+    pub(crate) fn plain(&self) -> PlainStatement {
+        PlainStatement {
+            text: self.text(),
+            params: self.binds.iter().map(Bind::as_text).collect(),
         }
     }
 

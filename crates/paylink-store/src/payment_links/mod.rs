@@ -9,7 +9,11 @@ pub use column::{Column, ColumnKind};
 pub use filter::{Cursor, Direction, Filter, Search, Sort, Test};
 #[cfg(test)]
 pub(crate) use search::explain;
+#[cfg(feature = "direct")]
+pub(crate) use search::first_statement;
 pub(crate) use search::page;
+#[cfg(any(test, feature = "direct"))]
+pub(crate) use search::planning;
 
 pub use crate::value::Value;
 
@@ -212,36 +216,49 @@ impl crate::Store {
         request: ListRequest,
     ) -> Result<Option<Listing>, StoreError> {
         let merchant_uid = merchant_uid.to_owned();
-        self.run(move |conn| {
-            let cursor = match request.start {
-                PageStart::First => None,
-                PageStart::At(cursor) => Some(cursor),
-                PageStart::AfterLink(link_id) => {
-                    let Some(row) = find(conn, &merchant_uid, &link_id)? else {
-                        return Ok(None);
-                    };
-                    Some(Cursor {
-                        value: request.sort.column.value_of(&row),
-                        link_id: Some(link_id),
-                    })
-                }
-            };
-            let search = Search {
-                filter: request.filter,
-                sort: request.sort,
-                direction: request.direction,
-                cursor,
-                limit: request.limit,
+        let planning = search::planning(request.filter.as_ref(), request.sort.column);
+        self.run_planned(planning, move |conn| {
+            let count_wanted = request.count;
+            let Some(search) = search_for(conn, &merchant_uid, request)? else {
+                return Ok(None);
             };
             let rows = page(conn, &merchant_uid, &search)?;
-            let total = request
-                .count
+            let total = count_wanted
                 .then(|| count(conn, &merchant_uid, search.filter.as_ref()))
                 .transpose()?;
             Ok(Some(Listing { rows, total }))
         })
         .await
     }
+}
+
+/// The search a request makes: its start as a cursor, read from the link it names when it
+/// starts after one. `None` when the merchant has no such link.
+pub(crate) fn search_for(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    request: ListRequest,
+) -> Result<Option<Search>, StoreError> {
+    let cursor = match request.start {
+        PageStart::First => None,
+        PageStart::At(cursor) => Some(cursor),
+        PageStart::AfterLink(link_id) => {
+            let Some(row) = find(conn, merchant_uid, &link_id)? else {
+                return Ok(None);
+            };
+            Some(Cursor {
+                value: request.sort.column.value_of(&row),
+                link_id: Some(link_id),
+            })
+        }
+    };
+    Ok(Some(Search {
+        filter: request.filter,
+        sort: request.sort,
+        direction: request.direction,
+        cursor,
+        limit: request.limit,
+    }))
 }
 
 /// How many links of the merchant match `filter` (all of them without one).
