@@ -179,23 +179,6 @@ pub fn pool_settings(config: &Config) -> PoolSettings {
     }
 }
 
-/// Blocking threads beyond one per pooled connection: the delivery listener's, and a few for
-/// name lookups (reqwest and the SMTP transport resolve on blocking threads).
-const SPARE_BLOCKING_THREADS: usize = 5;
-
-/// The runtime to serve on. Database work runs on tokio's blocking threads, at most one task
-/// per pooled connection at a time, so that many threads (and a few spare) are enough. Without
-/// the bound, a task that arrives while the previous one's thread is still going back to idle
-/// gets a new thread: under load the server ran about 30 of them, each waking in turn cold, and
-/// the wake-ups and task switches were a large part of its CPU time (`perf`, README
-/// "Benchmarks").
-pub fn runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(config.pool_size as usize + SPARE_BLOCKING_THREADS)
-        .build()
-}
-
 /// Resolves when the process is asked to stop (SIGINT or SIGTERM).
 pub async fn shutdown_signal() {
     let interrupt = async {

@@ -175,7 +175,9 @@ fn serve(file: Option<&std::path::Path>, migrate: bool) -> Result<(), CliError> 
         config.database_url.expose(),
         &server::pool_settings(&config),
     )?;
-    let runtime = server::runtime(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     if migrate {
         for version in runtime.block_on(store.apply_migrations())? {
             tracing::info!(version, "applied migration");

@@ -219,8 +219,10 @@ fn emit_field(
             ctx: &#context,
             executor: &::juniper::Executor<'_, '_, #context>,
             #(#object_params,)*
-        ) -> Result<#ret, #error> {
-            <#resolvers as #trait_ident>::#method(ctx, #selection_arg #(#arg_idents),*).await
+        ) -> Result<Resolved<#ret>, #error> {
+            <#resolvers as #trait_ident>::#method(ctx, #selection_arg #(#arg_idents),*)
+                .await
+                .map(Resolved)
         }
     };
     (

@@ -17,6 +17,7 @@ mod diagnostics;
 mod emit_enum;
 mod emit_input;
 mod emit_object;
+mod emit_resolved;
 mod emit_root;
 mod load;
 mod options;
@@ -104,7 +105,7 @@ pub fn generate(sources: &[SchemaSource], options: &Options) -> Result<String, C
         .chain(inputs.into_values())
         .chain(objects.into_values())
         .chain(roots)
-        .chain([schema_items])
+        .chain([emit_resolved::emit_resolved(), schema_items])
         .collect();
     let tokens = problems.into_result(tokens)?;
     let file: syn::File =

@@ -2,8 +2,8 @@
 //!
 //! Knows the tables and the domain's rows, nothing about GraphQL or HTTP. The service calls whole
 //! operations on [`Store`] (`list_links`, `update_contact`, `queue_session_send`,
-//! `record_attempt`, ...): each runs on tokio's blocking threads, on one pooled connection, so
-//! that async workers never wait on the database and no connection leaves the crate. Errors
+//! `record_attempt`, ...): each runs on one of the store's own threads, on one pooled
+//! connection, so that async workers never wait on the database and no connection leaves the crate. Errors
 //! are typed ([`StoreError`]); mapping them to client messages is the caller's job.
 //!
 //! The synchronous repository functions under each module, which take a diesel connection, are
@@ -29,6 +29,7 @@ mod schema;
 pub mod sending;
 pub mod sessions;
 mod sql;
+mod threads;
 mod value;
 
 #[cfg(test)]
@@ -66,10 +67,8 @@ impl Default for PoolSettings {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<plans::Manager>,
-    /// One permit per pooled connection. Work waits for a permit on the async side, so a blocking
-    /// thread is taken only when a connection is free: threads never pile up parked on the
-    /// pool, each costing a stack, allocator caches and context switches.
-    permits: Arc<tokio::sync::Semaphore>,
+    /// One thread per pooled connection: work waits in their queue, never on the pool.
+    threads: Arc<threads::Threads>,
     connection_timeout: Duration,
 }
 
@@ -85,8 +84,8 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Makes a pool for `database_url`. Connections are opened lazily, so this succeeds while the
-    /// database is down; the first query says so.
+    /// Makes a pool for `database_url` and starts its threads. Connections are opened lazily,
+    /// so this succeeds while the database is down; the first query says so.
     pub fn new(database_url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
         let manager = plans::Manager::new(database_url);
         let pool = Pool::builder()
@@ -97,14 +96,17 @@ impl Store {
             .build_unchecked(manager);
         Ok(Self {
             pool,
-            permits: Arc::new(tokio::sync::Semaphore::new(settings.max_size as usize)),
+            threads: Arc::new(threads::Threads::start(
+                settings.max_size,
+                settings.connection_timeout,
+            )?),
             connection_timeout: settings.connection_timeout,
         })
     }
 
-    /// Runs `work` with a pooled connection on a blocking thread. Waiting for a free connection
-    /// (at most the pool's connection timeout in all) happens before the thread is taken. Every
-    /// operation of the store runs through here; callers outside the crate use the operations.
+    /// Runs `work` with a pooled connection on one of the store's threads ([`threads`]), having
+    /// waited at most the pool's connection timeout for a free one. Every operation of the store
+    /// runs through here; callers outside the crate use the operations.
     pub(crate) async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
@@ -121,33 +123,19 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let started = Instant::now();
-        let permit = tokio::time::timeout(
-            self.connection_timeout,
-            Arc::clone(&self.permits).acquire_owned(),
-        )
-        .await
-        .map_err(|_| {
-            StoreError::Unavailable(format!(
-                "no database connection was free within {:?}",
-                self.connection_timeout
-            ))
-        })?
-        .map_err(|_| StoreError::Unavailable("the connection pool is closed".to_owned()))?;
         let pool = self.pool.clone();
-        // What is left of the timeout covers opening a connection when the pool has none idle.
-        let remaining = self
-            .connection_timeout
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_millis(1));
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let mut pooled = pool.get_timeout(remaining).map_err(StoreError::from)?;
-            let conn = pooled.planning(planning).map_err(StoreError::from)?;
-            work(conn)
-        })
-        .await
-        .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+        // Opening a connection, when the pool has none idle, counts against the same timeout.
+        let deadline = Instant::now() + self.connection_timeout;
+        self.threads
+            .run(move || {
+                let remaining = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                let mut pooled = pool.get_timeout(remaining).map_err(StoreError::from)?;
+                let conn = pooled.planning(planning).map_err(StoreError::from)?;
+                work(conn)
+            })
+            .await
     }
 }
 

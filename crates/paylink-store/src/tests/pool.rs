@@ -82,7 +82,16 @@ async fn a_caller_that_gets_no_connection_in_time_is_told_the_database_is_unavai
     };
     held_rx.await.expect("the holder has the only connection");
 
-    let refused = store.run(select_one).await;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let refused = {
+        let ran = Arc::clone(&ran);
+        store
+            .run(move |conn| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                select_one(conn)
+            })
+            .await
+    };
     assert!(
         matches!(refused, Err(StoreError::Unavailable(_))),
         "{refused:?}"
@@ -90,6 +99,29 @@ async fn a_caller_that_gets_no_connection_in_time_is_told_the_database_is_unavai
 
     release_tx.send(()).expect("holder waits");
     assert_eq!(holder.await.expect("holder").expect("query"), 1);
-    // The connection is free again.
+    // The connection is free again, and the work given up was never run.
+    assert_eq!(store.run(select_one).await.expect("query"), 1);
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "work given up still ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_database_work_reaches_its_caller_and_the_thread_goes_on() {
+    let db = TestDb::new();
+    let settings = PoolSettings {
+        max_size: 1,
+        connection_timeout: Duration::from_secs(30),
+    };
+    let store = Store::new(db.url(), &settings).expect("store");
+    let panicking = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .run(|_| -> Result<(), StoreError> { panic!("a bug in database work") })
+                .await
+        })
+    };
+    let error = panicking.await.expect_err("the caller panics too");
+    assert!(error.is_panic());
+    // The one thread and its connection still serve.
     assert_eq!(store.run(select_one).await.expect("query"), 1);
 }
