@@ -249,7 +249,7 @@ async fn run_body(
     body: &Bytes,
     media: ResponseMedia,
 ) -> Result<Executed, Refusal> {
-    let batch = serde_json::from_slice::<ClientBatch>(body).map_err(|error| {
+    let batch = ClientBatch::from_json(body).map_err(|error| {
         Refusal::bad_request(format!(
             "the body is not a GraphQL request: {error}; expected {{\"query\": \"...\", \
              \"variables\": {{...}}}} or a list of them"

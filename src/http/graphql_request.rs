@@ -66,17 +66,30 @@ impl ClientRequest {
 }
 
 /// A POST body: one request, or a batch of them.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub(super) enum ClientBatch {
-    /// Several, answered in order as a JSON array. Tried first: serde would also read an
-    /// array as a request whose fields all have defaults.
+    /// Several, answered in order as a JSON array.
     Batch(Vec<ClientRequest>),
     /// One operation.
     Single(ClientRequest),
 }
 
 impl ClientBatch {
+    /// Reads a POST body: a batch when it is a JSON array, else one request. Told apart by the
+    /// first byte rather than by serde's untagged enums, which buffer the whole document and
+    /// then parse it a second time for the variant that fits.
+    pub(super) fn from_json(body: &[u8]) -> serde_json::Result<Self> {
+        let is_array = body
+            .iter()
+            .find(|byte| !byte.is_ascii_whitespace())
+            .is_some_and(|first| *first == b'[');
+        if is_array {
+            serde_json::from_slice(body).map(Self::Batch)
+        } else {
+            serde_json::from_slice(body).map(Self::Single)
+        }
+    }
+
     /// The operations of the request, in order.
     pub(super) fn requests(&self) -> &[ClientRequest] {
         match self {
@@ -164,6 +177,17 @@ mod tests {
     }
 
     #[test]
+    fn a_body_is_a_batch_when_it_is_an_array() {
+        let batch =
+            ClientBatch::from_json(b" \n [{\"query\": \"{a}\"}, {\"query\": \"{b}\"}]").unwrap();
+        assert!(matches!(&batch, ClientBatch::Batch(requests) if requests.len() == 2));
+        let single = ClientBatch::from_json(br#"{"query": "{a}"}"#).unwrap();
+        assert!(matches!(single, ClientBatch::Single(_)));
+        assert!(ClientBatch::from_json(b"3").is_err());
+        assert!(ClientBatch::from_json(b"[3]").is_err());
+    }
+
+    #[test]
     fn variables_and_extensions_must_be_objects() {
         assert!(matches!(
             parse_get("query=%7Ba%7D&variables=%5B1%5D"),
@@ -177,8 +201,7 @@ mod tests {
             parse_get("query=%7Ba%7D&query=%7Bb%7D"),
             GetRequest::Invalid(_)
         ));
-        let body: ClientBatch =
-            serde_json::from_str(r#"{"query": "{a}", "extensions": "x"}"#).unwrap();
+        let body = ClientBatch::from_json(br#"{"query": "{a}", "extensions": "x"}"#).unwrap();
         assert!(body.requests()[0].malformed().is_some());
     }
 }

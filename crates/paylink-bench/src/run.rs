@@ -49,7 +49,13 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
 
     let seeding = Instant::now();
     let mut store = paylink_store::direct::Connection::open(&url)?;
-    let fixture = seed::seed(&mut conn, &mut store, settings.links, settings.merchants)?;
+    let fixture = seed::seed(
+        &url,
+        &mut conn,
+        &mut store,
+        settings.links,
+        settings.merchants,
+    )?;
     drop(store);
     let seed_secs = seeding.elapsed().as_secs_f64();
     eprintln!(
