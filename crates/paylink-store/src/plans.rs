@@ -6,13 +6,13 @@
 //! plan's estimate cheaper. With 17 indexes on `payment_links` to weigh, that planning was most
 //! of PostgreSQL's cost per page (figures in the README's "Benchmarks").
 //!
-//! So a store connection plans generically ([`Planning::Generic`]), which is right for
-//! statements whose best plan does not depend on their values: lookups by key, and listings
-//! whose one index serves both their order and their filter. Work whose best plan depends on its
-//! values (a listing filtered on another column than its order: the index to use depends on how
-//! many rows the values match) asks for [`Planning::Custom`]. The connection remembers its mode
-//! and changes it (one `SET`) only when the next work asks for the other one, so a run of
-//! alike requests pays nothing.
+//! So a listing whose one index serves both its order and its filter, whatever the values, asks
+//! for [`Planning::Generic`]; a listing filtered on another column than its order (the index to
+//! use then depends on how many rows the values match) asks for [`Planning::Custom`]. All other
+//! work keeps PostgreSQL's own choice ([`Planning::Auto`]): forcing generic plans on everything
+//! cost the outbox's statements a quarter more PostgreSQL time per sent link. A connection
+//! remembers its mode and changes it (one `SET`) only when the next work asks for another, so
+//! a run of alike requests pays nothing.
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, ManageConnection};
@@ -21,6 +21,8 @@ use diesel::{Connection as _, ConnectionError, PgConnection, QueryResult};
 /// How a connection's statements are planned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Planning {
+    /// PostgreSQL's default: custom plans until a generic one looks as good.
+    Auto,
     /// Once per connection and statement, for every value: the best plan is the same for all.
     Generic,
     /// Every time, with the values: which plan is best depends on them.
@@ -31,6 +33,7 @@ impl Planning {
     /// The statement that makes a connection plan this way.
     pub(crate) fn statement(self) -> &'static str {
         match self {
+            Self::Auto => "SET plan_cache_mode = auto",
             Self::Generic => "SET plan_cache_mode = force_generic_plan",
             Self::Custom => "SET plan_cache_mode = force_custom_plan",
         }
@@ -44,14 +47,15 @@ pub(crate) struct PlannedConnection {
 }
 
 impl PlannedConnection {
-    /// Opens a connection to `url`, planning generically.
+    /// Opens a connection to `url`, planning as PostgreSQL does by default.
     pub(crate) fn open(url: &str) -> Result<Self, ConnectionError> {
         let mut conn = PgConnection::establish(url)?;
-        conn.batch_execute(Planning::Generic.statement())
+        // Whatever the server's or the URL's default, the mode is what this connection says.
+        conn.batch_execute(Planning::Auto.statement())
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(Self {
             conn,
-            planning: Planning::Generic,
+            planning: Planning::Auto,
         })
     }
 
