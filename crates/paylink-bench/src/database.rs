@@ -37,6 +37,19 @@ pub(crate) fn server_version(conn: &mut PgConnection) -> Fallible<String> {
         .server_version)
 }
 
+/// The database's default `plan_cache_mode`, under which pgbench's ceilings run (paylink's
+/// connections choose theirs per statement).
+pub(crate) fn plan_cache_mode(conn: &mut PgConnection) -> Fallible<String> {
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        plan_cache_mode: String,
+    }
+    Ok(diesel::sql_query("SHOW plan_cache_mode")
+        .get_result::<Mode>(conn)?
+        .plan_cache_mode)
+}
+
 /// Deliveries by status, in status order.
 pub(crate) fn delivery_counts(conn: &mut PgConnection) -> Fallible<Vec<(String, i64)>> {
     #[derive(QueryableByName)]

@@ -34,6 +34,8 @@ pub(crate) struct Results {
     pub(crate) date: String,
     /// Where.
     pub(crate) machine: Machine,
+    /// The database's default `plan_cache_mode`, under which the pgbench ceilings ran.
+    pub(crate) plan_cache_mode: String,
     /// With what settings.
     pub(crate) settings: RecordedSettings,
     /// What was seeded.

@@ -37,9 +37,10 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
     database::migrate(&url)?;
     let mut conn = database::connect(&url)?;
     let machine = machine::Machine::read(database::server_version(&mut conn)?);
+    let plan_cache_mode = database::plan_cache_mode(&mut conn)?;
     let cores = machine.nproc;
     eprintln!(
-        "paylink-bench: {} cores ({}), {} MiB, PostgreSQL {}, load average {}",
+        "paylink-bench: {} cores ({}), {} MiB, PostgreSQL {} (plan_cache_mode {plan_cache_mode}), load average {}",
         machine.nproc,
         machine.cpu_model,
         machine.memory_mib,
@@ -104,6 +105,7 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
     let results = Results {
         date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         machine,
+        plan_cache_mode,
         settings: settings.record(cores),
         seed: fixture.counts,
         seed_secs,
