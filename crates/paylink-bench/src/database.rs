@@ -27,27 +27,26 @@ pub(crate) fn connect(url: &str) -> Fallible<PgConnection> {
 
 /// The server's version, as `SHOW server_version` gives it.
 pub(crate) fn server_version(conn: &mut PgConnection) -> Fallible<String> {
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        server_version: String,
-    }
-    Ok(diesel::sql_query("SHOW server_version")
-        .get_result::<Version>(conn)?
-        .server_version)
+    setting(conn, "server_version")
 }
 
 /// The database's default `plan_cache_mode`, under which pgbench's ceilings run (paylink's
 /// connections choose theirs per statement).
 pub(crate) fn plan_cache_mode(conn: &mut PgConnection) -> Fallible<String> {
+    setting(conn, "plan_cache_mode")
+}
+
+/// A run-time setting of the connection, as `SHOW` gives it.
+fn setting(conn: &mut PgConnection, name: &str) -> Fallible<String> {
     #[derive(QueryableByName)]
-    struct Mode {
+    struct Setting {
         #[diesel(sql_type = diesel::sql_types::Text)]
-        plan_cache_mode: String,
+        value: String,
     }
-    Ok(diesel::sql_query("SHOW plan_cache_mode")
-        .get_result::<Mode>(conn)?
-        .plan_cache_mode)
+    Ok(diesel::sql_query("SELECT current_setting($1) AS value")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Setting>(conn)?
+        .value)
 }
 
 /// Deliveries by status, in status order.
