@@ -41,14 +41,14 @@ impl Connection {
     }
 
     /// The connection, planning as store operations other than listings do.
-    fn auto(&mut self) -> Result<&mut PgConnection, StoreError> {
-        Ok(self.0.planning(Planning::Auto)?)
+    fn by_default(&mut self) -> Result<&mut PgConnection, StoreError> {
+        Ok(self.0.planning(Planning::Default)?)
     }
 
     /// Applies the pending migrations (under the same lock as the service) and returns their
     /// versions, oldest first.
     pub fn apply_migrations(&mut self) -> Result<Vec<String>, StoreError> {
-        migrations::run_pending(self.auto()?)
+        migrations::run_pending(self.by_default()?)
     }
 
     /// Inserts a merchant with the given id and name.
@@ -57,12 +57,12 @@ impl Connection {
         merchant_uid: &str,
         name: &str,
     ) -> Result<Merchant, StoreError> {
-        merchants::insert(self.auto()?, merchant_uid, name)
+        merchants::insert(self.by_default()?, merchant_uid, name)
     }
 
     /// Stores an API key's digest.
     pub fn insert_key(&mut self, key: NewApiKey<'_>) -> Result<ApiKey, StoreError> {
-        api_keys::insert(self.auto()?, key)
+        api_keys::insert(self.by_default()?, key)
     }
 
     /// Stores links as they are, in one statement, `created_date` included: seeding through the
@@ -70,7 +70,7 @@ impl Connection {
     pub fn insert_links(&mut self, rows: &[PaymentLinkRow]) -> Result<usize, StoreError> {
         Ok(diesel::insert_into(crate::schema::payment_links::table)
             .values(rows)
-            .execute(self.auto()?)?)
+            .execute(self.by_default()?)?)
     }
 
     /// How many links of the merchant match `filter` (all of them without one).
@@ -79,7 +79,7 @@ impl Connection {
         merchant_uid: &str,
         filter: Option<&Filter>,
     ) -> Result<i64, StoreError> {
-        payment_links::count(self.auto()?, merchant_uid, filter)
+        payment_links::count(self.by_default()?, merchant_uid, filter)
     }
 
     /// One page of the merchant's links: the statements [`crate::Store::list_links`] runs,
@@ -103,7 +103,7 @@ impl Connection {
         request: &ListRequest,
     ) -> Result<Option<PlainStatement>, StoreError> {
         Ok(
-            payment_links::search_for(self.auto()?, merchant_uid, request.clone())?
+            payment_links::search_for(self.by_default()?, merchant_uid, request.clone())?
                 .and_then(|search| payment_links::first_statement(merchant_uid, &search)),
         )
     }
@@ -111,7 +111,7 @@ impl Connection {
     /// Queues a delivery as a server does: stored and announced to every server's dispatcher
     /// in one transaction.
     pub fn queue_delivery(&mut self, row: &DeliveryRow) -> Result<DeliveryRow, StoreError> {
-        self.auto()?.transaction(|conn| {
+        self.by_default()?.transaction(|conn| {
             let row = deliveries::insert(conn, row)?;
             crate::queue_listener::announce(conn)?;
             Ok(row)
@@ -120,12 +120,12 @@ impl Connection {
 
     /// One delivery by id, whoever owns it.
     pub fn delivery(&mut self, id: &str) -> Result<Option<DeliveryRow>, StoreError> {
-        deliveries::get(self.auto()?, id)
+        deliveries::get(self.by_default()?, id)
     }
 
     /// Deliveries by status.
     pub fn delivery_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
-        deliveries::count_by_status(self.auto()?)
+        deliveries::count_by_status(self.by_default()?)
     }
 
     /// Claims up to `limit` due deliveries, as a dispatcher does, leasing each for `lease`.
@@ -134,6 +134,6 @@ impl Connection {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<DeliveryRow>, StoreError> {
-        deliveries::claim(self.auto()?, limit, lease)
+        deliveries::claim(self.by_default()?, limit, lease)
     }
 }

@@ -113,7 +113,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.run_planned(Planning::Auto, work).await
+        self.run_planned(Planning::Default, work).await
     }
 
     /// [`Store::run`], with the connection planning as `planning` says (see [`plans`]).

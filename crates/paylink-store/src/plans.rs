@@ -9,8 +9,9 @@
 //! So a listing whose one index serves both its order and its filter, whatever the values, asks
 //! for [`Planning::Generic`]; a listing filtered on another column than its order (the index to
 //! use then depends on how many rows the values match) asks for [`Planning::Custom`]. All other
-//! work keeps PostgreSQL's own choice ([`Planning::Auto`]): forcing generic plans on everything
-//! cost the outbox's statements a quarter more PostgreSQL time per sent link. A connection
+//! work keeps the connection's default ([`Planning::Default`]: PostgreSQL's `auto`, unless the
+//! database or the URL's `options` say otherwise): forcing generic plans on everything cost the
+//! outbox's statements a quarter more PostgreSQL time per sent link. A connection
 //! remembers its mode and changes it (one `SET`) only when the next work asks for another, so
 //! a run of alike requests pays nothing.
 
@@ -21,8 +22,9 @@ use diesel::{Connection as _, ConnectionError, PgConnection, QueryResult};
 /// How a connection's statements are planned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Planning {
-    /// PostgreSQL's default: custom plans until a generic one looks as good.
-    Auto,
+    /// The connection's default, as it was opened: PostgreSQL's `auto` (custom plans until a
+    /// generic one looks as good) unless the database or the URL set another.
+    Default,
     /// Once per connection and statement, for every value: the best plan is the same for all.
     Generic,
     /// Every time, with the values: which plan is best depends on them.
@@ -33,7 +35,7 @@ impl Planning {
     /// The statement that makes a connection plan this way.
     pub(crate) fn statement(self) -> &'static str {
         match self {
-            Self::Auto => "SET plan_cache_mode = auto",
+            Self::Default => "RESET plan_cache_mode",
             Self::Generic => "SET plan_cache_mode = force_generic_plan",
             Self::Custom => "SET plan_cache_mode = force_custom_plan",
         }
@@ -47,15 +49,11 @@ pub(crate) struct PlannedConnection {
 }
 
 impl PlannedConnection {
-    /// Opens a connection to `url`, planning as PostgreSQL does by default.
+    /// Opens a connection to `url`, planning as its default says.
     pub(crate) fn open(url: &str) -> Result<Self, ConnectionError> {
-        let mut conn = PgConnection::establish(url)?;
-        // Whatever the server's or the URL's default, the mode is what this connection says.
-        conn.batch_execute(Planning::Auto.statement())
-            .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(Self {
-            conn,
-            planning: Planning::Auto,
+            conn: PgConnection::establish(url)?,
+            planning: Planning::Default,
         })
     }
 

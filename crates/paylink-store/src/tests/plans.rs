@@ -88,7 +88,7 @@ fn only_a_filter_on_the_order_column_answered_by_a_range_is_planned_generically(
 fn a_connection_changes_mode_only_when_asked_for_the_other() {
     let db = TestDb::new();
     let mut conn = PlannedConnection::open(db.url()).expect("connects");
-    let auto = conn.planning(Planning::Auto).expect("auto");
+    let auto = conn.planning(Planning::Default).expect("auto");
     assert_eq!(mode(auto).expect("show"), "auto");
     let generic = conn.planning(Planning::Generic).expect("generic");
     assert_eq!(mode(generic).expect("show"), "force_generic_plan");
