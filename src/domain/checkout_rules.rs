@@ -261,7 +261,7 @@ pub fn session_closed(session: &SessionRow, now: DateTime<Utc>) -> Option<&str> 
     (status != super::session_rules::status::ACTIVE).then_some(status)
 }
 
-/// The sum of a plan's payments, in minor units.
+/// The sum of a plan's payments, in hundredths of the major unit as its amount is held.
 pub fn plan_total(session: &SessionRow) -> Option<i64> {
     session
         .amount_minor

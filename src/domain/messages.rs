@@ -1,36 +1,38 @@
-//! The text of link deliveries: an email (subject, plain text, HTML) or a short SMS.
+//! The text of link deliveries: an email (subject, plain text, HTML) or a short SMS. Amounts
+//! are written by `money`, in each currency's own minor unit.
+
+use paylink_store::payment_links::PaymentLinkRow;
+use paylink_store::sessions::SessionRow;
+
+use super::money;
 
 /// What a message says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkMessage {
     /// Email subject.
     pub subject: String,
-    /// Plain-text body; also the SMS body.
+    /// Plain-text body.
     pub text: String,
     /// HTML body.
     pub html: String,
 }
 
-/// The message for a payment-plan session's link.
-pub fn session_link(
-    merchant: &str,
-    amount: &str,
-    currency: &str,
-    frequency: &str,
-    link: &str,
-) -> LinkMessage {
+/// The message for a payment-plan session's link: each payment's amount in the currency's own
+/// minor unit (a session holds hundredths of the major unit).
+pub fn session_link(merchant: &str, session: &SessionRow, link: &str) -> LinkMessage {
+    let amount = money::hundredths_for_payers(&session.currency, session.amount_minor);
+    let frequency = &session.frequency;
     let subject = format!("{merchant}: set up your payment plan");
     let text = format!(
-        "{merchant} has set up a payment plan for you: {amount} {currency}, {frequency}.\n\
+        "{merchant} has set up a payment plan for you: {amount}, {frequency}.\n\
          Review and confirm it here: {link}\n"
     );
     let html = format!(
         "<!DOCTYPE html><html><body><p>{} has set up a payment plan for you: \
-         <strong>{} {}</strong>, {}.</p><p><a href=\"{}\">Review and confirm your payment plan</a></p>\
+         <strong>{}</strong>, {}.</p><p><a href=\"{}\">Review and confirm your payment plan</a></p>\
          <p>{}</p></body></html>",
         escape(merchant),
-        escape(amount),
-        escape(currency),
+        escape(&amount),
         escape(&frequency.to_lowercase()),
         escape(link),
         escape(link),
@@ -42,16 +44,15 @@ pub fn session_link(
     }
 }
 
-/// The message for a payment link.
-pub fn payment_link(
-    merchant: &str,
-    payment_name: &str,
-    amount: Option<&str>,
-    link: &str,
-) -> LinkMessage {
+/// The message for a payment link, with its amount when it has one.
+pub fn payment_link(merchant: &str, payment: &PaymentLinkRow, link: &str) -> LinkMessage {
+    let payment_name = &payment.payment_name;
     let subject = format!("{merchant}: {payment_name}");
-    let what = match amount {
-        Some(amount) => format!("{payment_name} ({amount})"),
+    let what = match payment.amount {
+        Some(amount) => format!(
+            "{payment_name} ({})",
+            money::for_payers(&payment.currency, amount.into())
+        ),
         None => payment_name.to_owned(),
     };
     let text = format!("{merchant} sent you a payment link for {what}.\nPay here: {link}\n");
@@ -90,46 +91,5 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// A minor-unit amount as a decimal string, `12345` → `123.45`.
-pub fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn session_messages_carry_merchant_amount_and_link() {
-        let message = session_link(
-            "Acme & Co",
-            "100.00",
-            "USD",
-            "Monthly",
-            "https://pay.test/s/pps_1",
-        );
-        assert!(message.subject.contains("Acme & Co"));
-        assert!(
-            message.text.contains("100.00 USD")
-                && message.text.contains("https://pay.test/s/pps_1")
-        );
-        assert!(
-            message.html.contains("Acme &amp; Co")
-                && message.html.contains("href=\"https://pay.test/s/pps_1\"")
-        );
-    }
-
-    #[test]
-    fn html_is_escaped() {
-        let message = payment_link("<script>", "Dues", Some("15.00"), "https://x.test/l");
-        assert!(!message.html.contains("<script>"));
-    }
-
-    #[test]
-    fn decimals() {
-        assert_eq!(decimal(12345), "123.45");
-        assert_eq!(decimal(5), "0.05");
-    }
-}
+mod tests;

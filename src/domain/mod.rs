@@ -12,7 +12,7 @@ pub mod payment_link_rules;
 pub mod plan_schedule;
 pub mod session_rules;
 #[cfg(test)]
-mod test_rows;
+pub(crate) mod test_rows;
 pub mod timestamps;
 
 /// A client-fixable problem with one input field.

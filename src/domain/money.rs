@@ -36,34 +36,19 @@ impl PayableCurrency {
     /// `amount_minor` as decimal text, digits grouped by thousands: "1,234.50" for 123450 USD,
     /// "500" for 500 JPY.
     pub fn decimal(self, amount_minor: i64) -> String {
-        let sign = if amount_minor < 0 { "-" } else { "" };
-        let digits = amount_minor.unsigned_abs().to_string();
-        let decimals = self.decimals as usize;
-        let padded = format!("{digits:0>width$}", width = decimals + 1);
-        let (whole, fraction) = padded.split_at(padded.len() - decimals);
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
-        if decimals == 0 {
-            format!("{sign}{grouped}")
-        } else {
-            format!("{sign}{grouped}.{fraction}")
-        }
+        digits(amount_minor, self.decimals, true)
     }
 
     /// `amount_minor` for payers: the decimal amount and the code, "1,234.50 USD". The code,
-    /// not a symbol: "$" alone would not tell US from Canadian dollars.
+    /// not a symbol: "$" alone would not tell US from Canadian dollars. Every amount a payer or
+    /// merchant reads as money is written by this function.
     pub fn format(self, amount_minor: i64) -> String {
         format!("{} {}", self.decimal(amount_minor), self.code)
     }
 
     /// `amount_minor` as a payer would type it back: no grouping ("1234.50").
     pub fn plain(self, amount_minor: i64) -> String {
-        self.decimal(amount_minor).replace(',', "")
+        digits(amount_minor, self.decimals, false)
     }
 
     /// An amount given in hundredths of the major unit (a session's `Amount`, "100.50"), in
@@ -107,6 +92,58 @@ impl PayableCurrency {
     }
 }
 
+/// An amount in a stored currency code for payers: [`PayableCurrency::format`], or the bare
+/// minor units and the code when paylink cannot pay in it (a row stored before currencies were
+/// checked).
+pub fn for_payers(code: &str, amount_minor: i64) -> String {
+    match PayableCurrency::of(code) {
+        Some(currency) => currency.format(amount_minor),
+        None => format!("{amount_minor} {code}"),
+    }
+}
+
+/// A session's amount (hundredths of the major unit, as its `Amount` holds it) for payers,
+/// in the currency's own minor unit: "5,000 JPY" for "5000.00" JPY. A currency paylink cannot
+/// pay in, or an amount it cannot hold, shows the `Amount` as given and the code.
+pub fn hundredths_for_payers(code: &str, hundredths: i64) -> String {
+    match PayableCurrency::of(code).and_then(|currency| {
+        currency
+            .from_hundredths(hundredths)
+            .map(|minor| currency.format(minor))
+    }) {
+        Some(text) => text,
+        None => format!("{} {code}", hundredths_text(hundredths)),
+    }
+}
+
+/// The wire form of an `Amount` (a session's amount in hundredths of the major unit): two
+/// fraction digits, no grouping, "100.50". The API and the merchant's callback both write it.
+pub fn hundredths_text(hundredths: i64) -> String {
+    digits(hundredths, 2, false)
+}
+
+/// `amount` units of 10^-`decimals` as decimal text, optionally grouped by thousands.
+fn digits(amount: i64, decimals: u32, grouped: bool) -> String {
+    let sign = if amount < 0 { "-" } else { "" };
+    let digits = amount.unsigned_abs().to_string();
+    let decimals = decimals as usize;
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - decimals);
+    let mut text = String::with_capacity(whole.len() + whole.len() / 3 + decimals + 2);
+    text.push_str(sign);
+    for (index, digit) in whole.chars().enumerate() {
+        if grouped && index > 0 && (whole.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    if decimals > 0 {
+        text.push('.');
+        text.push_str(fraction);
+    }
+    text
+}
+
 /// Checks that `code` names a currency paylink can take payments in.
 pub fn currency(field: &str, code: &str) -> Result<PayableCurrency, InvalidField> {
     PayableCurrency::of(code).ok_or_else(|| {
@@ -145,6 +182,26 @@ mod tests {
         assert_eq!(of("JPY").format(1_234_567), "1,234,567 JPY");
         assert_eq!(of("BHD").format(1_500), "1.500 BHD");
         assert_eq!(of("USD").plain(123_450), "1234.50");
+        assert_eq!(of("USD").format(-123_450), "-1,234.50 USD");
+        assert_eq!(of("JPY").plain(-1_234_567), "-1234567");
+    }
+
+    #[test]
+    fn stored_codes_and_session_amounts_for_payers() {
+        assert_eq!(for_payers("JPY", 5_000), "5,000 JPY");
+        assert_eq!(for_payers("XAU", 5_000), "5000 XAU");
+        assert_eq!(hundredths_for_payers("JPY", 500_000), "5,000 JPY");
+        assert_eq!(hundredths_for_payers("BHD", 150), "1.500 BHD");
+        assert_eq!(hundredths_for_payers("USD", 1_250), "12.50 USD");
+        assert_eq!(hundredths_for_payers("JPY", 10_050), "100.50 JPY");
+    }
+
+    #[test]
+    fn amounts_on_the_wire_have_two_fraction_digits() {
+        assert_eq!(hundredths_text(10_050), "100.50");
+        assert_eq!(hundredths_text(5), "0.05");
+        assert_eq!(hundredths_text(123_456_789), "1234567.89");
+        assert_eq!(hundredths_text(-5), "-0.05");
     }
 
     #[test]

@@ -66,29 +66,10 @@ pub fn effective_status(session: &SessionRow, now: DateTime<Utc>) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Duration, NaiveDate};
+    use chrono::Duration;
 
     use super::*;
-
-    fn session() -> SessionRow {
-        SessionRow {
-            id: "pps_x".into(),
-            merchant_uid: "mer_x".into(),
-            contact_id: "ct_x".into(),
-            amount_minor: 10_000,
-            currency: "USD".into(),
-            status: "Active".into(),
-            frequency: "Monthly".into(),
-            start_date: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
-            occurrences: 12,
-            callback_url: None,
-            cancel_url: None,
-            success_url: None,
-            expiration_date: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
-    }
+    use crate::domain::test_rows::session;
 
     #[test]
     fn fields_are_checked() {

@@ -71,13 +71,7 @@ pub(super) async fn send_session_link(
             };
             let merchant = known_merchant(merchant_name, &merchant_uid)?;
             let link = links.session_url(&session.id);
-            let message = messages::session_link(
-                &merchant,
-                &messages::decimal(session.amount_minor),
-                &session.currency,
-                &session.frequency,
-                &link,
-            );
+            let message = messages::session_link(&merchant, &session, &link);
             Ok::<_, ApiError>(Ok(delivery(
                 &merchant_uid,
                 Target::Session(session.id),
@@ -120,11 +114,7 @@ pub(super) async fn send_payment_link(
                 };
             let merchant = known_merchant(merchant_name, &merchant_uid)?;
             let url = links.link_url(&link.link_id);
-            let amount = link
-                .amount
-                .map(|minor| format!("{} {}", messages::decimal(i64::from(minor)), link.currency));
-            let message =
-                messages::payment_link(&merchant, &link.payment_name, amount.as_deref(), &url);
+            let message = messages::payment_link(&merchant, &link, &url);
             Ok::<_, ApiError>(Ok(delivery(
                 &merchant_uid,
                 Target::PaymentLink(link.link_id),

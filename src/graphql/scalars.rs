@@ -77,7 +77,7 @@ impl Amount {
 
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::domain::messages::decimal(self.0))
+        f.write_str(&crate::domain::money::hundredths_text(self.0))
     }
 }
 

@@ -5,8 +5,7 @@
 use paylink_store::checkouts::Completion;
 use paylink_store::deliveries::{CALLBACK_CHANNEL, DeliveryRow, NewDelivery};
 
-use crate::domain::ids;
-use crate::domain::timestamps;
+use crate::domain::{ids, money, timestamps};
 
 /// The event type of a completed session.
 pub const SESSION_COMPLETED: &str = "payment_plan_session.completed";
@@ -40,7 +39,8 @@ pub(super) fn for_completion(completion: &Completion) -> Option<DeliveryRow> {
                 "id": session.id,
                 "status": session.status,
                 "contactId": session.contact_id,
-                "amount": crate::domain::messages::decimal(session.amount_minor),
+                // The session's `Amount` as the API serves it, in hundredths of the major unit.
+                "amount": money::hundredths_text(session.amount_minor),
                 "currency": session.currency,
                 "frequency": session.frequency,
                 "occurrences": session.occurrences,
@@ -63,4 +63,71 @@ pub(super) fn for_completion(completion: &Completion) -> Option<DeliveryRow> {
         },
         session.updated_at,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use paylink_store::checkouts::payments::{PaymentRow, status};
+    use paylink_store::sessions::SessionRow;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::domain::test_rows;
+    use crate::graphql::scalars::Amount;
+
+    /// The callback body of a completed session in `currency` of `hundredths`, paid in full.
+    fn body(currency: &str, hundredths: i64, paid_minor: i64) -> Value {
+        let session = SessionRow {
+            currency: currency.into(),
+            amount_minor: hundredths,
+            status: "Completed".into(),
+            callback_url: Some("https://merchant.test/callback".into()),
+            ..test_rows::session()
+        };
+        let payment = PaymentRow {
+            id: "pay_x".into(),
+            merchant_uid: session.merchant_uid.clone(),
+            checkout_id: "chk_x".into(),
+            link_id: None,
+            session_id: Some(session.id.clone()),
+            amount_minor: paid_minor,
+            currency: currency.into(),
+            payment_method: "card".into(),
+            payer_phone: None,
+            provider: "test".into(),
+            provider_reference: None,
+            status: status::SUCCEEDED.into(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let completion = Completion {
+            payment: Some(payment),
+            session: Some(session),
+            session_completed: true,
+        };
+        let row = for_completion(&completion).expect("a callback");
+        serde_json::from_str(&row.body_text).expect("JSON")
+    }
+
+    #[test]
+    fn the_session_amount_is_served_as_the_apis_amount() {
+        for (currency, hundredths, paid_minor, wire) in [
+            ("USD", 1_250, 1_250, "12.50"),
+            ("JPY", 500_000, 5_000, "5000.00"),
+            ("BHD", 150, 1_500, "1.50"),
+        ] {
+            let body = body(currency, hundredths, paid_minor);
+            let session = &body["data"]["session"];
+            assert_eq!(session["amount"], wire, "{currency}");
+            assert_eq!(
+                session["amount"],
+                Amount::from_minor(hundredths).to_string(),
+                "{currency}: as the GraphQL Amount reads"
+            );
+            assert_eq!(session["currency"], currency);
+            let payment = &body["data"]["payment"];
+            assert_eq!(payment["amount"], paid_minor, "{currency}: minor units");
+        }
+    }
 }

@@ -11,6 +11,7 @@ use super::link::store_failure;
 use super::respond::Page;
 use super::{Base, views};
 use crate::domain::checkout_rules::PayMethod;
+use crate::domain::money;
 use crate::paying::{Owner, ProviderOutcome, TEST, TestCard, test_card};
 
 /// The checkout `checkout_id` of the link or session `owner` under `base`; any other pairing
@@ -52,7 +53,7 @@ fn card_page(
     error: Option<&str>,
 ) -> TestCheckoutPage {
     let checkout = &view.checkout;
-    let amount = views::amount_text(&checkout.currency, checkout.amount_minor);
+    let amount = money::for_payers(&checkout.currency, checkout.amount_minor);
     // A plan whose first payment is due later takes the card and charges nothing today.
     let later = checkout
         .plan_first_charge_at
@@ -185,7 +186,7 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
         Err(page) => return page,
     };
     let checkout = &view.checkout;
-    let amount = views::amount_text(&checkout.currency, checkout.amount_minor);
+    let amount = money::for_payers(&checkout.currency, checkout.amount_minor);
     let merchant = &view.merchant_name;
     let page = |heading: &str, message: String, processing: bool| {
         let page = DonePage {

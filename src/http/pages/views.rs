@@ -9,7 +9,7 @@ use super::super::App;
 use super::{Base, STYLESHEET_PATH};
 use crate::domain::InvalidField;
 use crate::domain::checkout_rules::{self, Methods, PayForm};
-use crate::domain::money::PayableCurrency;
+use crate::domain::money::{self, PayableCurrency};
 
 /// Shown as the merchant on pages that belong to none (not found, errors).
 const SERVICE_NAME: &str = "paylink";
@@ -29,15 +29,6 @@ pub(super) fn path(app: &App, base: Base, id: &str) -> String {
     match base {
         Base::Link => format!("{}/{id}", app.page_paths.link),
         Base::Session => format!("{}/{id}", app.page_paths.session),
-    }
-}
-
-/// A currency's amount for payers, or the bare minor units when paylink cannot pay in it (a
-/// row stored before currencies were checked).
-pub(super) fn amount_text(currency: &str, amount_minor: i64) -> String {
-    match PayableCurrency::of(currency) {
-        Some(currency) => currency.format(amount_minor),
-        None => format!("{amount_minor} {currency}"),
     }
 }
 
@@ -98,7 +89,7 @@ pub(super) fn link_page(
         _ => None,
     };
     let amount_text = match (link.amount_is_variable, link.amount) {
-        (false, Some(amount)) => amount_text(&link.currency, amount.into()),
+        (false, Some(amount)) => money::for_payers(&link.currency, amount.into()),
         (true, _) => currency
             .map(|currency| checkout_rules::amount_hint(link, currency))
             .unwrap_or_default(),
@@ -131,24 +122,19 @@ pub(super) fn plan_page(
     problems: &[InvalidField],
 ) -> PlanPage {
     let session = &public.session;
-    let currency = PayableCurrency::of(&session.currency);
-    let each = currency.and_then(|currency| currency.from_hundredths(session.amount_minor));
-    let total = checkout_rules::plan_total(session)
-        .and_then(|total| currency.and_then(|currency| currency.from_hundredths(total)));
-    let text = |amount: Option<i64>| {
-        amount
-            .map(|amount| amount_text(&session.currency, amount))
-            .unwrap_or_default()
-    };
+    // A session holds hundredths of the major unit, whatever its currency's minor unit.
+    let text = |hundredths: i64| money::hundredths_for_payers(&session.currency, hundredths);
     PlanPage {
         chrome: chrome(app, "Your payment plan", Some(&public.merchant_name)),
         action: path(app, Base::Session, &session.id),
         contact_name: public.contact_name.clone(),
-        amount_text: text(each),
+        amount_text: text(session.amount_minor),
         frequency: checkout_rules::frequency_words(&session.frequency).to_owned(),
         start_date: session.start_date.format("%-d %B %Y").to_string(),
         occurrences: session.occurrences,
-        total_text: text(total),
+        total_text: checkout_rules::plan_total(session)
+            .map(text)
+            .unwrap_or_default(),
         methods: choices(&checkout_rules::plan_methods(), posted.method.as_deref()),
         cancel_url: session.cancel_url.clone(),
         errors: field_errors(problems),
