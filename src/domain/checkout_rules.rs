@@ -219,7 +219,10 @@ pub fn check_link_form(
                 Err(_) => {
                     problems.push(InvalidField::new(
                         "phone",
-                        "Enter a phone number in international format, such as +15551234567.",
+                        format!(
+                            "Enter a phone number in international format, such as {}.",
+                            super::contact_rules::PHONE_EXAMPLE
+                        ),
                     ));
                     None
                 }

@@ -4,6 +4,11 @@ use email_address::{EmailAddress, Options};
 
 use super::InvalidField;
 
+/// The phone number that hints and errors give as an example: one the check below accepts
+/// (the 555 numbers of films and docs are not valid numbers, so a form would refuse its own
+/// example).
+pub const PHONE_EXAMPLE: &str = "+14155552671";
+
 /// Longest name field.
 pub const MAX_NAME_CHARS: usize = 255;
 
@@ -29,7 +34,7 @@ pub fn phone(field: &str, value: &str) -> Result<String, InvalidField> {
         InvalidField::new(
             field,
             format!(
-                "must be a valid phone number in E.164 form such as +15551234567, not {value:?}"
+                "must be a valid phone number in E.164 form such as {PHONE_EXAMPLE}, not {value:?}"
             ),
         )
     };
@@ -85,6 +90,13 @@ mod tests {
         for bad in ["4155552671", "+1", "+1555", "phone", "+999123456789"] {
             assert!(phone("phone", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_example_number_is_accepted() {
+        assert_eq!(phone("phone", PHONE_EXAMPLE).unwrap(), PHONE_EXAMPLE);
+        let refusal = phone("phone", "+15551234567").unwrap_err().message;
+        assert!(refusal.contains(PHONE_EXAMPLE), "{refusal}");
     }
 
     #[test]

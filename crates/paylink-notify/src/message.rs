@@ -19,7 +19,7 @@ pub struct EmailMessage {
 /// One text message to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsMessage {
-    /// Recipient phone number in E.164 form, e.g. `+15551234567`.
+    /// Recipient phone number in E.164 form, e.g. `+14155552671`.
     pub to: String,
     /// Message text.
     pub body: String,

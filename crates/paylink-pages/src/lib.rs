@@ -64,6 +64,8 @@ pub struct AmountField {
 pub struct PhoneField {
     /// What the payer typed.
     pub value: String,
+    /// A number the check accepts, given in the hint as an example.
+    pub example: &'static str,
     /// What is wrong with it.
     pub error: Option<String>,
 }

@@ -113,3 +113,23 @@ fn posted_forms_are_read_once_per_field() {
     assert_eq!(form.phone.as_deref(), Some("+15551234567"));
     assert_eq!(form.method.as_deref(), Some("card"));
 }
+
+#[test]
+fn the_phone_refusal_gives_an_example_the_check_accepts() {
+    let mut link = link();
+    link.require_phone = true;
+    let refused = check_link_form(
+        &link,
+        usd(),
+        &form(None, Some("+15551234567"), Some("card")),
+    )
+    .unwrap_err();
+    let example = crate::domain::contact_rules::PHONE_EXAMPLE;
+    assert!(
+        refused[0].message.contains(example),
+        "{}",
+        refused[0].message
+    );
+    let paid = check_link_form(&link, usd(), &form(None, Some(example), Some("card"))).unwrap();
+    assert_eq!(paid.phone.as_deref(), Some(example));
+}

@@ -9,6 +9,7 @@ use super::super::App;
 use super::{Base, STYLESHEET_PATH};
 use crate::domain::InvalidField;
 use crate::domain::checkout_rules::{self, Methods, PayForm};
+use crate::domain::contact_rules::PHONE_EXAMPLE;
 use crate::domain::money::{self, PayableCurrency};
 
 /// Shown as the merchant on pages that belong to none (not found, errors).
@@ -105,6 +106,7 @@ pub(super) fn link_page(
         amount_field,
         phone_field: link.require_phone.then(|| PhoneField {
             value: posted.phone.clone().unwrap_or_default(),
+            example: PHONE_EXAMPLE,
             error: problem_for(problems, "phone").map(|problem| problem.message.clone()),
         }),
         methods: choices(&methods, posted.method.as_deref()),

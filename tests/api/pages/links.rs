@@ -126,6 +126,33 @@ async fn a_variable_amount_is_a_field_bounded_as_the_link_says() {
 }
 
 #[tokio::test]
+async fn the_phone_hint_and_refusal_give_a_number_the_form_accepts() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Example").await;
+    let (link_id, page) = create_link(
+        &app,
+        &merchant,
+        json!({ "require_phone": true, "accepted_payment_methods": "ONLY_CARD" }),
+    )
+    .await;
+    let example = paylink::domain::contact_rules::PHONE_EXAMPLE;
+    let hint = format!("such as {example}.");
+    assert!(text_of(&get(&app, &page).await.body).contains(&hint));
+    let refused = post_form(&app, &page, &[("phone", "+15551234567")]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refusal = text_of(&refused.body);
+    assert!(
+        refusal.contains(&format!(
+            "Enter a phone number in international format, {hint}"
+        )),
+        "{refusal}"
+    );
+    pay_in_test_mode(&app, &page, &[("phone", example)]).await;
+    let payments = link_payments(&app, &merchant, &link_id).await;
+    assert_eq!(payments[0]["payerPhone"], example);
+}
+
+#[tokio::test]
 async fn each_call_to_action_names_the_button() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Words").await;

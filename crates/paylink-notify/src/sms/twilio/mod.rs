@@ -65,7 +65,7 @@ impl TwilioClient {
                 if from.is_empty() || from.chars().any(char::is_control) {
                     return Err(ConfigError::new(
                         Field::TwilioFrom,
-                        "must be a Twilio phone number such as +15551234567 or a sender id",
+                        "must be a Twilio phone number such as +14155552671 or a sender id",
                     ));
                 }
                 TwilioSender::From(from)
