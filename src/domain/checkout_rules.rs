@@ -9,6 +9,9 @@ use paylink_store::sessions::SessionRow;
 use super::InvalidField;
 use super::money::PayableCurrency;
 
+/// The one currency a US bank account (ACH) pays in.
+pub const ACH_CURRENCY: &str = "USD";
+
 /// A way to pay online.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PayMethod {
@@ -32,6 +35,15 @@ impl PayMethod {
         match self {
             Self::Card => "Card",
             Self::Ach => "Bank account (ACH)",
+        }
+    }
+
+    /// Whether it can pay in `currency` (an ISO 4217 code): a US bank account is debited in
+    /// USD only (Stripe's `us_bank_account` takes no other currency); a card pays in any.
+    pub fn pays_in(self, currency: &str) -> bool {
+        match self {
+            Self::Card => true,
+            Self::Ach => currency == ACH_CURRENCY,
         }
     }
 
@@ -72,10 +84,14 @@ pub fn methods(accepted: &str) -> Methods {
     }
 }
 
-/// The methods a payment plan can be set up with: a card or a bank account, for every plan.
-pub fn plan_methods() -> Methods {
+/// The methods a payment plan in `currency` can be set up with: a card, and a US bank account
+/// when the plan is in USD.
+pub fn plan_methods(currency: &str) -> Methods {
     Methods {
-        online: vec![PayMethod::Card, PayMethod::Ach],
+        online: [PayMethod::Card, PayMethod::Ach]
+            .into_iter()
+            .filter(|method| method.pays_in(currency))
+            .collect(),
         cash: false,
     }
 }
@@ -136,15 +152,25 @@ pub fn link_payable(link: &PaymentLinkRow) -> bool {
     link.is_active
 }
 
+/// The smallest amount a payer may choose on a variable link: its `min_amount`, and never
+/// below the processor's minimum charge in its currency.
+fn effective_min(link: &PaymentLinkRow, currency: PayableCurrency) -> Option<i64> {
+    let own = link.min_amount.map(i64::from);
+    match (own, super::minimums::minimum_charge(currency)) {
+        (Some(own), Some(processor)) => Some(own.max(processor)),
+        (own, processor) => own.or(processor),
+    }
+}
+
 /// The bounds of a variable amount, in words for payers: "between 5.00 USD and 500.00 USD".
 fn amount_range(link: &PaymentLinkRow, currency: PayableCurrency) -> String {
-    match (link.min_amount, link.max_amount) {
+    match (effective_min(link, currency), link.max_amount) {
         (Some(min), Some(max)) => format!(
             "between {} and {}",
-            currency.format(min.into()),
+            currency.format(min),
             currency.format(max.into())
         ),
-        (Some(min), None) => format!("of at least {}", currency.format(min.into())),
+        (Some(min), None) => format!("of at least {}", currency.format(min)),
         (None, Some(max)) => format!("of at most {}", currency.format(max.into())),
         (None, None) => format!("in {}", currency.code()),
     }
@@ -192,7 +218,7 @@ pub fn check_link_form(
                 None
             }
             Some(amount) => {
-                let below = link.min_amount.is_some_and(|min| amount < i64::from(min));
+                let below = effective_min(link, currency).is_some_and(|min| amount < min);
                 let above = link.max_amount.is_some_and(|max| amount > i64::from(max));
                 if amount <= 0 || below || above {
                     problems.push(InvalidField::new(
@@ -253,9 +279,9 @@ pub fn check_link_form(
     }
 }
 
-/// Checks a plan's form: only the method is chosen.
-pub fn check_plan_form(form: &PayForm) -> Result<PayMethod, Vec<InvalidField>> {
-    method(form.method.as_deref(), &plan_methods()).map_err(|problem| vec![problem])
+/// Checks a plan's form: only the method is chosen, among those of the plan's `currency`.
+pub fn check_plan_form(form: &PayForm, currency: &str) -> Result<PayMethod, Vec<InvalidField>> {
+    method(form.method.as_deref(), &plan_methods(currency)).map_err(|problem| vec![problem])
 }
 
 /// Why a session's page offers nothing to pay, if it does not: its effective status.

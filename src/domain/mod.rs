@@ -6,6 +6,7 @@ pub mod contact_rules;
 pub mod ids;
 pub mod link_sending;
 pub mod messages;
+pub mod minimums;
 pub mod money;
 pub mod paging;
 pub mod payment_link_rules;

@@ -6,6 +6,9 @@ use paylink_store::payment_links::PaymentLinkRow;
 use url::Url;
 
 use super::InvalidField;
+use super::checkout_rules::{self, PayMethod};
+use super::minimums::{self, Written};
+use super::money::PayableCurrency;
 
 /// Longest link or payment name.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -42,8 +45,10 @@ pub fn validate(link: &PaymentLinkRow) -> Result<(), InvalidField> {
     if let Some(code) = &link.account_code {
         at_most("account_code", code, MAX_ACCOUNT_CODE_CHARS)?;
     }
-    currency(&link.currency)?;
+    let currency = super::money::currency("currency", &link.currency)?;
     amounts(link)?;
+    chargeable_amounts(link, currency)?;
+    methods_take(link, currency)?;
     if let Some(url) = &link.redirect_url {
         redirect_url(url)?;
         if link.custom_success_message.is_some() {
@@ -72,10 +77,6 @@ fn at_most(field: &str, value: &str, max: usize) -> Result<(), InvalidField> {
         ));
     }
     Ok(())
-}
-
-fn currency(code: &str) -> Result<(), InvalidField> {
-    super::money::currency("currency", code).map(drop)
 }
 
 fn positive(field: &str, value: Option<i32>) -> Result<(), InvalidField> {
@@ -127,6 +128,42 @@ fn amounts(link: &PaymentLinkRow) -> Result<(), InvalidField> {
         if link.max_amount.is_some_and(|max| amount > max) {
             return Err(InvalidField::new("amount", "must not be above max_amount"));
         }
+    }
+    Ok(())
+}
+
+/// Refuses an amount the payment processor would not charge: the fixed amount, and a variable
+/// link's bounds and suggested amount, each at least the minimum charge in the currency.
+fn chargeable_amounts(
+    link: &PaymentLinkRow,
+    currency: PayableCurrency,
+) -> Result<(), InvalidField> {
+    for (field, value) in [
+        ("amount", link.amount),
+        ("min_amount", link.min_amount),
+        ("max_amount", link.max_amount),
+    ] {
+        if let Some(value) = value {
+            minimums::at_least_minimum(field, currency, value.into(), Written::MinorUnits)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses bank debits (ACH) on a link in any currency but USD, the only one they pay in.
+fn methods_take(link: &PaymentLinkRow, currency: PayableCurrency) -> Result<(), InvalidField> {
+    let online = checkout_rules::methods(&link.accepted_payment_methods).online;
+    if online.contains(&PayMethod::Ach) && !PayMethod::Ach.pays_in(currency.code()) {
+        return Err(InvalidField::new(
+            "accepted_payment_methods",
+            format!(
+                "{} allows bank debits (ACH), which are {} only; for a link in {} choose a value \
+                 without them, such as NOT_ACH or ONLY_CARD",
+                link.accepted_payment_methods,
+                checkout_rules::ACH_CURRENCY,
+                currency.code()
+            ),
+        ));
     }
     Ok(())
 }
@@ -237,6 +274,94 @@ mod tests {
                 l.amount = Some(300);
             }),
             None
+        );
+    }
+
+    #[test]
+    fn amounts_must_reach_the_processors_minimum_charge() {
+        assert_eq!(field_of(|l| l.amount = Some(49)), Some("amount".into()));
+        assert_eq!(field_of(|l| l.amount = Some(50)), None);
+        let in_yen = |l: &mut PaymentLinkRow| {
+            l.currency = "JPY".into();
+            l.accepted_payment_methods = "NOT_ACH".into();
+        };
+        assert_eq!(
+            field_of(|l| {
+                in_yen(l);
+                l.amount = Some(49);
+            }),
+            Some("amount".into())
+        );
+        assert_eq!(
+            field_of(|l| {
+                l.currency = "BHD".into();
+                l.accepted_payment_methods = "ONLY_CARD".into();
+                l.amount = Some(1);
+            }),
+            None,
+            "no stated minimum in BHD"
+        );
+        let variable = |l: &mut PaymentLinkRow| {
+            l.amount_is_variable = true;
+            l.amount = None;
+        };
+        assert_eq!(field_of(variable), None, "no bounds: the page applies it");
+        assert_eq!(
+            field_of(|l| {
+                variable(l);
+                l.min_amount = Some(30);
+            }),
+            Some("min_amount".into())
+        );
+        assert_eq!(
+            field_of(|l| {
+                variable(l);
+                l.max_amount = Some(30);
+            }),
+            Some("max_amount".into())
+        );
+        let mut link = link();
+        link.amount = Some(10);
+        assert_eq!(
+            validate(&link).unwrap_err().message,
+            "must be at least 0.50 USD (50 in minor units), the smallest charge the payment \
+             processor takes in USD, not 0.10 USD"
+        );
+    }
+
+    #[test]
+    fn bank_debits_are_usd_only() {
+        for accepted in ["ALL", "NOT_CASH", "NOT_CARD", "ONLY_ACH"] {
+            assert_eq!(
+                field_of(|l| {
+                    l.currency = "EUR".into();
+                    l.accepted_payment_methods = accepted.into();
+                }),
+                Some("accepted_payment_methods".into()),
+                "{accepted}"
+            );
+            assert_eq!(
+                field_of(|l| l.accepted_payment_methods = accepted.into()),
+                None,
+                "{accepted} in USD"
+            );
+        }
+        for accepted in ["NOT_ACH", "ONLY_CARD", "ONLY_CASH"] {
+            assert_eq!(
+                field_of(|l| {
+                    l.currency = "EUR".into();
+                    l.accepted_payment_methods = accepted.into();
+                }),
+                None,
+                "{accepted}"
+            );
+        }
+        let mut link = link();
+        link.currency = "GBP".into();
+        let message = validate(&link).unwrap_err().message;
+        assert!(
+            message.contains("ACH") && message.contains("USD only") && message.contains("NOT_ACH"),
+            "{message}"
         );
     }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use paylink_store::sessions::SessionRow;
 
 use super::InvalidField;
+use super::minimums::Written;
 
 /// Fewest payments in a plan.
 pub const MIN_OCCURRENCES: i32 = 1;
@@ -19,7 +20,7 @@ pub fn validate(session: &SessionRow) -> Result<(), InvalidField> {
         return Err(InvalidField::new("amount", "must be greater than 0"));
     }
     let currency = super::money::currency("currency", &session.currency)?;
-    if currency.from_hundredths(session.amount_minor).is_none() {
+    let Some(each_minor) = currency.from_hundredths(session.amount_minor) else {
         return Err(InvalidField::new(
             "amount",
             format!(
@@ -28,7 +29,9 @@ pub fn validate(session: &SessionRow) -> Result<(), InvalidField> {
                 currency.decimals()
             ),
         ));
-    }
+    };
+    // Each payment is one charge.
+    super::minimums::at_least_minimum("amount", currency, each_minor, Written::MajorUnits)?;
     if !(MIN_OCCURRENCES..=MAX_OCCURRENCES).contains(&session.occurrences) {
         return Err(InvalidField::new(
             "occurrences",
@@ -84,6 +87,35 @@ mod tests {
         assert_eq!(field(|s| s.currency = "usd".into()), "currency");
         assert_eq!(field(|s| s.occurrences = 0), "occurrences");
         assert_eq!(field(|s| s.occurrences = 521), "occurrences");
+    }
+
+    #[test]
+    fn each_payment_must_reach_the_processors_minimum_charge() {
+        let check = |amount_hundredths: i64, currency: &str| {
+            let mut s = session();
+            s.amount_minor = amount_hundredths;
+            s.currency = currency.into();
+            validate(&s).map_err(|refusal| refusal.message)
+        };
+        assert_eq!(
+            check(49, "USD"),
+            Err(
+                "must be at least 0.50 USD, the smallest charge the payment processor takes \
+                 in USD, not 0.49 USD"
+                    .into()
+            )
+        );
+        assert_eq!(check(50, "USD"), Ok(()));
+        assert_eq!(
+            check(4_900, "JPY"),
+            Err(
+                "must be at least 50 JPY, the smallest charge the payment processor takes \
+                 in JPY, not 49 JPY"
+                    .into()
+            )
+        );
+        assert_eq!(check(5_000, "JPY"), Ok(()));
+        assert_eq!(check(1, "BHD"), Ok(()), "no stated minimum in BHD");
     }
 
     #[test]

@@ -150,7 +150,8 @@ impl Paying {
                 let amount_minor = PayableCurrency::of(&session.currency)
                     .and_then(|currency| currency.from_hundredths(session.amount_minor))
                     .ok_or_else(unpayable_currency)?;
-                let method = checkout_rules::check_plan_form(&form).map_err(StartError::Invalid)?;
+                let method = checkout_rules::check_plan_form(&form, &session.currency)
+                    .map_err(StartError::Invalid)?;
                 let first_charge = plan_schedule::first_charge(session.start_date, now);
                 let ends =
                     plan_schedule::plan_end(first_charge, &session.frequency, session.occurrences)

@@ -252,7 +252,7 @@ async fn unsupported_media_types_and_methods_are_refused() {
     assert_eq!(error_code(&body), "UNSUPPORTED_MEDIA_TYPE", "{body}");
 
     let mutation = format!(
-        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1}}) {{ link_id }} }}"#,
+        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1500}}) {{ link_id }} }}"#,
         merchant.uid
     );
     let response = app
@@ -294,7 +294,7 @@ async fn refusals_come_in_the_media_type_the_client_accepts() {
     let merchant = app.merchant("Acme").await;
     let url = app.url("/graphql");
     let create_over_get = format!(
-        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1}}) {{ link_id }} }}"#,
+        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1500}}) {{ link_id }} }}"#,
         merchant.uid
     );
     let cases: Vec<(&str, u16, reqwest::RequestBuilder)> = vec![
@@ -438,7 +438,7 @@ async fn variables_that_are_not_an_object_are_a_bad_request() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Acme").await;
     let query = format!(
-        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1}}) {{ link_id }} }}"#,
+        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1500}}) {{ link_id }} }}"#,
         merchant.uid
     );
     for variables in [json!([]), json!("{}"), json!(1), json!(true)] {

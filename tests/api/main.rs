@@ -10,6 +10,7 @@ mod faults;
 mod graphiql;
 mod hardening;
 mod malformed;
+mod money;
 mod operations;
 mod pages;
 mod paging;

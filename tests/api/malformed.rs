@@ -19,7 +19,7 @@ fn valid_requests(merchant_uid: &str) -> Vec<Value> {
             "merchant_uid": merchant_uid, "link_name": "Fuzz", "payment_name": "Dues", "amount": 1500,
         } } }),
         json!({
-            "query": format!(r#"mutation Make {{ createPaymentLink(input: {{merchant_uid: "{merchant_uid}", link_name: "Fuzz", payment_name: "Dues", amount: 1}}) {{ link_id }} }}"#),
+            "query": format!(r#"mutation Make {{ createPaymentLink(input: {{merchant_uid: "{merchant_uid}", link_name: "Fuzz", payment_name: "Dues", amount: 1500}}) {{ link_id }} }}"#),
             "operationName": "Make",
         }),
         json!({ "query": LIST, "variables": { "limit": 5 } }),
@@ -184,7 +184,7 @@ fn hand_written(merchant_uid: &str) -> Vec<Case> {
         Case::json(
             "escaped NUL in a variable name",
             json!({ "query": CREATE, "variables": { "in\u{0}put": {
-                "merchant_uid": merchant_uid, "link_name": "Fuzz", "payment_name": "Dues", "amount": 1,
+                "merchant_uid": merchant_uid, "link_name": "Fuzz", "payment_name": "Dues", "amount": 1500,
             } } })
             .to_string(),
         ),

@@ -36,7 +36,7 @@ async fn a_mutation_over_get_is_refused_and_changes_nothing() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Acme").await;
     let mutation = format!(
-        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1}}) {{ link_id }} }}"#,
+        r#"mutation {{ createPaymentLink(input: {{merchant_uid: "{}", link_name: "x", payment_name: "x", amount: 1500}}) {{ link_id }} }}"#,
         merchant.uid
     );
     let response = app

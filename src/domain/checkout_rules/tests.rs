@@ -115,6 +115,56 @@ fn posted_forms_are_read_once_per_field() {
 }
 
 #[test]
+fn a_variable_amount_without_bounds_must_reach_the_processors_minimum() {
+    let mut link = link();
+    link.amount_is_variable = true;
+    link.amount = None;
+    let check = |typed: &str| check_link_form(&link, usd(), &form(Some(typed), None, Some("card")));
+    assert_eq!(check("0.50").unwrap().amount_minor, 50);
+    let refused = check("0.49").unwrap_err();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].message, "Enter an amount of at least 0.50 USD.");
+    assert_eq!(
+        amount_hint(&link, usd()),
+        "Any amount of at least 0.50 USD."
+    );
+    link.max_amount = Some(10_000);
+    assert_eq!(
+        amount_hint(&link, usd()),
+        "Any amount between 0.50 USD and 100.00 USD."
+    );
+    let yen = PayableCurrency::of("JPY").unwrap();
+    assert_eq!(
+        amount_hint(&link, yen),
+        "Any amount between 50 JPY and 10,000 JPY."
+    );
+    let dinar = PayableCurrency::of("BHD").unwrap();
+    link.max_amount = None;
+    assert_eq!(
+        amount_hint(&link, dinar),
+        "Any amount in BHD.",
+        "no stated minimum"
+    );
+}
+
+#[test]
+fn a_links_own_minimum_holds_above_the_processors() {
+    let mut link = link();
+    link.amount_is_variable = true;
+    link.min_amount = Some(2_000);
+    assert_eq!(
+        amount_hint(&link, usd()),
+        "Any amount of at least 20.00 USD."
+    );
+    link.min_amount = Some(10);
+    assert_eq!(
+        amount_hint(&link, usd()),
+        "Any amount of at least 0.50 USD.",
+        "a row stored before minimums were checked"
+    );
+}
+
+#[test]
 fn the_phone_refusal_gives_an_example_the_check_accepts() {
     let mut link = link();
     link.require_phone = true;
@@ -132,4 +182,28 @@ fn the_phone_refusal_gives_an_example_the_check_accepts() {
     );
     let paid = check_link_form(&link, usd(), &form(None, Some(example), Some("card"))).unwrap();
     assert_eq!(paid.phone.as_deref(), Some(example));
+}
+
+#[test]
+fn plans_offer_bank_debits_in_usd_only() {
+    assert_eq!(
+        plan_methods("USD").online,
+        [PayMethod::Card, PayMethod::Ach]
+    );
+    for currency in ["EUR", "JPY", "BHD"] {
+        assert_eq!(
+            plan_methods(currency).online,
+            [PayMethod::Card],
+            "{currency}"
+        );
+    }
+    let ach = form(None, None, Some("ach"));
+    assert_eq!(check_plan_form(&ach, "USD"), Ok(PayMethod::Ach));
+    let refused = check_plan_form(&ach, "EUR").unwrap_err();
+    assert_eq!(refused[0].field, "method");
+    assert_eq!(
+        check_plan_form(&form(None, None, None), "EUR"),
+        Ok(PayMethod::Card),
+        "the only method needs no choice"
+    );
 }

@@ -137,7 +137,10 @@ pub(super) fn plan_page(
         total_text: checkout_rules::plan_total(session)
             .map(text)
             .unwrap_or_default(),
-        methods: choices(&checkout_rules::plan_methods(), posted.method.as_deref()),
+        methods: choices(
+            &checkout_rules::plan_methods(&session.currency),
+            posted.method.as_deref(),
+        ),
         cancel_url: session.cancel_url.clone(),
         errors: field_errors(problems),
     }

@@ -65,7 +65,7 @@ async fn amounts_follow_their_currencys_minor_unit() {
         let (_, page) = create_link(
             &app,
             &merchant,
-            json!({ "currency": currency, "amount": amount }),
+            json!({ "currency": currency, "amount": amount, "accepted_payment_methods": "NOT_ACH" }),
         )
         .await;
         let text = text_of(&get(&app, &page).await.body);
@@ -123,6 +123,31 @@ async fn a_variable_amount_is_a_field_bounded_as_the_link_says() {
     );
     assert!(answer.body.contains(r#"value="ach""#));
     assert!(text.contains("cash cannot be paid online"), "{text}");
+}
+
+#[tokio::test]
+async fn a_variable_amount_without_bounds_starts_at_the_processors_minimum() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Open Hands").await;
+    let (link_id, page) = create_link(
+        &app,
+        &merchant,
+        json!({ "amount_is_variable": true, "amount": null, "accepted_payment_methods": "ONLY_CARD" }),
+    )
+    .await;
+    let text = text_of(&get(&app, &page).await.body);
+    assert!(text.contains("Any amount of at least 0.50 USD."), "{text}");
+    let refused = post_form(&app, &page, &[("amount", "0.49")]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        text_of(&refused.body).contains("Enter an amount of at least 0.50 USD."),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.row_count("checkouts").await, 0);
+    pay_in_test_mode(&app, &page, &[("amount", "0.50")]).await;
+    let payments = link_payments(&app, &merchant, &link_id).await;
+    assert_eq!(payments[0]["amount"], 50);
 }
 
 #[tokio::test]

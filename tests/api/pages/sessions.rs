@@ -156,10 +156,34 @@ async fn a_plan_without_a_success_url_ends_on_paylinks_own_page() {
     .await;
     let text = text_of(&get(&app, &page).await.body);
     assert!(text.contains("Each payment 5,000 JPY"), "{text}");
-    let done = pay_in_test_mode(&app, &page, &[("method", "ach")]).await;
+    let done = pay_in_test_mode(&app, &page, &[("method", "card")]).await;
     let answer = get(&app, &done).await;
     assert_eq!(answer.status, 200);
     assert!(text_of(&answer.body).contains("Payment plan set up"));
+}
+
+#[tokio::test]
+async fn a_plan_offers_bank_debits_only_in_usd() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Plans").await;
+    let (_, in_dollars) = create_session(&app, &merchant, json!({})).await;
+    let body = get(&app, &in_dollars).await.body;
+    assert!(body.contains(r#"value="card""#), "{body}");
+    assert!(body.contains(r#"value="ach""#), "{body}");
+    for currency in ["EUR", "JPY"] {
+        let (_, page) = create_session(
+            &app,
+            &merchant,
+            json!({ "currency": currency, "amount": "100.00" }),
+        )
+        .await;
+        let body = get(&app, &page).await.body;
+        assert!(!body.contains(r#"value="ach""#), "{currency}: {body}");
+        assert!(!body.contains("Bank account"), "{currency}: {body}");
+        let refused = post_form(&app, &page, &[("method", "ach")]).await;
+        assert_eq!(refused.status, 422, "{currency}: {}", refused.body);
+    }
+    assert_eq!(app.row_count("checkouts").await, 0);
 }
 
 #[tokio::test]
