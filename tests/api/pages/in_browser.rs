@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use fantoccini::Locator;
+use paylink_test_servers::stripe_server::StripeServer;
 use serde_json::json;
 
 use super::receiver::Receiver;
@@ -39,12 +41,12 @@ async fn reachable_app() -> TestApp {
     reachable_app_with(&[]).await
 }
 
-/// A reachable server whose payments go to the Stripe stand-in, which sends its events back.
-async fn reachable_app_with_stripe() -> (TestApp, paylink_test_servers::stripe_server::StripeServer)
-{
+/// A reachable server whose payments go to the Stripe stand-in, which holds its events until
+/// [`deliver_and_check_again`] sends them.
+async fn reachable_app_with_stripe() -> (TestApp, StripeServer) {
     const KEY: &str = "sk_test_browserKey";
     const HOOK: &str = "whsec_browserHook";
-    let stripe = paylink_test_servers::stripe_server::StripeServer::start(KEY, HOOK).await;
+    let stripe = StripeServer::start(KEY, HOOK).await;
     let app = reachable_app_with(&[
         ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
         ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
@@ -53,7 +55,23 @@ async fn reachable_app_with_stripe() -> (TestApp, paylink_test_servers::stripe_s
     ])
     .await;
     stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    stripe.hold_webhooks(true);
     (app, stripe)
+}
+
+/// Back from Stripe's page before its events, the payer waits on the page after paying; the
+/// events held are delivered, in order, and the payer looks again.
+async fn deliver_and_check_again(browser: &Browser, stripe: &StripeServer) {
+    wait_for_heading(browser, "Processing your payment").await;
+    for event in stripe.events() {
+        assert_eq!(stripe.deliver(&event).await, 200, "{}", event.event_type);
+    }
+    browser
+        .wait_for_locator(Locator::LinkText("Check again"))
+        .await
+        .click()
+        .await
+        .expect("clicking Check again");
 }
 
 /// The first `http://` URL in the text part of the email that delivery `id` wrote.
@@ -274,7 +292,7 @@ async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_link_is_paid_in_a_browser_on_stripes_page() {
-    let (app, _stripe) = reachable_app_with_stripe().await;
+    let (app, stripe) = reachable_app_with_stripe().await;
     let merchant = app.merchant("Harbour Books").await;
     let (link_id, page) = create_link(
         &app,
@@ -289,8 +307,12 @@ async fn a_link_is_paid_in_a_browser_on_stripes_page() {
     wait_for_heading(&browser, "Book club").await;
     assert!(!visible_text(&browser).await.contains("Test mode"));
     submit(&browser).await;
-    // Stripe's page (the stand-in's), then back to paylink once paid.
+    // Stripe's page (the stand-in's), then back to paylink, which shows the payment once
+    // Stripe's event has come.
     pay_on_stripes_page(&browser, "stripe-checkout.png").await;
+    wait_for_heading(&browser, "Processing your payment").await;
+    browser.save_screenshot("stripe-processing.png").await;
+    deliver_and_check_again(&browser, &stripe).await;
     wait_for_heading(&browser, "Payment received").await;
     assert!(
         visible_text(&browser)
@@ -322,6 +344,7 @@ async fn a_plan_is_set_up_in_a_browser_on_stripes_page() {
     wait_for_heading(&browser, "Your payment plan").await;
     submit(&browser).await;
     pay_on_stripes_page(&browser, "stripe-plan-checkout.png").await;
+    deliver_and_check_again(&browser, &stripe).await;
     wait_for_url(&browser, &site.url("/welcome")).await;
     browser.close().await;
     let callback = site.wait_for_path("/events").await;
