@@ -6,6 +6,7 @@
 #      initdb and started with pg_ctl; Debian's postgresql package is installed first when missing
 #      and we are root.
 # The browser tests need Debian's Chromium and its WebDriver; `make chromium` finds or installs them.
+# Their accessibility checks need axe-core; `make axe` installs the pinned version from npm.
 # The shared rate limit's tests need Redis: `make redis` uses PAYLINK_TEST_REDIS_URL, else a server
 # on 127.0.0.1:6379, else starts Debian's redis-server there (installing it when missing and root).
 
@@ -22,8 +23,12 @@ ADMIN_URL_FILE := $(STATE)/admin-database-url
 PAYLINK_TEST_CHROMIUM ?= /usr/bin/chromium
 PAYLINK_TEST_CHROMEDRIVER ?= /usr/bin/chromedriver
 export PAYLINK_TEST_CHROMIUM PAYLINK_TEST_CHROMEDRIVER
+# axe-core's browser build, which the browser tests inject into each page; the same default there.
+AXE_DIR := $(CURDIR)/tests/axe
+PAYLINK_TEST_AXE ?= $(AXE_DIR)/node_modules/axe-core/axe.min.js
+export PAYLINK_TEST_AXE
 
-.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop chromium redis graphiql-assets clean
+.PHONY: help run test build fmt lint unit-tests schema-check contract-check postgres postgres-stop chromium axe redis graphiql-assets clean
 
 help:
 	@echo "make run    build, set up a local database and serve http://127.0.0.1:8080/graphql"
@@ -31,6 +36,7 @@ help:
 	@echo "make bench  build release binaries, seed a database, load-test paylink; table + target/bench/results.json"
 	@echo "make postgres-stop   stop the private PostgreSQL cluster, if one was started"
 	@echo "make chromium        find or install headless Chromium and chromedriver for the browser tests"
+	@echo "make axe             install the pinned axe-core the browser tests check accessibility with"
 	@echo "make redis           find or start the Redis the shared rate limit's tests use"
 	@echo "make graphiql-assets fetch the pinned GraphiQL and React builds from npm into crates/paylink-graphiql/assets"
 
@@ -100,6 +106,32 @@ chromium:
 	  exit 1; \
 	fi
 
+# axe-core for the browser tests' accessibility checks (tests/api/axe.rs): the version pinned in
+# tests/axe/package-lock.json, installed by `npm ci` into tests/axe/node_modules (git-ignored), again
+# only when the installed version differs. PAYLINK_TEST_AXE set in the environment or on make's
+# command line names another axe.min.js and installs nothing.
+axe:
+	@if [ "$(origin PAYLINK_TEST_AXE)" != file ]; then \
+	  if [ ! -f "$(PAYLINK_TEST_AXE)" ]; then echo "axe: PAYLINK_TEST_AXE names $(PAYLINK_TEST_AXE), which is missing" >&2; exit 1; fi; \
+	  echo "axe: using $(PAYLINK_TEST_AXE)"; \
+	  exit 0; \
+	fi; \
+	if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "npm is not installed and we are not root: install Debian's npm package, or set PAYLINK_TEST_AXE to an axe.min.js" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "axe: installing Debian's npm package"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi; \
+	version() { node -p "require('$$1').version" 2>/dev/null || true; }; \
+	pinned=$$(node -p "require('$(AXE_DIR)/package-lock.json').packages['node_modules/axe-core'].version"); \
+	if [ "$$(version "$(AXE_DIR)/node_modules/axe-core/package.json")" != "$$pinned" ]; then \
+	  echo "axe: installing axe-core $$pinned from the npm registry into tests/axe/node_modules"; \
+	  npm ci --prefix "$(AXE_DIR)" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null; \
+	fi; \
+	echo "axe: using axe-core $$pinned"
+
 # Redis for the shared rate limit's tests (tests/api/shared_rate_limit.rs). It keeps nothing on
 # disk: the tests need no state across runs.
 redis:
@@ -144,7 +176,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy --package paylink --lib --bins --locked -- -D warnings
 
-unit-tests: postgres chromium redis
+unit-tests: postgres chromium axe redis
 	@export PAYLINK_TEST_DATABASE_URL=$$(cat "$(ADMIN_URL_FILE)"); \
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --locked --no-fail-fast; \

@@ -5,11 +5,15 @@
 use fantoccini::Locator;
 use serde_json::json;
 
+use crate::axe::assert_accessible_within;
 use crate::support::{TestApp, create_link};
 use crate::webdriver::Browser;
 
 /// Where the page keeps the key (`assets/paylink-graphiql.js` of `paylink-graphiql`).
 const STORAGE_KEY: &str = "paylink.apiKey";
+/// paylink's part of the page, the API-key form above GraphiQL: the accessibility checks look
+/// at this alone, GraphiQL's own interface being a third party's.
+const KEY_FORM: &str = ".paylink-key";
 
 /// A JavaScript expression for the text of GraphiQL's CodeMirror editor inside the element
 /// matching `selector`, or null while GraphiQL has not drawn it.
@@ -111,6 +115,7 @@ async fn graphiql_loads_offline_under_its_policy_and_keeps_the_key() {
         .attr("type")
         .await;
     assert_eq!(input_type.unwrap().as_deref(), Some("password"));
+    assert_accessible_within(&browser, KEY_FORM, "the key form without a key").await;
 
     // Save keeps the key in localStorage, shows only its visible prefix, and puts it in no URL.
     save_key(&browser, &merchant.key).await;
@@ -139,6 +144,7 @@ async fn graphiql_loads_offline_under_its_policy_and_keeps_the_key() {
         .run("return document.getElementById('paylink-key-input').value;")
         .await;
     assert_eq!(input, json!(""), "the key was left in the input");
+    assert_accessible_within(&browser, KEY_FORM, "the key form with a key saved").await;
 
     // The key is asked for once: the page opened again is already using it.
     show_graphiql(&browser, &app).await;
@@ -239,6 +245,7 @@ async fn graphiqls_dialogs_work_under_the_policy() {
         )
         .await;
     browser.save_screenshot("graphiql-dark.png").await;
+    assert_accessible_within(&browser, KEY_FORM, "the key form in the dark theme").await;
     // The policy refuses one thing here: the inline <style> with which a dialog's scroll lock
     // (react-remove-scroll, inside GraphiQL's bundle) would keep the page behind it still. The
     // page never scrolls as a whole, so that style has nothing to do; anything else refused

@@ -2,6 +2,7 @@
 //! database per test cloned from a migrated template.
 
 mod auth;
+mod axe;
 mod browser;
 mod cli;
 mod clients;

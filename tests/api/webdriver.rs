@@ -85,6 +85,24 @@ impl Browser {
             .unwrap_or_else(|error| panic!("running {script}: {error}"))
     }
 
+    /// Runs `script`, a function body whose last argument is a callback, in the page and
+    /// returns what it passes that callback; `args` come before the callback.
+    pub(crate) async fn run_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|error| panic!("running {script}: {error}"))
+    }
+
+    /// Runs the script file `source` (a library defining its globals) in the page; `name`
+    /// stands for it in a failure, the source being too long to print.
+    pub(crate) async fn inject(&self, name: &str, source: &str) {
+        self.client
+            .execute(source, Vec::new())
+            .await
+            .unwrap_or_else(|error| panic!("running {name} in the page: {error}"));
+    }
+
     /// Polls `script` until it returns something other than `null`, `false` or `""`, and
     /// returns that; fails after [`WAIT`] with `what` and the last value seen.
     pub(crate) async fn wait_for_script(&self, what: &str, script: &str) -> Value {

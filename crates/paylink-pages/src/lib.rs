@@ -162,8 +162,10 @@ pub struct DonePage {
     pub message: String,
     /// The amount paid, formatted.
     pub amount_text: Option<String>,
-    /// Whether the provider has not confirmed yet: the page then reloads itself.
-    pub processing: bool,
+    /// While the provider has not confirmed: this page's URL, for a link that looks again. The
+    /// page does not reload itself on a timer: that would start a screen reader over each time
+    /// and change the page under the payer unasked (WCAG 2.2.1).
+    pub check_again: Option<String>,
 }
 
 /// A link back from a message page.

@@ -188,13 +188,13 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
     let checkout = &view.checkout;
     let amount = money::for_payers(&checkout.currency, checkout.amount_minor);
     let merchant = &view.merchant_name;
-    let page = |heading: &str, message: String, processing: bool| {
+    let page = |heading: &str, message: String, check_again: Option<String>| {
         let page = DonePage {
             chrome: views::chrome(app, heading, Some(merchant)),
             heading: heading.to_owned(),
             message,
             amount_text: Some(amount.clone()),
-            processing,
+            check_again,
         };
         Page::render(app, StatusCode::OK, &page)
     };
@@ -222,10 +222,10 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
                         format!(
                             "Your bank is processing the payment; {merchant} will see it once it clears."
                         ),
-                        false,
+                        None,
                     );
                 }
-                return page("Payment received", message, false);
+                return page("Payment received", message, None);
             }
             if let Some(url) = view.session.as_ref().and_then(|s| s.success_url.clone()) {
                 return Page::Redirect(url);
@@ -240,7 +240,7 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
             page(
                 "Payment plan set up",
                 format!("Your payment plan with {merchant} is set up. {when}"),
-                false,
+                None,
             )
         }
         (status::FAILED, _) => Page::gone(
@@ -259,8 +259,9 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
         ),
         _ => page(
             "Processing your payment",
-            "Waiting for the payment provider to confirm. This page updates by itself.".to_owned(),
-            true,
+            "Waiting for the payment provider to confirm. This usually takes a few seconds."
+                .to_owned(),
+            Some(owner.done_url(&app.paying.links, checkout_id)),
         ),
     }
 }

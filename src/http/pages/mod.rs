@@ -5,7 +5,8 @@
 //!   redirects (303) to the provider's page, or to the test-mode card page.
 //! - `GET {base}/{id}/checkout/{checkout}`: the test-mode card page; `POST` pays with a test card.
 //! - `GET {base}/{id}/checkout/{checkout}/done`: where the payer lands after paying: the
-//!   merchant's message, a redirect to its URL, or "processing" until the provider confirms.
+//!   merchant's message, a redirect to its URL, or "processing" (with a link to look again)
+//!   until the provider confirms.
 //! - `GET {base}/_assets/pages.css`: the stylesheet.
 //!
 //! Guards, since anyone may call these: GET and HEAD never change anything; form posts are

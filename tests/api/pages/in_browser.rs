@@ -1,14 +1,18 @@
 //! The payer's side in a real browser (headless Chromium that can reach nothing but loopback):
 //! a link sent by email is opened from the `.eml` file, filled in and paid in test mode; a plan
-//! likewise, ending on the merchant's `successUrl` with its callback received. Each page is
-//! saved as a screenshot under `target/screenshots/` for review.
+//! likewise, ending on the merchant's `successUrl` with its callback received. Each page, in
+//! each state reached, is saved as a screenshot under `target/screenshots/` for review and
+//! checked with axe-core (`crate::axe`).
 
 use std::time::Duration;
 
+use fantoccini::Locator;
+use paylink_test_servers::stripe_server::StripeServer;
 use serde_json::json;
 
 use super::receiver::Receiver;
 use super::*;
+use crate::axe::assert_accessible;
 use crate::deliveries::{delivery_id_in, send_payment_link, send_session_link};
 use crate::webdriver::Browser;
 
@@ -39,12 +43,12 @@ async fn reachable_app() -> TestApp {
     reachable_app_with(&[]).await
 }
 
-/// A reachable server whose payments go to the Stripe stand-in, which sends its events back.
-async fn reachable_app_with_stripe() -> (TestApp, paylink_test_servers::stripe_server::StripeServer)
-{
+/// A reachable server whose payments go to the Stripe stand-in, which holds its events until
+/// [`deliver_and_check_again`] sends them.
+async fn reachable_app_with_stripe() -> (TestApp, StripeServer) {
     const KEY: &str = "sk_test_browserKey";
     const HOOK: &str = "whsec_browserHook";
-    let stripe = paylink_test_servers::stripe_server::StripeServer::start(KEY, HOOK).await;
+    let stripe = StripeServer::start(KEY, HOOK).await;
     let app = reachable_app_with(&[
         ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
         ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
@@ -53,7 +57,23 @@ async fn reachable_app_with_stripe() -> (TestApp, paylink_test_servers::stripe_s
     ])
     .await;
     stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
+    stripe.hold_webhooks(true);
     (app, stripe)
+}
+
+/// Back from Stripe's page before its events, the payer waits on the page after paying; the
+/// events held are delivered, in order, and the payer looks again.
+async fn deliver_and_check_again(browser: &Browser, stripe: &StripeServer) {
+    wait_for_heading(browser, "Processing your payment").await;
+    for event in stripe.events() {
+        assert_eq!(stripe.deliver(&event).await, 200, "{}", event.event_type);
+    }
+    browser
+        .wait_for_locator(Locator::LinkText("Check again"))
+        .await
+        .click()
+        .await
+        .expect("clicking Check again");
 }
 
 /// The first `http://` URL in the text part of the email that delivery `id` wrote.
@@ -160,6 +180,7 @@ async fn a_link_sent_by_email_is_paid_in_a_browser() {
         "{text}"
     );
     browser.save_screenshot("pay-link.png").await;
+    assert_accessible(&browser, "a link's page in test mode").await;
 
     // Too little, and no phone: the page says so, field by field, and keeps what was typed.
     browser
@@ -176,6 +197,7 @@ async fn a_link_sent_by_email_is_paid_in_a_browser() {
     );
     assert!(text.contains("Enter your phone number."), "{text}");
     browser.save_screenshot("pay-link-errors.png").await;
+    assert_accessible(&browser, "a link's page with the form's errors").await;
 
     browser
         .run("document.getElementById('amount').value = '';")
@@ -186,6 +208,16 @@ async fn a_link_sent_by_email_is_paid_in_a_browser() {
     submit(&browser).await;
     wait_for_heading(&browser, "Pay 42.50 USD").await;
     browser.save_screenshot("pay-test-card.png").await;
+    assert_accessible(&browser, "the test-mode card page").await;
+
+    // The page after paying, opened before paying, waits for the payment.
+    let card_page = browser.run("return location.href;").await;
+    let card_page = card_page.as_str().expect("the card page's URL").to_owned();
+    browser.open(&format!("{card_page}/done")).await;
+    wait_for_heading(&browser, "Processing your payment").await;
+    browser.save_screenshot("pay-processing.png").await;
+    assert_accessible(&browser, "the page after paying, before the payment").await;
+    browser.open(&card_page).await;
 
     browser.type_into("#card", "4000 0000 0000 0002").await;
     submit(&browser).await;
@@ -196,6 +228,7 @@ async fn a_link_sent_by_email_is_paid_in_a_browser() {
             .contains("Your card was declined.")
     );
     browser.save_screenshot("pay-test-card-declined.png").await;
+    assert_accessible(&browser, "the test-mode card page with a declined card").await;
 
     browser
         .run("document.getElementById('card').value = '';")
@@ -209,6 +242,18 @@ async fn a_link_sent_by_email_is_paid_in_a_browser() {
             .contains("Thank you! See you at the garden.")
     );
     browser.save_screenshot("pay-done.png").await;
+    assert_accessible(&browser, "the page after paying").await;
+
+    // The link turned off, and a link to nothing.
+    deactivate(&app, &merchant, &link_id).await;
+    browser.open(&url).await;
+    wait_for_heading(&browser, "This payment link is no longer active").await;
+    browser.save_screenshot("pay-link-inactive.png").await;
+    assert_accessible(&browser, "an inactive link's page").await;
+    browser.open(&app.url("/pay/no-such-link")).await;
+    wait_for_heading(&browser, "Page not found").await;
+    browser.save_screenshot("pay-not-found.png").await;
+    assert_accessible(&browser, "the page of an unknown link").await;
     // The 422 and 402 of the refused posts are logged too; only a policy violation counts.
     let violations: Vec<String> = browser
         .console_errors()
@@ -258,9 +303,12 @@ async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url
         assert!(text.contains(shown), "{shown:?}: {text}");
     }
     browser.save_screenshot("plan.png").await;
+    assert_accessible(&browser, "a plan's page in test mode").await;
     submit(&browser).await;
     // The plan starts on 1 January 2027: the card is taken, nothing charged today.
     wait_for_heading(&browser, "Set up your payment plan").await;
+    browser.save_screenshot("plan-test-card.png").await;
+    assert_accessible(&browser, "a plan's test-mode card page").await;
     browser.type_into("#card", "4242424242424242").await;
     submit(&browser).await;
     wait_for_url(&browser, &site.url("/welcome")).await;
@@ -274,7 +322,7 @@ async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_link_is_paid_in_a_browser_on_stripes_page() {
-    let (app, _stripe) = reachable_app_with_stripe().await;
+    let (app, stripe) = reachable_app_with_stripe().await;
     let merchant = app.merchant("Harbour Books").await;
     let (link_id, page) = create_link(
         &app,
@@ -288,9 +336,15 @@ async fn a_link_is_paid_in_a_browser_on_stripes_page() {
     browser.open(&app.url(&page)).await;
     wait_for_heading(&browser, "Book club").await;
     assert!(!visible_text(&browser).await.contains("Test mode"));
+    assert_accessible(&browser, "a link's page").await;
     submit(&browser).await;
-    // Stripe's page (the stand-in's), then back to paylink once paid.
+    // Stripe's page (the stand-in's), then back to paylink, which shows the payment once
+    // Stripe's event has come.
     pay_on_stripes_page(&browser, "stripe-checkout.png").await;
+    wait_for_heading(&browser, "Processing your payment").await;
+    browser.save_screenshot("stripe-processing.png").await;
+    assert_accessible(&browser, "the page after paying, before Stripe's event").await;
+    deliver_and_check_again(&browser, &stripe).await;
     wait_for_heading(&browser, "Payment received").await;
     assert!(
         visible_text(&browser)
@@ -298,6 +352,7 @@ async fn a_link_is_paid_in_a_browser_on_stripes_page() {
             .contains("Welcome to the club.")
     );
     browser.save_screenshot("stripe-done.png").await;
+    assert_accessible(&browser, "the page after paying through Stripe").await;
     browser.close().await;
     let payments = link_payments(&app, &merchant, &link_id).await;
     assert_eq!(payments[0]["provider"], "stripe");
@@ -320,8 +375,10 @@ async fn a_plan_is_set_up_in_a_browser_on_stripes_page() {
     let browser = Browser::start().await;
     browser.open(&app.url(&page)).await;
     wait_for_heading(&browser, "Your payment plan").await;
+    assert_accessible(&browser, "a plan's page").await;
     submit(&browser).await;
     pay_on_stripes_page(&browser, "stripe-plan-checkout.png").await;
+    deliver_and_check_again(&browser, &stripe).await;
     wait_for_url(&browser, &site.url("/welcome")).await;
     browser.close().await;
     let callback = site.wait_for_path("/events").await;

@@ -108,7 +108,10 @@ async fn a_link_is_paid_through_stripe_checkout() {
     let waiting = get(&app, &done_path).await;
     assert_eq!(waiting.status, 200);
     assert!(text_of(&waiting.body).contains("Processing your payment"));
-    assert!(waiting.body.contains(r#"http-equiv="refresh""#));
+    // The payer looks again with a link; the page never reloads itself on a timer.
+    let check_again = format!(r#"href="{PUBLIC_ORIGIN}{done_path}">Check again</a>"#);
+    assert!(waiting.body.contains(&check_again), "{}", waiting.body);
+    assert!(!waiting.body.contains("http-equiv"), "{}", waiting.body);
     assert!(link_payments(&app, &merchant, &link_id).await.is_empty());
 
     let event = stripe.complete(&session).await;
