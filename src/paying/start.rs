@@ -221,6 +221,7 @@ impl Paying {
             payment_method_types: vec![method],
             success_url: owner.done_url(&self.links, &checkout.id),
             cancel_url: owner.page_url(&self.links),
+            expires_at: None,
             customer_email: None,
             metadata,
         };

@@ -20,6 +20,13 @@ pub struct CheckoutRequest {
     pub success_url: String,
     /// Where the page's back link goes.
     pub cancel_url: String,
+    /// Unix seconds from which the page takes no payment, sent as `expires_at`. Stripe takes
+    /// 30 minutes to 24 hours after it creates the session, and refuses anything else (a
+    /// [`PaymentError::Permanent`](crate::PaymentError::Permanent) naming `expires_at`), so
+    /// leave a few minutes' margin at either end. `None` keeps Stripe's default, 24 hours.
+    /// Stripe then expires the session and sends
+    /// [`EventKind::CheckoutExpired`](crate::EventKind::CheckoutExpired).
+    pub expires_at: Option<i64>,
     /// Prefills the payer's email address (`customer_email`).
     pub customer_email: Option<String>,
     /// Sent as `metadata[k]=v` and, for a subscription, also as
@@ -125,6 +132,23 @@ pub struct CreatedCheckout {
     pub url: String,
 }
 
+/// What [`Stripe::expire_checkout`](crate::Stripe::expire_checkout) found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExpireOutcome {
+    /// Stripe expired the session (now, or under this idempotency key earlier): its page takes
+    /// no payment, its URL is gone, and Stripe sends `checkout.session.expired`.
+    Expired,
+    /// The session was no longer open, so there was nothing to expire. With `completed` the
+    /// payer finished the page first, a race the caller settles by refunding the payment (or
+    /// cancelling the subscription) once `checkout.session.completed` names it; completed is
+    /// not paid: a bank debit may still be settling, and a trial charges nothing yet. Without,
+    /// the session had already expired (its `expires_at` passed, or an earlier expire).
+    AlreadyClosed {
+        /// Whether the payer completed the session (else it had expired).
+        completed: bool,
+    },
+}
+
 /// The form of `POST /v1/checkout/sessions`, in Stripe's bracket notation.
 pub(crate) fn form_fields(request: &CheckoutRequest) -> Vec<(String, String)> {
     let mut form: Vec<(String, String)> = Vec::new();
@@ -147,6 +171,9 @@ pub(crate) fn form_fields(request: &CheckoutRequest) -> Vec<(String, String)> {
     push("client_reference_id", &request.client_reference_id);
     push("success_url", &request.success_url);
     push("cancel_url", &request.cancel_url);
+    if let Some(expires_at) = request.expires_at {
+        push("expires_at", &expires_at.to_string());
+    }
     if let Some(email) = &request.customer_email {
         push("customer_email", email);
     }

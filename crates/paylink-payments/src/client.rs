@@ -1,5 +1,7 @@
-//! Stripe's REST API: creating Checkout Sessions and ending subscriptions, each one POST
-//! retried under one idempotency key.
+//! Stripe's REST API: creating and expiring Checkout Sessions, ending and cancelling
+//! subscriptions, refunding payments. Each call is one request retried within the call, a
+//! POST under one idempotency key; expiring and cancelling read the object back when Stripe
+//! refuses, to tell a request that came too late from one that failed.
 
 use std::{fmt, time::Duration};
 
@@ -11,12 +13,16 @@ use crate::{
     StripeSettings, WebhookError, checkout::form_fields, config,
 };
 
+mod cancel;
+mod expire;
+mod refund;
 mod retry;
 
 /// Stripe's limit on an `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
-/// Creates Checkout Sessions, ends subscriptions and verifies webhooks for one Stripe account.
+/// Creates and expires Checkout Sessions, ends and cancels subscriptions, refunds payments and
+/// verifies webhooks for one Stripe account.
 ///
 /// Built once at start by [`Stripe::new`], which checks every setting. Cloning is cheap (the
 /// HTTP client shares its connection pool), and Debug shows where requests go without either
@@ -91,10 +97,11 @@ impl Stripe {
     /// 250 ms and then 500 ms, or after `Retry-After` (at most 2 s) when Stripe gives one;
     /// none follows any other 4xx, nor an answer carrying `Stripe-Should-Retry: false`.
     ///
-    /// No `Stripe-Version` header is sent: the session is created under the account's default
-    /// API version, like the webhooks of an endpoint without its own. The fields read here (and
-    /// in [`Stripe::verify_event`]) have had the same shape in every version, and pinning the
-    /// requests' version alone would not pin the webhooks'.
+    /// No `Stripe-Version` header is sent, by this call or any other: requests run under the
+    /// account's default API version, like the webhooks of an endpoint without its own. The
+    /// fields read from answers have had the same shape in every version; where webhook
+    /// objects differ between versions, [`Stripe::verify_event`] reads each shape; and pinning
+    /// the requests' version alone would not pin the webhooks'.
     pub async fn create_checkout(
         &self,
         request: &CheckoutRequest,

@@ -1,13 +1,13 @@
-//! What goes wrong: at start (configuration), creating a Checkout Session or ending a
-//! subscription, reading a webhook.
+//! What goes wrong: at start (configuration), in a request to Stripe (a Checkout Session to
+//! create or expire, a subscription to end or cancel, a refund), reading a webhook.
 //!
 //! Policy: Display of every error here is safe to store and to show to a merchant. It is Stripe's
 //! own `error.message` or a short neutral sentence of ours, on one line, bounded, and with the
 //! secret key and webhook secret removed should a server ever echo them. A transport library's
 //! words (DNS, TLS, sockets) go only to the log, at `warn`, redacted the same way.
 
-/// Why a request to Stripe (a Checkout Session to create, a subscription's end to set) did
-/// not succeed.
+/// Why a request to Stripe (a Checkout Session to create or expire, a subscription's end to
+/// set or the subscription to cancel, a refund) did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
     /// Stripe certainly did nothing under this idempotency key, and trying later may work:
@@ -21,9 +21,9 @@ pub enum PaymentError {
     Permanent(String),
     /// The attempts ran out after one of them may have reached Stripe (a timeout once
     /// connected, a connection cut before the answer, an answer that could not be read): the
-    /// session may exist, the subscription's end may be set. Calling again with the same
-    /// idempotency key and parameters within 24 hours returns the first outcome if there was
-    /// one, and otherwise makes the request.
+    /// session may exist, the subscription's end may be set, the refund may be made. Calling
+    /// again with the same idempotency key and parameters within 24 hours returns the first
+    /// outcome if there was one, and otherwise makes the request.
     #[error("{0}")]
     Unknown(String),
 }
@@ -34,8 +34,8 @@ impl PaymentError {
         matches!(self, PaymentError::Transient(_))
     }
 
-    /// Whether Stripe may have acted (created the session, set the end) although no answer
-    /// said so.
+    /// Whether Stripe may have acted (created the session, set the end, made the refund)
+    /// although no answer said so.
     pub fn is_unknown(&self) -> bool {
         matches!(self, PaymentError::Unknown(_))
     }
@@ -65,8 +65,8 @@ pub enum WebhookError {
     /// replay of an old delivery (or a clock far off).
     #[error("the Stripe-Signature timestamp is outside the tolerance")]
     Stale,
-    /// Signed by Stripe, but not an event this crate can read (not JSON, or a checkout event
-    /// without its session).
+    /// Signed by Stripe, but not an event this crate can read (not JSON, or an event of a
+    /// type read here without the object it should carry).
     #[error("the event cannot be read: {0}")]
     Malformed(String),
 }

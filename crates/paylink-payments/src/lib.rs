@@ -1,6 +1,7 @@
 //! Takes payments through Stripe Checkout: creates a Checkout Session over Stripe's REST API,
-//! sets when a subscription it started ends, and verifies and reads the webhooks that say how
-//! a session ended.
+//! closes it early, sets when (or cancels now) a subscription it started, refunds payments,
+//! and verifies and reads the webhooks that say how a session, a refund and a plan's
+//! subscription fared.
 //!
 //! The crate knows nothing about GraphQL or the database. The caller makes one idempotency key
 //! per paylink checkout and keeps it; [`Stripe::create_checkout`] sends the session's form
@@ -10,19 +11,36 @@
 //! whether trying later may help ([`PaymentError::Transient`]), cannot
 //! ([`PaymentError::Permanent`]), or whether Stripe may have created the session although no
 //! answer said so ([`PaymentError::Unknown`]; the same key within 24 hours gets it back).
+//! Every other call retries and classes its errors the same way, each POST under an
+//! idempotency key of its own (a DELETE carries none: Stripe ignores keys there).
+//!
+//! A session takes payment until its [`CheckoutRequest::expires_at`] (30 minutes to 24 hours
+//! after creation; 24 hours by default), or until [`Stripe::expire_checkout`] closes it. The
+//! payer may finish the page while the expire is on its way: the call then answers
+//! [`ExpireOutcome::AlreadyClosed`] with `completed: true`, and the caller refunds.
 //!
 //! A payment plan (a number of payments from a start date) is a subscription-mode session
 //! ([`CheckoutLine::Subscription`]) whose `trial_end` puts the first charge at the start date
 //! (Stripe requires it at least 48 hours ahead), and, once `checkout.session.completed` names
 //! its subscription, [`Stripe::end_subscription_at`] with the end of the last period: Checkout
-//! cannot set an end itself. That call retries and classifies errors as creating a session
-//! does, under its own idempotency key.
+//! cannot set an end itself. Stripe then charges each period on its own and reports it with
+//! `invoice.paid` or `invoice.payment_failed` ([`EventKind::InvoicePaid`],
+//! [`EventKind::InvoicePaymentFailed`]); [`Stripe::cancel_subscription`] ends a plan at once
+//! (no final invoice, no proration), and is Ok for a subscription already ended.
 //!
-//! The payment itself is reported by webhook: the caller's endpoint passes the raw body and
-//! the `Stripe-Signature` header to [`Stripe::verify_event`], which checks the signature and
-//! its age and returns an [`Event`]. Stripe delivers an event at least once and in no promised
-//! order, so the caller de-duplicates on [`Event::id`] and lets a session's state only move
-//! forward.
+//! [`Stripe::create_refund`] gives back all or part of a payment, named by its PaymentIntent
+//! (a session's, or an invoice's). Refunds made in Stripe's Dashboard count against the same
+//! payment, and every refund is reported by `charge.refunded` ([`EventKind::ChargeRefunded`],
+//! the total refunded so far) and, from API version 2024-10-28.acacia on, by `refund.*`
+//! events ([`EventKind::RefundUpdated`]).
+//!
+//! Payments are reported by webhook: the caller's endpoint passes the raw body and the
+//! `Stripe-Signature` header to [`Stripe::verify_event`], which checks the signature and its
+//! age and returns an [`Event`]. Stripe delivers an event at least once and in no promised
+//! order, so the caller de-duplicates on [`Event::id`] and lets each object's state only move
+//! forward. An event's object takes the shape of the webhook endpoint's API version; where
+//! the versions differ in what is read here (a Charge's refunds list, where an invoice names
+//! its subscription and payment), every shape is read.
 //!
 //! Settings come in as values ([`StripeSettings`]); the secrets are [`Secret`]s, which print as
 //! `***`, and no error's Display carries them. Requests go out with reqwest (rustls).
@@ -54,6 +72,7 @@
 //!         payment_method_types: vec![PaymentMethodType::Card],
 //!         success_url: "https://pay.example.com/done?session={CHECKOUT_SESSION_ID}".into(),
 //!         cancel_url: "https://pay.example.com/pt_link_x".into(),
+//!         expires_at: None,
 //!         customer_email: None,
 //!         metadata: vec![("checkout".into(), "chk_42".into())],
 //!     })
@@ -79,16 +98,22 @@ mod checkout;
 mod client;
 mod config;
 mod error;
+mod refund;
 mod webhook;
 
-pub use checkout::{CheckoutLine, CheckoutRequest, CreatedCheckout, Interval, PaymentMethodType};
+pub use checkout::{
+    CheckoutLine, CheckoutRequest, CreatedCheckout, ExpireOutcome, Interval, PaymentMethodType,
+};
 pub use client::Stripe;
 pub use config::{
     DEFAULT_STRIPE_BASE_URL, DEFAULT_TIMEOUT, DEFAULT_WEBHOOK_TOLERANCE, StripeSettings,
 };
 pub use error::{ConfigError, Field, PaymentError, WebhookError};
 pub use paylink_provider_kit::Secret;
-pub use webhook::{CheckoutObject, Event, EventKind};
+pub use refund::{CreatedRefund, RefundReason, RefundRequest, RefundStatus};
+pub use webhook::{
+    ChargeObject, CheckoutObject, Event, EventKind, InvoiceObject, RefundObject, SubscriptionObject,
+};
 
 #[cfg(test)]
 mod tests {
@@ -123,6 +148,7 @@ mod tests {
             payment_method_types: vec![PaymentMethodType::Card, PaymentMethodType::UsBankAccount],
             success_url: "https://x/s".into(),
             cancel_url: "https://x/c".into(),
+            expires_at: None,
             customer_email: None,
             metadata: vec![("checkout".into(), "chk_1".into())],
         };
@@ -143,6 +169,32 @@ mod tests {
         assert_eq!(get("subscription_data[metadata][checkout]"), Some("chk_1"));
         assert_eq!(get("customer_email"), None);
         assert_eq!(get("subscription_data[trial_end]"), None);
+        assert_eq!(get("expires_at"), None);
+    }
+
+    #[test]
+    fn an_expiry_is_sent_as_expires_at() {
+        let request = CheckoutRequest {
+            idempotency_key: "k".into(),
+            client_reference_id: "chk_1".into(),
+            line: CheckoutLine::Payment {
+                amount_minor: 1250,
+                currency: "usd".into(),
+                name: "Books".into(),
+                description: None,
+            },
+            payment_method_types: Vec::new(),
+            success_url: "https://x/s".into(),
+            cancel_url: "https://x/c".into(),
+            expires_at: Some(1_900_003_600),
+            customer_email: None,
+            metadata: Vec::new(),
+        };
+        let form = checkout::form_fields(&request);
+        assert!(
+            form.contains(&("expires_at".into(), "1900003600".into())),
+            "{form:?}"
+        );
     }
 
     #[test]
@@ -161,6 +213,7 @@ mod tests {
             payment_method_types: Vec::new(),
             success_url: "https://x/s".into(),
             cancel_url: "https://x/c".into(),
+            expires_at: None,
             customer_email: None,
             metadata: Vec::new(),
         };

@@ -1,4 +1,5 @@
-//! Stripe's webhooks: the `Stripe-Signature` check and the events a checkout produces.
+//! Stripe's webhooks: the `Stripe-Signature` check and the events a checkout, a refund and a
+//! plan's subscription produce.
 //!
 //! Stripe signs each delivery with `Stripe-Signature: t=<unix time>,v1=<hex>`: the HMAC-SHA256,
 //! keyed by the endpoint's signing secret, of the timestamp, a dot and the body as sent. While
@@ -6,10 +7,7 @@
 //! deliveries add a `v0` that means nothing. The timestamp is signed too, so an old delivery
 //! cannot be replayed with a new one.
 
-use std::{
-    collections::BTreeMap,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac as _};
 use paylink_provider_kit::tidy;
@@ -17,6 +15,12 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::WebhookError;
+
+#[cfg(test)]
+mod event_fixtures;
+mod objects;
+
+pub use objects::{ChargeObject, CheckoutObject, InvoiceObject, RefundObject, SubscriptionObject};
 
 /// One Stripe event, verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,32 +48,27 @@ pub enum EventKind {
     AsyncPaymentSucceeded(CheckoutObject),
     /// `checkout.session.async_payment_failed`: a delayed payment (bank debit) failed.
     AsyncPaymentFailed(CheckoutObject),
-    /// `checkout.session.expired`: the session ended unpaid (24 hours by default, or expired
-    /// through the API); its URL no longer works.
+    /// `checkout.session.expired`: the session ended unpaid (at its `expires_at`, 24 hours
+    /// by default, or expired through the API); its URL no longer works.
     CheckoutExpired(CheckoutObject),
+    /// `charge.refunded`: a refund (through the API or the Dashboard) took back part or all
+    /// of a payment; `amount_refunded` is the total so far. One per refund.
+    ChargeRefunded(ChargeObject),
+    /// A refund as it now stands: `refund.created`, `refund.updated` and `refund.failed`
+    /// (sent for refunds of charges from API version 2024-10-28.acacia on), and
+    /// `charge.refund.updated` (a refund's change, in every version).
+    RefundUpdated(RefundObject),
+    /// `invoice.paid`: a subscription's invoice was paid, such as a plan's period after the
+    /// first (`billing_reason` `subscription_cycle`).
+    InvoicePaid(InvoiceObject),
+    /// `invoice.payment_failed`: a subscription's invoice could not be charged; Stripe
+    /// retries as the account's settings say, and the subscription is `past_due` meanwhile.
+    InvoicePaymentFailed(InvoiceObject),
+    /// `customer.subscription.deleted`: the subscription ended (cancelled, its `cancel_at`
+    /// reached, or given up after failed payments); nothing more is charged.
+    SubscriptionDeleted(SubscriptionObject),
     /// Any other event type, named: acknowledge it (2xx) and ignore it.
     Other(String),
-}
-
-/// The Checkout Session an event carries, as it was when the event was created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckoutObject {
-    /// `cs_…`.
-    pub id: String,
-    /// paylink's checkout id, as sent when the session was created.
-    pub client_reference_id: Option<String>,
-    /// `paid`, `unpaid` or `no_payment_required`.
-    pub payment_status: String,
-    /// Total in minor units, after discounts and taxes.
-    pub amount_total: Option<i64>,
-    /// Lower-case ISO 4217 code.
-    pub currency: Option<String>,
-    /// The PaymentIntent (`pi_…`) of a payment-mode session, once there is one.
-    pub payment_intent: Option<String>,
-    /// The Subscription (`sub_…`) of a subscription-mode session, once there is one.
-    pub subscription: Option<String>,
-    /// The session's `metadata`.
-    pub metadata: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -85,19 +84,6 @@ struct RawEvent {
 #[derive(Deserialize)]
 struct RawData {
     object: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct RawSession {
-    id: String,
-    object: Option<String>,
-    client_reference_id: Option<String>,
-    payment_status: String,
-    amount_total: Option<i64>,
-    currency: Option<String>,
-    payment_intent: Option<serde_json::Value>,
-    subscription: Option<serde_json::Value>,
-    metadata: Option<BTreeMap<String, String>>,
 }
 
 pub(crate) fn verify(
@@ -151,40 +137,32 @@ pub(crate) fn verify(
 }
 
 fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
-    let malformed = |error: serde_json::Error| WebhookError::Malformed(tidy(&error.to_string()));
-    let raw: RawEvent = serde_json::from_slice(payload).map_err(malformed)?;
-    let session = || -> Result<CheckoutObject, WebhookError> {
-        let object = raw
-            .data
+    let raw: RawEvent = serde_json::from_slice(payload)
+        .map_err(|error| WebhookError::Malformed(tidy(&error.to_string())))?;
+    let object = || {
+        raw.data
             .as_ref()
-            .map(|data| data.object.clone())
-            .ok_or_else(|| WebhookError::Malformed("the event has no data.object".into()))?;
-        let session: RawSession = serde_json::from_value(object).map_err(malformed)?;
-        if session
-            .object
-            .as_deref()
-            .is_some_and(|o| o != "checkout.session")
-        {
-            return Err(WebhookError::Malformed(
-                "data.object is not a checkout.session".into(),
-            ));
-        }
-        Ok(CheckoutObject {
-            id: session.id,
-            client_reference_id: session.client_reference_id,
-            payment_status: session.payment_status,
-            amount_total: session.amount_total,
-            currency: session.currency,
-            payment_intent: id_of(session.payment_intent),
-            subscription: id_of(session.subscription),
-            metadata: session.metadata.unwrap_or_default(),
-        })
+            .map(|data| &data.object)
+            .ok_or_else(|| WebhookError::Malformed("the event has no data.object".into()))
     };
     let kind = match raw.kind.as_str() {
-        "checkout.session.completed" => EventKind::CheckoutCompleted(session()?),
-        "checkout.session.async_payment_succeeded" => EventKind::AsyncPaymentSucceeded(session()?),
-        "checkout.session.async_payment_failed" => EventKind::AsyncPaymentFailed(session()?),
-        "checkout.session.expired" => EventKind::CheckoutExpired(session()?),
+        "checkout.session.completed" => EventKind::CheckoutCompleted(objects::checkout(object()?)?),
+        "checkout.session.async_payment_succeeded" => {
+            EventKind::AsyncPaymentSucceeded(objects::checkout(object()?)?)
+        }
+        "checkout.session.async_payment_failed" => {
+            EventKind::AsyncPaymentFailed(objects::checkout(object()?)?)
+        }
+        "checkout.session.expired" => EventKind::CheckoutExpired(objects::checkout(object()?)?),
+        "charge.refunded" => EventKind::ChargeRefunded(objects::charge(object()?)?),
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
+            EventKind::RefundUpdated(objects::refund(object()?)?)
+        }
+        "invoice.paid" => EventKind::InvoicePaid(objects::invoice(object()?)?),
+        "invoice.payment_failed" => EventKind::InvoicePaymentFailed(objects::invoice(object()?)?),
+        "customer.subscription.deleted" => {
+            EventKind::SubscriptionDeleted(objects::subscription(object()?)?)
+        }
         other => EventKind::Other(other.to_owned()),
     };
     Ok(Event {
@@ -193,15 +171,6 @@ fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
         kind,
         livemode: raw.livemode,
     })
-}
-
-/// An id, or an expanded object's id.
-fn id_of(value: Option<serde_json::Value>) -> Option<String> {
-    match value? {
-        serde_json::Value::String(id) => Some(id),
-        serde_json::Value::Object(object) => object.get("id")?.as_str().map(str::to_owned),
-        _ => None,
-    }
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {

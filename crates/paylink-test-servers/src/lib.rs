@@ -1,6 +1,7 @@
 //! Local stand-ins for the providers paylink talks to, for tests only: [`smtp_server`] holds a
 //! real SMTP conversation on loopback, [`twilio_server`] speaks Twilio's Messages API, and
-//! [`stripe_server`] speaks Stripe Checkout (sessions, the hosted page, signed webhooks). All
+//! [`stripe_server`] speaks Stripe Checkout (sessions, the hosted page, signed webhooks) and the
+//! calls around it (expiring sessions, cancelling subscriptions, refunds, a plan's invoices). All
 //! record what they receive and can be told how to answer, so tests can script provider
 //! failures.
 

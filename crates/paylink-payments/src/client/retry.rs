@@ -1,5 +1,5 @@
-//! One POST to Stripe under one idempotency key, attempted up to three times, and how each
-//! attempt's outcome is classed.
+//! One request to Stripe (a POST under one idempotency key, a GET, a DELETE), attempted up
+//! to three times, and how each attempt's outcome is classed.
 
 use std::time::Duration;
 
@@ -24,11 +24,45 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
 /// The fields of a Stripe object, or of an error body, that matter here.
 #[derive(Deserialize)]
 pub(super) struct Reply {
-    /// The object's id: `cs_…`, `sub_…`.
+    /// The object's id: `cs_…`, `sub_…`, `re_…`.
     pub(super) id: Option<String>,
     /// A Checkout Session's page.
     pub(super) url: Option<String>,
+    /// A session's, subscription's or refund's `status`.
+    pub(super) status: Option<String>,
+    /// A refund's `amount`.
+    pub(super) amount: Option<i64>,
     error: Option<ErrorBody>,
+}
+
+/// A request's method, which says where its parameters go and whether it carries the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    /// A form body and `Idempotency-Key`: it creates or changes something.
+    Post,
+    /// Parameters in the query string: it changes nothing, so a lost answer leaves nothing in
+    /// doubt.
+    Get,
+    /// Parameters in the query string (as Stripe's libraries send them), and no key: Stripe's
+    /// idempotency page says a key on DELETE has no effect.
+    Delete,
+}
+
+/// Why a call ended without a 2xx.
+pub(super) struct Failure {
+    pub(super) error: PaymentError,
+    /// Stripe's status when it refused the request outright (a 4xx other than 409 and 429):
+    /// the callers that can tell a refusal's cause from the object's state read it.
+    pub(super) refused: Option<StatusCode>,
+}
+
+impl From<PaymentError> for Failure {
+    fn from(error: PaymentError) -> Self {
+        Failure {
+            error,
+            refused: None,
+        }
+    }
 }
 
 /// Stripe's `error` object.
@@ -42,7 +76,7 @@ enum Attempt {
     /// A 2xx with a JSON object.
     Done(Reply),
     /// Stop: another attempt would end the same way.
-    Final(PaymentError),
+    Final(Failure),
     /// Worth another attempt with the same key.
     Again {
         reason: String,
@@ -62,22 +96,39 @@ impl Stripe {
         form: &[(String, String)],
         what: &'static str,
     ) -> Result<Reply, PaymentError> {
+        self.send(Method::Post, url, Some(key), form, what)
+            .await
+            .map_err(|failure| failure.error)
+    }
+
+    /// Sends one request with the secret key (and, for a POST, `Idempotency-Key: key`) until
+    /// Stripe answers 2xx, refuses, or three attempts have failed; `what` names the request in
+    /// logs.
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        key: Option<&str>,
+        params: &[(String, String)],
+        what: &'static str,
+    ) -> Result<Reply, Failure> {
         let mut in_doubt = false;
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            let (reason, retry_after) = match self.attempt(&url, key, form).await {
+            let (reason, retry_after) = match self.attempt(method, &url, key, params).await {
                 Attempt::Done(reply) => return Ok(reply),
-                Attempt::Final(error) => {
+                Attempt::Final(failure) => {
                     tracing::debug!(idempotency_key = key, attempt, what, "Stripe refused");
-                    return Err(error);
+                    return Err(failure);
                 }
                 Attempt::Again {
                     reason,
                     in_doubt: this_in_doubt,
                     retry_after,
                 } => {
-                    in_doubt |= this_in_doubt;
+                    // A GET changes nothing, whatever became of it.
+                    in_doubt |= this_in_doubt && method != Method::Get;
                     (reason, retry_after)
                 }
             };
@@ -89,11 +140,11 @@ impl Stripe {
                     what,
                     "Stripe attempts exhausted"
                 );
-                return Err(if in_doubt {
+                return Err(Failure::from(if in_doubt {
                     PaymentError::Unknown(reason)
                 } else {
                     PaymentError::Transient(reason)
-                });
+                }));
             }
             let wait = retry_after.unwrap_or(backoff);
             tracing::debug!(idempotency_key = key, attempt, ?wait, what, "retrying");
@@ -103,16 +154,23 @@ impl Stripe {
         }
     }
 
-    async fn attempt(&self, url: &Url, key: &str, form: &[(String, String)]) -> Attempt {
-        let sent = self
-            .http
-            .post(url.clone())
-            .bearer_auth(self.secret_key.expose())
-            .header("Idempotency-Key", key)
-            .form(form)
-            .send()
-            .await;
-        let response = match sent {
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &Url,
+        key: Option<&str>,
+        params: &[(String, String)],
+    ) -> Attempt {
+        let request = match method {
+            Method::Post => self.http.post(url.clone()).form(params),
+            Method::Get => self.http.get(url.clone()).query(params),
+            Method::Delete => self.http.delete(url.clone()).query(params),
+        };
+        let mut request = request.bearer_auth(self.secret_key.expose());
+        if let (Method::Post, Some(key)) = (method, key) {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return self.transport_error(error),
         };
@@ -129,7 +187,7 @@ impl Stripe {
             return match reply {
                 Some(reply) => Attempt::Done(reply),
                 // A replay would bring back the same answer.
-                None => Attempt::Final(unreadable()),
+                None => Attempt::Final(unreadable().into()),
             };
         }
         let message = reply
@@ -149,9 +207,12 @@ impl Stripe {
                 retry_after: retry_after(&headers, MAX_RETRY_AFTER),
             }
         } else if is_retryable(status) {
-            Attempt::Final(PaymentError::Transient(reason))
+            Attempt::Final(PaymentError::Transient(reason).into())
         } else {
-            Attempt::Final(PaymentError::Permanent(reason))
+            Attempt::Final(Failure {
+                error: PaymentError::Permanent(reason),
+                refused: Some(status),
+            })
         }
     }
 
@@ -168,9 +229,9 @@ impl Stripe {
             retry_after: None,
         };
         if builder {
-            Attempt::Final(PaymentError::Permanent(
-                "the request to Stripe could not be built".into(),
-            ))
+            Attempt::Final(
+                PaymentError::Permanent("the request to Stripe could not be built".into()).into(),
+            )
         } else if connect {
             again("could not reach Stripe".into(), false)
         } else if timeout {

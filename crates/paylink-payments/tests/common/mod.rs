@@ -9,7 +9,7 @@ use std::{
 };
 
 use paylink_payments::{
-    CheckoutLine, CheckoutRequest, Event, Interval, PaymentMethodType, Secret, Stripe,
+    CheckoutLine, CheckoutRequest, Event, EventKind, Interval, PaymentMethodType, Secret, Stripe,
     StripeSettings, WebhookError,
 };
 use paylink_test_servers::stripe_server::StripeServer;
@@ -54,6 +54,7 @@ pub(crate) fn payment(idempotency_key: &str) -> CheckoutRequest {
         payment_method_types: vec![PaymentMethodType::Card, PaymentMethodType::UsBankAccount],
         success_url: "https://pay.example.com/done?session={CHECKOUT_SESSION_ID}&a=1".into(),
         cancel_url: "https://pay.example.com/pt_link_x".into(),
+        expires_at: None,
         customer_email: Some("bob@example.com".into()),
         metadata: vec![
             ("checkout".into(), "chk_0001".into()),
@@ -133,6 +134,21 @@ impl Receiver {
         let outcomes = self.outcomes();
         assert_eq!(outcomes.len(), 1, "{outcomes:?}");
         outcomes[0].clone()
+    }
+
+    /// The kinds of the events received once there are `count` (the events an API request
+    /// causes go out after its answer), each verified; panics after five seconds.
+    pub(crate) async fn kinds(&self, count: usize) -> Vec<EventKind> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.outcomes().len() < count && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let outcomes = self.outcomes();
+        assert_eq!(outcomes.len(), count, "{outcomes:?}");
+        outcomes
+            .into_iter()
+            .map(|outcome| outcome.expect("verified").kind)
+            .collect()
     }
 }
 

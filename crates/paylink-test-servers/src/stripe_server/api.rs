@@ -2,20 +2,28 @@
 //! idempotency and the queued faults.
 
 use super::{
-    Answer, CannedResponse, Fault, ReceivedRequest, Shared, State,
+    Answer, CannedResponse, Event, Fault, ReceivedRequest, Shared, State, expiry,
     idempotency::{self, Fingerprint},
     new_id, params,
+    refunds::{self, NewRefund},
     session::NewSession,
     stripe_error::{error, refusal},
-    subscriptions::{self, Update},
+    subscriptions::{self, Cancel, Update},
+    webhooks::api_request,
 };
 
 /// What an endpoint does once authentication, idempotency and validation have passed.
 pub(super) enum Op {
     /// `POST /v1/checkout/sessions`.
     CreateSession(NewSession),
+    /// `POST /v1/checkout/sessions/{id}/expire`, with the session's id.
+    ExpireSession(String),
     /// `POST /v1/subscriptions/{id}`.
     UpdateSubscription(Update),
+    /// `DELETE /v1/subscriptions/{id}`.
+    CancelSubscription(Cancel),
+    /// `POST /v1/refunds`.
+    CreateRefund(NewRefund),
 }
 
 /// An endpoint about to run, or stalled: to finish when the stall ends.
@@ -103,11 +111,23 @@ fn route(
             .map(str::to_owned)
     };
     let method = request.method.as_str();
+    // Stripe's idempotency page: "All POST requests accept idempotency keys"; on GET and
+    // DELETE a key has no effect.
+    let key = request.idempotency_key().map(str::to_owned);
+    let form = request.form.as_slice();
     if method == "POST" && path == "/v1/checkout/sessions" {
-        return run_endpoint(shared, state, request, path, request_id, |_| {
-            params::parse(&request.form)
-                .map(Op::CreateSession)
-                .map_err(refusal)
+        return run_endpoint(shared, state, path, key, form, request_id, |_| {
+            params::parse(form).map(Op::CreateSession).map_err(refusal)
+        });
+    }
+    if method == "POST"
+        && let Some(id) = path
+            .strip_suffix("/expire")
+            .and_then(|rest| rest.strip_prefix("/v1/checkout/sessions/"))
+            .filter(|id| !id.is_empty() && !id.contains('/'))
+    {
+        return run_endpoint(shared, state, path, key, form, request_id, |state| {
+            expiry::parse_expire(state, id, form).map(Op::ExpireSession)
         });
     }
     if method == "GET"
@@ -124,11 +144,24 @@ fn route(
             ),
         };
     }
+    if method == "POST" && path == "/v1/refunds" {
+        return run_endpoint(shared, state, path, key, form, request_id, |state| {
+            refunds::parse(state, form).map(Op::CreateRefund)
+        });
+    }
     if let Some(id) = one("/v1/subscriptions/") {
         match method {
             "POST" => {
-                return run_endpoint(shared, state, request, path, request_id, |state| {
-                    subscriptions::parse(state, &id, &request.form).map(Op::UpdateSubscription)
+                return run_endpoint(shared, state, path, key, form, request_id, |state| {
+                    subscriptions::parse(state, &id, form).map(Op::UpdateSubscription)
+                });
+            }
+            "DELETE" => {
+                // Stripe's libraries send a DELETE's parameters in the query string.
+                let mut params = request.query();
+                params.extend(form.iter().cloned());
+                return run_endpoint(shared, state, path, None, &params, request_id, |state| {
+                    subscriptions::parse_cancel(state, &id, &params).map(Op::CancelSubscription)
                 });
             }
             "GET" => return subscriptions::retrieve(state, &id),
@@ -152,13 +185,13 @@ fn route(
 fn run_endpoint(
     shared: &Shared,
     state: &mut State,
-    request: &ReceivedRequest,
     path: &str,
+    key: Option<String>,
+    params: &[(String, String)],
     request_id: &str,
     validate: impl FnOnce(&State) -> Result<Op, Answer>,
 ) -> Answer {
-    let key = request.idempotency_key().map(str::to_owned);
-    let fingerprint = idempotency::fingerprint(path, &request.form);
+    let fingerprint = idempotency::fingerprint(path, params);
     if let Some(key) = &key
         && let Some(answer) = idempotency::check(state, key, &fingerprint)
     {
@@ -193,37 +226,49 @@ fn run_endpoint(
             }
         }
         Some(Fault::CreateThenDrop) => {
-            let (status, body) = run(shared, state, pending);
+            let (status, body, events) = run(shared, state, pending);
             Answer {
                 drop: true,
+                events,
                 ..Answer::json(status, body)
             }
         }
         _ => {
-            let (status, body) = run(shared, state, pending);
-            Answer::json(status, body)
+            let (status, body, events) = run(shared, state, pending);
+            Answer {
+                events,
+                ..Answer::json(status, body)
+            }
         }
     }
 }
 
-/// Runs the endpoint of a stalled request, now that the stall is over.
-pub(super) fn finish(shared: &Shared, pending: Pending) -> (u16, String) {
+/// Runs the endpoint of a stalled request, now that the stall is over: its answer and the
+/// events to deliver.
+pub(super) fn finish(shared: &Shared, pending: Pending) -> (u16, String, Vec<Event>) {
     let mut state = shared.lock();
     run(shared, &mut state, pending)
 }
 
-fn run(shared: &Shared, state: &mut State, pending: Pending) -> (u16, String) {
-    let (status, body) = match &pending.op {
+fn run(shared: &Shared, state: &mut State, pending: Pending) -> (u16, String, Vec<Event>) {
+    let request = api_request(&pending.request_id, pending.key.as_deref());
+    let (status, body, events) = match &pending.op {
         Op::CreateSession(new) => {
             let session = new.clone().create(&shared.base_url, pending.key.clone());
             let body = session.to_json().to_string();
             state.sessions.push(session);
-            (200, body)
+            (200, body, Vec::new())
         }
-        Op::UpdateSubscription(update) => subscriptions::apply(state, update, pending.key.clone()),
+        Op::ExpireSession(id) => expiry::expire(state, id, request),
+        Op::UpdateSubscription(update) => {
+            let (status, body) = subscriptions::apply(state, update, pending.key.clone());
+            (status, body, Vec::new())
+        }
+        Op::CancelSubscription(cancel) => subscriptions::cancel(state, cancel, request),
+        Op::CreateRefund(new) => refunds::create(state, new, pending.key.clone(), request),
     };
     save(state, &pending, status, &body);
-    (status, body)
+    (status, body, events)
 }
 
 fn save(state: &mut State, pending: &Pending, status: u16, body: &str) {

@@ -73,17 +73,17 @@ pub enum Fault {
     /// This answer to the next API request, before authentication and idempotency (a rate
     /// limiter or load balancer): nothing created or saved.
     Answer(CannedResponse),
-    /// The next session create or subscription update passes validation, the endpoint runs
-    /// and fails with this answer (nothing created or changed), which is saved under the
-    /// idempotency key and replayed to retries, as Stripe replays a 500.
+    /// The next request to an endpoint that acts (a session create or expire, a subscription
+    /// update or cancellation, a refund) passes validation, the endpoint runs and fails with
+    /// this answer (nothing created or changed), which is saved under the idempotency key and
+    /// replayed to retries, as Stripe replays a 500.
     FailAfterStart(CannedResponse),
-    /// The next create makes its session (or the next update changes its subscription) and
-    /// saves the answer under the key, and the connection is closed without a word (the answer
-    /// lost on the way back).
+    /// The next such request does what it asks (its events sent) and saves the answer under
+    /// the key, and the connection is closed without a word (the answer lost on the way back).
     CreateThenDrop,
-    /// The next create or update runs this long (its key held, so a retry meanwhile gets
-    /// 409); then the session is created or the update applied, the answer saved and sent, to
-    /// a client that may have gone.
+    /// The next such request runs this long (its key held, so a retry meanwhile gets 409; a
+    /// DELETE has no key to hold); then it does what it asks, the answer saved and sent, to a
+    /// client that may have gone.
     Stall(Duration),
 }
 

@@ -106,8 +106,11 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     }
     if let Some((stall, pending)) = answer.pending.take().map(|boxed| *boxed) {
         tokio::time::sleep(stall).await;
-        let (status, body) = api::finish(&shared, pending);
+        let (status, body, events) = api::finish(&shared, pending);
         shared.changed.notify_waiters();
+        for event in events {
+            tokio::spawn(webhooks::dispatch(Arc::clone(&shared), event));
+        }
         answer.status = status;
         answer.body = body;
     }

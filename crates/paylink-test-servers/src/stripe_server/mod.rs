@@ -9,8 +9,10 @@
 //! stripe.push_fault(Fault::CreateThenDrop);
 //! ```
 //!
-//! What it implements, after Stripe's API reference ("Create a Checkout Session", "Errors",
-//! "Idempotent requests") and its webhook pages ("Check the webhook signatures"):
+//! What it implements, after Stripe's API reference ("Create a Checkout Session", "Expire a
+//! Checkout Session", "Update a subscription", "Cancel a subscription", "Create a refund",
+//! "Errors", "Idempotent requests", the Charge, Refund, Invoice and Subscription objects, the
+//! API changelog) and its webhook pages ("Check the webhook signatures"):
 //!
 //! - `POST /v1/checkout/sessions`, a form in bracket notation, with the secret key as
 //!   `Authorization: Bearer` (or as the Basic user); anything else is 401 with Stripe's error
@@ -19,30 +21,66 @@
 //!   `[unit_amount]`, `[product_data][name]` and `quantity`; a subscription needs a
 //!   `[recurring][interval]` and a payment refuses one; `subscription_data[trial_end]` must be
 //!   an integer at least 48 hours ahead, as Checkout's reference says (only subscription mode
-//!   takes `subscription_data`); `payment_method_types[n]` takes only
-//!   Stripe's names; `metadata` keeps Stripe's limits (50 keys, 40 and 500 characters);
-//!   a payment in USD must total at least 50 cents. Failures are 400 `invalid_request_error`
-//!   naming the `param`. Parameters it does not model are refused as unknown, as Stripe
-//!   refuses misspelt ones: a test that needs one teaches the stand-in first.
-//! - Idempotency as Stripe documents it: with an `Idempotency-Key`, the first answer of an
-//!   endpoint that ran is saved and replayed byte for byte to the same key with the same
+//!   takes `subscription_data`); `expires_at` an integer from 30 minutes to 24 hours after
+//!   creation (the session's `expires_at` is 24 hours after creation without it);
+//!   `payment_method_types[n]` takes only Stripe's names; `metadata` keeps Stripe's limits (50
+//!   keys, 40 and 500 characters); a payment in USD must total at least 50 cents. Failures
+//!   are 400 `invalid_request_error` naming the `param`. Parameters it does not model are
+//!   refused as unknown, as Stripe refuses misspelt ones: a test that needs one teaches the
+//!   stand-in first. The same holds for every endpoint below.
+//! - Idempotency as Stripe documents it: with an `Idempotency-Key` on a POST, the first answer
+//!   of an endpoint that ran is saved and replayed byte for byte to the same key with the same
 //!   parameters (header `Idempotent-Replayed: true`) for 24 hours; the same key with other
 //!   parameters is 400 `idempotency_error`; while the first request is still running, 409.
-//!   Refusals before the endpoint runs (401, 400 on parameters, faults in front of the API)
-//!   are not saved. Without a key nothing is de-duplicated.
+//!   Refusals before the endpoint runs (401, 400 on parameters or on the object's state,
+//!   faults in front of the API) are not saved. Without a key, and on a DELETE (where Stripe
+//!   says a key has no effect), nothing is de-duplicated.
+//! - `POST /v1/checkout/sessions/{id}/expire` for an `open` session: `expired`, `url` null,
+//!   `checkout.session.expired` sent (its `request` naming the API request and key). Any other
+//!   status is 400 "Only Checkout Sessions with a status in ["open"] can be expired. ...", an
+//!   unknown id 404 `resource_missing`. Stripe expires a session by itself once its
+//!   `expires_at` has passed; here the hosted page refuses payment from that moment, and
+//!   [`StripeServer::expire_due`] expires the sessions due at a given time, with their events.
 //! - `POST /v1/subscriptions/{id}` ("Update a subscription") for the `sub_…` of a completed
 //!   subscription-mode session (404 `resource_missing` for any other id), with `cancel_at` (an
 //!   integer in the future; empty unsets it) and `proration_behavior` (`always_invoice`,
 //!   `create_prorations`, `none`) only; a cancelled subscription refuses updates. It answers
-//!   with the subscription (`id`, `object`, `status`, `cancel_at`, `trial_end`, `metadata`
-//!   from `subscription_data[metadata]`, ...) and records the update
-//!   ([`StripeServer::subscription_updates`], [`StripeServer::subscription_cancel_at`]).
-//!   `GET /v1/subscriptions/{id}` returns the same object. `status` is `trialing` before
-//!   `trial_end`, `canceled` once `cancel_at` has passed, else `active`.
+//!   with the subscription (`id`, `object`, `status`, `cancel_at`, `canceled_at`, `trial_end`,
+//!   `latest_invoice`, `metadata` from `subscription_data[metadata]`, ...) and records the
+//!   update ([`StripeServer::subscription_updates`], [`StripeServer::subscription_cancel_at`]).
+//!   `GET /v1/subscriptions/{id}` returns the same object. `status` is `canceled` once
+//!   cancelled or past `cancel_at`, `past_due` while its latest invoice is unpaid, `trialing`
+//!   before `trial_end` until an invoice ends the trial, else `active`.
+//! - `DELETE /v1/subscriptions/{id}` ("Cancel a subscription"), its parameters in the query
+//!   string as Stripe's libraries send them: `invoice_now` and `prorate` (booleans) only. The
+//!   subscription is `canceled` at once, answered and recorded
+//!   ([`StripeServer::subscription_cancellations`]), and `customer.subscription.deleted`
+//!   sent. A second cancellation is 404 "No such subscription", as Stripe answers one (its
+//!   staff confirmed it, stripe/stripe-go#1887; the reference is silent), although `GET`
+//!   still finds the subscription.
+//! - Payments as Charges ([`StripeServer::charges`]): a payment-mode session paid by card
+//!   (succeeded), or by bank debit (pending until [`StripeServer::settle_bank_debit`]), and
+//!   each later invoice of a plan. `POST /v1/refunds` ("Create a refund") with
+//!   `payment_intent` (required), `amount` (a positive integer; by default all that remains),
+//!   `reason` (`duplicate`, `fraudulent`, `requested_by_customer`) and `metadata` only: 404
+//!   "No such payment_intent" for an unknown one; 400 "does not have a successful charge to
+//!   refund" before it succeeded; 400 `charge_already_refunded` once refunded in full; 400
+//!   (param `amount`) "Refund amount (...) is greater than charge amount (...)" or "... than
+//!   unrefunded amount on charge (...)". A card's refund `succeeded` at once, a bank debit's
+//!   stays `pending` until [`StripeServer::settle_refund`]; refunds are recorded
+//!   ([`StripeServer::refunds`]). Each refund sends `charge.refunded` (the Charge, without a
+//!   refunds list since 2022-11-15), and from 2024-10-28.acacia on also `refund.created`; a
+//!   refund settling sends `charge.refund.updated` (and from acacia on `refund.updated`, and
+//!   `refund.failed`). [`StripeServer::refund_from_dashboard`] refunds as a merchant does in
+//!   the Dashboard, with the same checks and events.
+//! - A plan's later invoices: [`StripeServer::invoice_paid`] and
+//!   [`StripeServer::invoice_failed`] make one (`billing_reason` `subscription_cycle`, one
+//!   period's price, a new PaymentIntent) and send `invoice.paid` and
+//!   `invoice.payment_succeeded`, or `invoice.payment_failed`.
 //! - `GET /v1/checkout/sessions/{id}`. A session answers with `id` (`cs_test_…`), `object`,
 //!   `url` (`{base_url}/c/pay/{id}`, null once the session is no longer open), `mode`,
 //!   `status`, `payment_status`, `amount_total`, `currency`, `client_reference_id`,
-//!   `metadata`, `success_url`, `cancel_url`, `livemode` (false), `created`, ...
+//!   `metadata`, `success_url`, `cancel_url`, `expires_at`, `livemode` (false), `created`, ...
 //! - The hosted page `GET /c/pay/{id}`: the amount, a `cardnumber` field and a Pay button;
 //!   `POST` it with Stripe's test card 4242 4242 4242 4242 to complete the session (a
 //!   `payment_intent`, or a `subscription` in subscription mode; with a `trial_end`, nothing
@@ -51,11 +89,15 @@
 //!   `checkout.session.completed`
 //!   sent to the webhook endpoint; 303 to `success_url` with `{CHECKOUT_SESSION_ID}`
 //!   replaced), or 4000 0000 0000 0002 to be told "Your card was declined." (no event, as
-//!   Checkout sends none for a decline). Its Cancel link goes to `cancel_url`.
+//!   Checkout sends none for a decline). Its Cancel link goes to `cancel_url`. Once the
+//!   session is closed or past its `expires_at` the page says so and takes no payment.
 //! - Webhooks signed as Stripe signs them: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
 //!   "t.body">` keyed by the webhook secret, plus the meaningless `v0` of test mode. Events
 //!   are Stripe's event objects (`id` `evt_…`, `object`, `type`, `created`, `livemode`,
-//!   `api_version`, `pending_webhooks`, `request`, `data.object` the session as it was).
+//!   `api_version`, `pending_webhooks`, `request`, `data.object` the object as it was).
+//! - Objects and events take the shapes of one API version, 2024-06-20 unless
+//!   [`StripeServer::set_api_version`] says 2025-03-31.basil ([`ApiVersion`] lists what
+//!   differs).
 //!
 //! What it promises tests, and what it leaves to them: Stripe promises neither order nor a
 //! single delivery of webhooks, so the stand-in delivers each event once when it happens
@@ -66,13 +108,15 @@
 //! after [`StripeServer::set_webhook_retries`], quickly, so that tests stay deterministic.
 //! Faults, served first and in order: a canned answer in front of the API ([`Fault::Answer`]:
 //! 429, 500, 503; nothing created or saved), an endpoint failure saved under the key
-//! ([`Fault::FailAfterStart`], replayed as Stripe replays a 500), the session created (or the
-//! subscription updated) and the connection closed unanswered ([`Fault::CreateThenDrop`]), or
-//! a slow endpoint ([`Fault::Stall`]: the key is held, so a retry meanwhile gets 409, and the
-//! session is created, or the update applied, when the stall ends). The last three meet the
-//! next session create or subscription update that passes validation. It does not model
-//! prices, customers, invoices (nor their events), taxes, discounts, automatic expiry after
-//! 24 hours, live mode, or any Stripe API beyond the above. Every request is recorded.
+//! ([`Fault::FailAfterStart`], replayed as Stripe replays a 500), the endpoint run and the
+//! connection closed unanswered ([`Fault::CreateThenDrop`]), or a slow endpoint
+//! ([`Fault::Stall`]: the key is held, so a retry meanwhile gets 409, and the endpoint runs
+//! when the stall ends). The last three meet the next request to an endpoint that acts (a
+//! session create or expire, a subscription update or cancellation, a refund) once it passes
+//! validation. It does not model prices, customers, a subscription's first invoice (paid on
+//! the page, or the 0 one of a trial) nor the invoice and charge events around a payment
+//! other than those named above, a subscription reaching its `cancel_at` by itself, taxes,
+//! discounts, live mode, or any Stripe API beyond the above. Every request is recorded.
 //! Dropping the server stops it and every open connection.
 
 #![allow(
@@ -90,24 +134,33 @@ use std::{
 use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
 
 mod api;
+mod charges;
+mod expiry;
 mod faults;
 mod http;
 mod idempotency;
+mod invoices;
 mod metadata;
 mod page;
 mod param_error;
 mod params;
 mod prices;
+mod refunds;
 mod session;
 mod stripe_error;
 mod subscription_data;
 mod subscriptions;
+mod version;
 mod webhooks;
 
+pub use charges::Charge;
 pub use faults::{CannedResponse, Fault, WebhookTweak};
 use http::{Answer, accept_loop};
+pub use invoices::Invoice;
+pub use refunds::Refund;
 pub use session::{LineItem, Session};
-pub use subscriptions::SubscriptionUpdate;
+pub use subscriptions::{SubscriptionCancellation, SubscriptionUpdate};
+pub use version::ApiVersion;
 pub use webhooks::sign_payload;
 
 /// One HTTP request as received.
@@ -145,6 +198,14 @@ impl ReceivedRequest {
     pub fn idempotency_key(&self) -> Option<&str> {
         self.header("Idempotency-Key")
     }
+
+    /// The decoded query string of `path`, in order (empty without one).
+    pub fn query(&self) -> Vec<(String, String)> {
+        self.path
+            .split_once('?')
+            .map(|(_, query)| crate::twilio_server::wire::parse_form(query))
+            .unwrap_or_default()
+    }
 }
 
 /// An event the stand-in created, as it is delivered.
@@ -156,7 +217,8 @@ pub struct Event {
     pub event_type: String,
     /// Unix seconds.
     pub created: i64,
-    /// The session it is about.
+    /// The session it is about: for a charge, refund, invoice or subscription, the session
+    /// that made the payment or the subscription.
     pub session_id: String,
     /// The JSON body, exactly as posted (and signed).
     pub payload: String,
@@ -180,6 +242,11 @@ struct State {
     sessions: Vec<Session>,
     idempotency: HashMap<String, idempotency::Saved>,
     subscription_updates: Vec<SubscriptionUpdate>,
+    subscription_cancellations: Vec<SubscriptionCancellation>,
+    charges: Vec<Charge>,
+    refunds: Vec<Refund>,
+    invoices: Vec<Invoice>,
+    api_version: ApiVersion,
     events: Vec<Event>,
     deliveries: Vec<Delivery>,
     webhook_endpoint: Option<String>,
@@ -246,7 +313,8 @@ impl StripeServer {
     }
 
     /// Queues `fault`: an [`Fault::Answer`] meets the next API request, the others the next
-    /// session create or subscription update that passes validation.
+    /// request to an endpoint that acts (a session create or expire, a subscription update or
+    /// cancellation, a refund) that passes validation.
     pub fn push_fault(&self, fault: Fault) {
         self.shared.lock().faults.push_back(fault);
     }
@@ -300,6 +368,25 @@ impl StripeServer {
     /// it has none or no such subscription exists.
     pub fn subscription_cancel_at(&self, sub_id: &str) -> Option<i64> {
         subscriptions::cancel_at(&self.shared.lock(), sub_id)
+    }
+
+    /// Subscription cancellations applied (`DELETE /v1/subscriptions/{id}`), oldest first.
+    pub fn subscription_cancellations(&self) -> Vec<SubscriptionCancellation> {
+        self.shared.lock().subscription_cancellations.clone()
+    }
+
+    /// Subscription `sub_id`'s `status` as `GET /v1/subscriptions/{id}` gives it (`trialing`,
+    /// `active`, `past_due`, `canceled`); `None` for no such subscription.
+    pub fn subscription_status(&self, sub_id: &str) -> Option<String> {
+        let state = self.shared.lock();
+        let session = subscriptions::session_of(&state, sub_id)?;
+        Some(subscriptions::status(&state, sub_id, session, unix_now()).to_owned())
+    }
+
+    /// The API version whose shapes objects and events take from now on (events already made
+    /// keep theirs); [`ApiVersion::V2024_06_20`] until set.
+    pub fn set_api_version(&self, version: ApiVersion) {
+        self.shared.lock().api_version = version;
     }
 
     /// Events created, oldest first.

@@ -1,8 +1,9 @@
 //! The hosted payment page, `/c/pay/{id}`: a plain form, no JavaScript.
 
 use super::{
-    Answer, ReceivedRequest, Shared,
+    Answer, ReceivedRequest, Shared, charges,
     session::{Finish, Session},
+    unix_now,
     webhooks::new_event,
 };
 
@@ -18,8 +19,9 @@ pub(super) fn respond(shared: &Shared, request: &ReceivedRequest, path: &str) ->
     let Some(at) = state.sessions.iter().position(|s| s.id == id) else {
         return Answer::html(404, page("Not found", "<p>No such Checkout Session.</p>"));
     };
-    let session = &mut state.sessions[at];
-    if session.status != "open" {
+    let session = &state.sessions[at];
+    // Past `expires_at` Stripe's page takes no payment, even before the session is expired.
+    if session.status != "open" || session.is_past_expiry(unix_now()) {
         let text = if session.status == "complete" {
             "This Checkout Session is complete."
         } else {
@@ -49,14 +51,14 @@ pub(super) fn respond(shared: &Shared, request: &ReceivedRequest, path: &str) ->
             if let Some(refusal) = refusal {
                 return Answer::html(200, checkout_form(session, Some(refusal)));
             }
-            let event_type = match session.finish(Finish::Card) {
+            let event_type = match charges::finish(&mut state, at, Finish::Card) {
                 Ok(event_type) => event_type,
                 Err(message) => return Answer::html(409, page("Conflict", &escape(&message))),
             };
+            let session = state.sessions[at].clone();
             let location = session
                 .success_url
                 .replace("{CHECKOUT_SESSION_ID}", &session.id);
-            let session = session.clone();
             let event = new_event(&mut state, event_type, &session);
             Answer {
                 events: vec![event],

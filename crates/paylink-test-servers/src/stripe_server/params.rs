@@ -3,16 +3,18 @@
 use std::collections::BTreeMap;
 
 use super::{
+    expiry::check_expires_at,
     metadata::check_metadata,
     param_error::{ParamError, invalid, missing},
     prices::line_items,
     session::NewSession,
-    subscription_data,
+    subscription_data, unix_now,
 };
 
 /// The parameters modelled, with array indices as `[n]` and metadata keys as `[*]`.
-const KNOWN: [&str; 18] = [
+const KNOWN: [&str; 19] = [
     "mode",
+    "expires_at",
     "success_url",
     "cancel_url",
     "client_reference_id",
@@ -146,6 +148,7 @@ pub(super) fn parse(form: &[(String, String)]) -> Result<NewSession, ParamError>
             "Invalid string: must be at most 200 characters",
         ));
     }
+    let expires_at = check_expires_at(get("expires_at").as_deref(), unix_now())?;
     let customer_email = get("customer_email");
     if let Some(email) = &customer_email {
         let (local, domain) = email.split_once('@').unwrap_or_default();
@@ -263,6 +266,7 @@ pub(super) fn parse(form: &[(String, String)]) -> Result<NewSession, ParamError>
         payment_method_types,
         line_items,
         trial_end: subscription_data.trial_end,
+        expires_at,
     })
 }
 

@@ -50,7 +50,8 @@ pub struct Session {
     pub trial_end: Option<i64>,
     /// Unix seconds.
     pub created: i64,
-    /// Unix seconds; 24 hours after `created`, as Stripe's default.
+    /// Unix seconds: `expires_at` as sent, else 24 hours after `created` (Stripe's default).
+    /// From then on the hosted page no longer takes a payment.
     pub expires_at: i64,
     /// The `Idempotency-Key` it was created with.
     pub idempotency_key: Option<String>,
@@ -148,6 +149,9 @@ impl Session {
     }
 }
 
+/// How long a session stays open when `expires_at` is not given: Stripe's default, 24 hours.
+pub(super) const DEFAULT_LIFETIME: i64 = 24 * 3600;
+
 /// A session not yet created: what the parameters said.
 #[derive(Debug, Clone)]
 pub(super) struct NewSession {
@@ -161,6 +165,8 @@ pub(super) struct NewSession {
     pub(super) payment_method_types: Vec<String>,
     pub(super) line_items: Vec<LineItem>,
     pub(super) trial_end: Option<i64>,
+    /// `expires_at`, Unix seconds, already checked against the creation time.
+    pub(super) expires_at: Option<i64>,
 }
 
 impl NewSession {
@@ -209,7 +215,7 @@ impl NewSession {
             subscription: None,
             trial_end: self.trial_end,
             created,
-            expires_at: created + 24 * 3600,
+            expires_at: self.expires_at.unwrap_or(created + DEFAULT_LIFETIME),
             idempotency_key,
         }
     }
@@ -229,6 +235,12 @@ impl Session {
     pub(super) fn finish(&mut self, how: Finish) -> Result<&'static str, String> {
         if self.status != "open" {
             return Err(format!("session {} is {}, not open", self.id, self.status));
+        }
+        if self.is_past_expiry(unix_now()) {
+            return Err(format!(
+                "session {} expired at {}",
+                self.id, self.expires_at
+            ));
         }
         if how == Finish::BankDebit
             && !self
@@ -274,6 +286,12 @@ impl Session {
         }
     }
 
+    /// Whether `expires_at` has come: the page no longer takes a payment, although the
+    /// session stays `open` until it is expired.
+    pub(super) fn is_past_expiry(&self, now: i64) -> bool {
+        now >= self.expires_at
+    }
+
     /// Expires an open session; the event type to send.
     pub(super) fn expire(&mut self) -> Result<&'static str, String> {
         if self.status != "open" {
@@ -290,7 +308,7 @@ const ZERO_DECIMAL: [&str; 16] = [
     "xaf", "xof", "xpf",
 ];
 
-fn format_minor(amount: i64, currency: &str) -> String {
+pub(super) fn format_minor(amount: i64, currency: &str) -> String {
     let code = currency.to_ascii_uppercase();
     if ZERO_DECIMAL.contains(&currency) {
         format!("{amount} {code}")

@@ -2,20 +2,17 @@
 
 use std::{sync::Arc, time::Duration};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
 
 use super::{
-    Delivery, Event, Shared, State, StripeServer, WebhookTweak, new_id,
+    Delivery, Event, Shared, State, StripeServer, WebhookTweak, charges, new_id,
     session::{Finish, Session},
     unix_now,
 };
-
-/// The API version the stand-in's events claim, one of Stripe's.
-const API_VERSION: &str = "2024-06-20";
 
 /// The key of the `v0` signature test-mode deliveries carry, which means nothing.
 const V0_KEY: &str = "whsec_stand_in_v0_scheme";
@@ -44,27 +41,54 @@ fn hmac_hex(secret: &str, timestamp: i64, payload: &[u8]) -> String {
         .collect()
 }
 
-/// Records a new event about `session` as it is now.
+/// Records a new event about `session` as it is now, caused by the payer or the clock.
 pub(super) fn new_event(state: &mut State, event_type: &str, session: &Session) -> Event {
+    record_event(
+        state,
+        event_type,
+        &session.id,
+        session.to_json(),
+        no_request(),
+    )
+}
+
+/// An event's `request` for one caused by an API request: its id and idempotency key.
+pub(super) fn api_request(request_id: &str, idempotency_key: Option<&str>) -> Value {
+    json!({ "id": request_id, "idempotency_key": idempotency_key })
+}
+
+/// An event's `request` for one caused by no API request: the payer, the clock, the Dashboard.
+pub(super) fn no_request() -> Value {
+    json!({ "id": null, "idempotency_key": null })
+}
+
+/// Records a new event of `event_type` whose `data.object` is `object`, about the session
+/// `session_id` (the one that made the payment or subscription it concerns).
+pub(super) fn record_event(
+    state: &mut State,
+    event_type: &str,
+    session_id: &str,
+    object: Value,
+    request: Value,
+) -> Event {
     let id = new_id("evt_", 24);
     let created = unix_now();
     let body = json!({
         "id": id,
         "object": "event",
-        "api_version": API_VERSION,
+        "api_version": state.api_version.as_str(),
         "created": created,
-        "data": { "object": session.to_json() },
+        "data": { "object": object },
         "livemode": false,
         "pending_webhooks": usize::from(state.webhook_endpoint.is_some()),
-        // Caused by the payer (or the clock), not by an API request.
-        "request": { "id": null, "idempotency_key": null },
+        "request": request,
         "type": event_type,
     });
     let event = Event {
         id,
         event_type: event_type.to_owned(),
         created,
-        session_id: session.id.clone(),
+        session_id: session_id.to_owned(),
         payload: body.to_string(),
     };
     state.events.push(event.clone());
@@ -183,34 +207,46 @@ async fn post_json(url: &str, body: &[u8], signature: Option<&str>) -> u16 {
 impl StripeServer {
     /// Completes an open session as paying with Stripe's test card 4242 4242 4242 4242 does,
     /// and sends `checkout.session.completed` (awaiting its delivery); panics if the session
-    /// is unknown or not open.
+    /// is unknown, not open, or past its `expires_at`. A payment-mode session's payment becomes
+    /// a succeeded charge that can be refunded.
     pub async fn complete(&self, session_id: &str) -> Event {
-        self.change(session_id, |s| s.finish(Finish::Card)).await
+        self.change(session_id, |state, at| {
+            charges::finish(state, at, Finish::Card)
+        })
+        .await
     }
 
     /// Completes an open session with a bank debit (`us_bank_account` must be among its
     /// payment method types): `checkout.session.completed` with `payment_status` `unpaid`,
     /// the payment settling later ([`StripeServer::settle_bank_debit`]).
     pub async fn complete_with_bank_debit(&self, session_id: &str) -> Event {
-        self.change(session_id, |s| s.finish(Finish::BankDebit))
-            .await
+        self.change(session_id, |state, at| {
+            charges::finish(state, at, Finish::BankDebit)
+        })
+        .await
     }
 
-    /// Settles a bank debit: `checkout.session.async_payment_succeeded` (then `paid`) or
-    /// `checkout.session.async_payment_failed` (still `unpaid`).
+    /// Settles a bank debit: `checkout.session.async_payment_succeeded` (then `paid`, and its
+    /// charge succeeded) or `checkout.session.async_payment_failed` (still `unpaid`, its
+    /// charge failed).
     pub async fn settle_bank_debit(&self, session_id: &str, succeeded: bool) -> Event {
-        self.change(session_id, |s| s.settle(succeeded)).await
+        self.change(session_id, |state, at| {
+            charges::settle(state, at, succeeded)
+        })
+        .await
     }
 
-    /// Expires an open session, as Stripe does after 24 hours: `checkout.session.expired`.
+    /// Expires an open session, as Stripe does once its `expires_at` has passed:
+    /// `checkout.session.expired`. See also [`StripeServer::expire_due`].
     pub async fn expire(&self, session_id: &str) -> Event {
-        self.change(session_id, Session::expire).await
+        self.change(session_id, |state, at| state.sessions[at].expire())
+            .await
     }
 
     async fn change(
         &self,
         session_id: &str,
-        change: impl FnOnce(&mut Session) -> Result<&'static str, String>,
+        change: impl FnOnce(&mut State, usize) -> Result<&'static str, String>,
     ) -> Event {
         let event = {
             let mut state = self.shared.lock();
@@ -219,14 +255,22 @@ impl StripeServer {
                 .iter()
                 .position(|s| s.id == session_id)
                 .unwrap_or_else(|| panic!("test Stripe server: no session {session_id}"));
-            let event_type = change(&mut state.sessions[at])
+            let event_type = change(&mut state, at)
                 .unwrap_or_else(|message| panic!("test Stripe server: {message}"));
             let session = state.sessions[at].clone();
             new_event(&mut state, event_type, &session)
         };
-        self.shared.changed.notify_waiters();
-        dispatch(Arc::clone(&self.shared), event.clone()).await;
+        self.send_now(std::slice::from_ref(&event)).await;
         event
+    }
+
+    /// Delivers new events one after the other, as a test helper's own, awaiting each
+    /// delivery (held or without an endpoint, they are only recorded).
+    pub(super) async fn send_now(&self, events: &[Event]) {
+        self.shared.changed.notify_waiters();
+        for event in events {
+            dispatch(Arc::clone(&self.shared), event.clone()).await;
+        }
     }
 
     /// Posts `event` to the webhook endpoint once, correctly signed, whether or not it was

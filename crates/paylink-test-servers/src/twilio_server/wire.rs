@@ -124,7 +124,7 @@ pub(super) fn json_or_null(text: Option<&str>) -> String {
     text.map_or_else(|| "null".to_owned(), json_string)
 }
 
-pub(super) fn parse_form(body: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_form(body: &str) -> Vec<(String, String)> {
     body.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
