@@ -49,11 +49,13 @@ pub enum ErrorCode {
     PersistedQueryNotInList,
     /// The document sent is not on the allow-list.
     QueryNotInAllowList,
+    /// The change asks for a status its object's lifecycle does not allow from where it is.
+    InvalidStatusTransition,
 }
 
 impl ErrorCode {
     /// Every code, for lookups and the README check.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::BadUserInput,
         Self::NotFound,
         Self::Forbidden,
@@ -75,6 +77,7 @@ impl ErrorCode {
         Self::PersistedQueryHashMismatch,
         Self::PersistedQueryNotInList,
         Self::QueryNotInAllowList,
+        Self::InvalidStatusTransition,
     ];
 
     /// The code as clients see it.
@@ -101,6 +104,7 @@ impl ErrorCode {
             Self::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
             Self::PersistedQueryNotInList => "PERSISTED_QUERY_NOT_IN_LIST",
             Self::QueryNotInAllowList => "QUERY_NOT_IN_ALLOW_LIST",
+            Self::InvalidStatusTransition => "INVALID_STATUS_TRANSITION",
         }
     }
 

@@ -12,14 +12,15 @@ use crate::config::payments::PaymentsProviderConfig;
 use crate::dispatch::Dispatcher;
 use crate::graphql::{self, LinkSettings};
 use crate::http::{self, App};
-use crate::paying::{Paying, Provider};
+use crate::paying::{Paying, Provider, TaskRunner};
 use crate::receipts::Receipts;
 
-/// A bound, not yet serving, server with its delivery dispatcher.
+/// A bound, not yet serving, server with its delivery dispatcher and processor task runner.
 pub struct Server {
     listener: TcpListener,
     app: Arc<App>,
     dispatcher: Dispatcher,
+    task_runner: TaskRunner,
     shutdown_grace: std::time::Duration,
 }
 
@@ -52,7 +53,10 @@ impl Server {
             store: store.clone(),
             links: Arc::clone(&links),
             deliveries_queued: Arc::clone(&deliveries_queued),
+            tasks_queued: Arc::new(tokio::sync::Notify::new()),
+            checkout_lifetime: config.payments.checkout_lifetime,
         };
+        let task_runner = TaskRunner::new(paying.clone());
         let app = App {
             schema: Arc::new(graphql::schema_with(
                 config.query_limits,
@@ -89,6 +93,7 @@ impl Server {
             listener,
             app: Arc::new(app),
             dispatcher,
+            task_runner,
             shutdown_grace: config.shutdown_grace,
         })
     }
@@ -116,6 +121,7 @@ impl Server {
             });
         };
         let dispatcher = tokio::spawn(self.dispatcher.run(stopped.clone()));
+        let task_runner = tokio::spawn(self.task_runner.run(stopped.clone()));
         let maintenance = tokio::spawn(maintain(Arc::clone(&self.app), stopped));
         let signalled = async {
             shutdown.await;
@@ -126,6 +132,9 @@ impl Server {
         begin_stopping();
         if let Err(error) = dispatcher.await {
             tracing::error!(%error, "the delivery dispatcher panicked");
+        }
+        if let Err(error) = task_runner.await {
+            tracing::error!(%error, "the processor task runner panicked");
         }
         let _ = maintenance.await;
         served

@@ -146,6 +146,9 @@ async fn sample_link(
         is_active: true,
         created_date: now,
         updated_at: now,
+        expires_at: None,
+        max_payments: None,
+        payment_count: 0,
     };
     crate::domain::payment_link_rules::validate(&row)
         .map_err(|invalid| CliError::Refused(format!("the sample link is invalid: {invalid}")))?;

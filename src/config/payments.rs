@@ -34,6 +34,8 @@ pub struct PaymentsConfig {
     pub provider: PaymentsProviderConfig,
     /// `PAYLINK_PAGE_POSTS_PER_MINUTE`, `PAYLINK_PAGE_POSTS_BURST`.
     pub page_rate_limit: PageRateLimit,
+    /// `PAYLINK_CHECKOUT_EXPIRES_SECS`.
+    pub checkout_lifetime: Duration,
 }
 
 impl PaymentsConfig {
@@ -61,6 +63,9 @@ impl PaymentsConfig {
                     .number(get(&settings::PAGE_POSTS_PER_MINUTE))?,
                 burst: settings::PAGE_POSTS_BURST.number(get(&settings::PAGE_POSTS_BURST))?,
             },
+            checkout_lifetime: Duration::from_secs(
+                settings::CHECKOUT_EXPIRES_SECS.number(get(&settings::CHECKOUT_EXPIRES_SECS))?,
+            ),
         })
     }
 }

@@ -226,6 +226,10 @@ pub const STRIPE_SECRET_KEY: Setting = secret("PAYLINK_STRIPE_SECRET_KEY");
 pub const STRIPE_WEBHOOK_SECRET: Setting = secret("PAYLINK_STRIPE_WEBHOOK_SECRET");
 /// `PAYLINK_STRIPE_TIMEOUT_MS`.
 pub const STRIPE_TIMEOUT_MS: Setting = number("PAYLINK_STRIPE_TIMEOUT_MS", "10000", 100, 60_000);
+/// `PAYLINK_CHECKOUT_EXPIRES_SECS`: how long a checkout takes a payment, within Stripe's
+/// bounds for a Checkout Session's `expires_at` (30 minutes to 24 hours).
+pub const CHECKOUT_EXPIRES_SECS: Setting =
+    number("PAYLINK_CHECKOUT_EXPIRES_SECS", "3600", 1800, 86_400);
 /// `PAYLINK_PAGE_POSTS_PER_MINUTE`.
 pub const PAGE_POSTS_PER_MINUTE: Setting =
     number("PAYLINK_PAGE_POSTS_PER_MINUTE", "30", 0, 1_000_000);
@@ -280,6 +284,7 @@ pub const SETTINGS: &[Setting] = &[
     STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET,
     STRIPE_TIMEOUT_MS,
+    CHECKOUT_EXPIRES_SECS,
     PAGE_POSTS_PER_MINUTE,
     PAGE_POSTS_BURST,
 ];

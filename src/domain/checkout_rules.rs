@@ -8,6 +8,8 @@ use paylink_store::sessions::SessionRow;
 
 use super::InvalidField;
 use super::money::PayableCurrency;
+use super::session_rules::SessionStatus;
+use paylink_store::lifecycle::LinkStatus;
 
 /// The one currency a US bank account (ACH) pays in.
 pub const ACH_CURRENCY: &str = "USD";
@@ -147,9 +149,10 @@ pub struct CheckedPayment {
     pub method: PayMethod,
 }
 
-/// Whether a link can be paid now.
-pub fn link_payable(link: &PaymentLinkRow) -> bool {
-    link.is_active
+/// Why a link's page offers nothing to pay, if it does not: its status at `now`.
+pub fn link_closed(link: &PaymentLinkRow, now: DateTime<Utc>) -> Option<LinkStatus> {
+    let status = link.status(now);
+    (!status.is_payable()).then_some(status)
 }
 
 /// The smallest amount a payer may choose on a variable link: its `min_amount`, and never
@@ -284,10 +287,14 @@ pub fn check_plan_form(form: &PayForm, currency: &str) -> Result<PayMethod, Vec<
     method(form.method.as_deref(), &plan_methods(currency)).map_err(|problem| vec![problem])
 }
 
-/// Why a session's page offers nothing to pay, if it does not: its effective status.
-pub fn session_closed(session: &SessionRow, now: DateTime<Utc>) -> Option<&str> {
-    let status = super::session_rules::effective_status(session, now);
-    (status != super::session_rules::status::ACTIVE).then_some(status)
+/// Why a session's page offers nothing to pay, if it does not: its status at `now`. A stored
+/// name the lifecycle does not know (the database's constraint allows none) is never payable.
+pub fn session_closed(session: &SessionRow, now: DateTime<Utc>) -> Option<SessionStatus> {
+    match super::session_rules::effective_status(session, now) {
+        Ok(status) if status.is_payable() => None,
+        Ok(status) => Some(status),
+        Err(_) => Some(SessionStatus::Cancelled),
+    }
 }
 
 /// The sum of a plan's payments, in hundredths of the major unit as its amount is held.

@@ -49,6 +49,11 @@ pub fn new_payment_id() -> String {
     format!("pay_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
 }
 
+/// A new refund id: `re_pl_` and 24 random URL-safe characters (`re_` alone is Stripe's).
+pub fn new_refund_id() -> String {
+    format!("re_pl_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
+}
+
 /// A new callback event id: `evt_` and 24 random URL-safe characters; a merchant's server
 /// de-duplicates callbacks by it.
 pub fn new_event_id() -> String {

@@ -46,9 +46,14 @@ pub enum SendRefusal {
         /// Its status.
         status: String,
     },
-    /// The payment link is deactivated.
-    #[error("payment link {0} is not active; activate it before sending it")]
-    LinkNotActive(String),
+    /// The payment link cannot be paid (turned off, expired or used up).
+    #[error("payment link {id} is not active ({status}); only an Active link can be sent")]
+    LinkNotActive {
+        /// The link.
+        id: String,
+        /// Its status.
+        status: String,
+    },
     /// Neither an override nor the contact gives an address for the channel.
     #[error("no recipient: {0}")]
     NoRecipient(String),

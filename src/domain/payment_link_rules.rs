@@ -18,6 +18,8 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
 pub const MAX_ACCOUNT_CODE_CHARS: usize = 255;
 /// Longest redirect URL.
 pub const MAX_REDIRECT_URL_CHARS: usize = 2_048;
+/// Most payments a link may be limited to.
+pub const MAX_PAYMENTS_LIMIT: i32 = 1_000_000;
 
 /// Checks every rule; the first broken one is returned.
 pub fn validate(link: &PaymentLinkRow) -> Result<(), InvalidField> {
@@ -44,6 +46,14 @@ pub fn validate(link: &PaymentLinkRow) -> Result<(), InvalidField> {
     }
     if let Some(code) = &link.account_code {
         at_most("account_code", code, MAX_ACCOUNT_CODE_CHARS)?;
+    }
+    if let Some(limit) = link.max_payments
+        && !(1..=MAX_PAYMENTS_LIMIT).contains(&limit)
+    {
+        return Err(InvalidField::new(
+            "max_payments",
+            format!("must be from 1 to {MAX_PAYMENTS_LIMIT}, not {limit}"),
+        ));
     }
     let currency = super::money::currency("currency", &link.currency)?;
     amounts(link)?;
@@ -148,6 +158,18 @@ fn chargeable_amounts(
         }
     }
     Ok(())
+}
+
+/// The payment methods of a new link that names none: every method (`ALL`) where bank debits
+/// pay, else every method but them (`NOT_ACH`), so a link in another currency is made as it can
+/// be paid rather than refused for a choice its creator did not make. A value the creator
+/// names is checked as given.
+pub fn default_accepted_methods(currency: &str) -> &'static str {
+    if PayMethod::Ach.pays_in(currency) {
+        "ALL"
+    } else {
+        "NOT_ACH"
+    }
 }
 
 /// Refuses bank debits (ACH) on a link in any currency but USD, the only one they pay in.

@@ -11,8 +11,8 @@ pub const MIN_OCCURRENCES: i32 = 1;
 /// Most payments in a plan (ten years of weekly payments).
 pub const MAX_OCCURRENCES: i32 = 520;
 
-/// Status names as stored and served.
-pub use paylink_store::sessions::status;
+pub use paylink_store::lifecycle::SessionStatus;
+use paylink_store::lifecycle::Status as _;
 
 /// Checks a session's fields as they will be stored.
 pub fn validate(session: &SessionRow) -> Result<(), InvalidField> {
@@ -57,13 +57,42 @@ pub fn future_expiration(
     }
 }
 
-/// The status a session reads as at `now`: an Active session past its expiration is Expired.
-pub fn effective_status(session: &SessionRow, now: DateTime<Utc>) -> &str {
-    match session.expiration_date {
-        Some(expiration) if expiration <= now && session.status == status::ACTIVE => {
-            status::EXPIRED
-        }
-        _ => &session.status,
+/// The status a session has at `now`: an Active session past its expiration is Expired. A
+/// stored name the lifecycle does not know reads as itself, for the caller to refuse.
+pub fn effective_status(
+    session: &SessionRow,
+    now: DateTime<Utc>,
+) -> Result<SessionStatus, paylink_store::lifecycle::UnknownStatus> {
+    Ok(SessionStatus::stored(&session.status)?.at(session.expiration_date, now))
+}
+
+/// Refuses a change of what the payer agrees to (amount, currency, frequency, start date,
+/// occurrences) once the session is no longer Active: a Completed plan is set up at the
+/// processor on those terms, and a Cancelled or Expired one is a record of what was offered.
+pub fn terms_may_change(
+    before: &SessionRow,
+    after: &SessionRow,
+    status: SessionStatus,
+) -> Result<(), InvalidField> {
+    if status.money_may_change() {
+        return Ok(());
+    }
+    let changed = [
+        ("amount", before.amount_minor != after.amount_minor),
+        ("currency", before.currency != after.currency),
+        ("frequency", before.frequency != after.frequency),
+        ("startDate", before.start_date != after.start_date),
+        ("occurrences", before.occurrences != after.occurrences),
+    ];
+    match changed.into_iter().find(|(_, changed)| *changed) {
+        Some((field, _)) => Err(InvalidField::new(
+            field,
+            format!(
+                "cannot change once the session is {}: its terms are fixed",
+                status.name()
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -119,14 +148,34 @@ mod tests {
     }
 
     #[test]
+    fn terms_are_fixed_once_the_session_is_not_active() {
+        let before = session();
+        let mut after = session();
+        after.amount_minor = 20_000;
+        assert!(terms_may_change(&before, &after, SessionStatus::Active).is_ok());
+        for status in [
+            SessionStatus::Completed,
+            SessionStatus::Cancelled,
+            SessionStatus::Expired,
+        ] {
+            let refused = terms_may_change(&before, &after, status).unwrap_err();
+            assert_eq!(refused.field, "amount");
+            assert!(refused.message.contains(status.name()), "{refused}");
+        }
+        let mut urls_only = session();
+        urls_only.callback_url = Some("https://example.com/cb".into());
+        assert!(terms_may_change(&before, &urls_only, SessionStatus::Completed).is_ok());
+    }
+
+    #[test]
     fn past_expiration_reads_as_expired() {
         let now = Utc::now();
         let mut s = session();
-        assert_eq!(effective_status(&s, now), "Active");
+        assert_eq!(effective_status(&s, now), Ok(SessionStatus::Active));
         s.expiration_date = Some(now - Duration::seconds(1));
-        assert_eq!(effective_status(&s, now), "Expired");
+        assert_eq!(effective_status(&s, now), Ok(SessionStatus::Expired));
         s.status = "Cancelled".into();
-        assert_eq!(effective_status(&s, now), "Cancelled");
+        assert_eq!(effective_status(&s, now), Ok(SessionStatus::Cancelled));
         assert!(future_expiration(Some(now - Duration::seconds(1)), now).is_err());
         assert!(future_expiration(Some(now + Duration::seconds(60)), now).is_ok());
     }

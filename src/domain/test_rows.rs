@@ -27,6 +27,9 @@ pub(crate) fn link() -> PaymentLinkRow {
         is_active: true,
         created_date: Utc::now(),
         updated_at: Utc::now(),
+        expires_at: None,
+        max_payments: None,
+        payment_count: 0,
     }
 }
 

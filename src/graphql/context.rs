@@ -37,6 +37,8 @@ pub struct Context {
     pub links: Arc<LinkSettings>,
     /// Wakes the delivery dispatcher when a delivery is queued, so it is sent at once.
     pub deliveries_queued: Arc<Notify>,
+    /// Wakes the processor task runner when a change queued work for the processor.
+    pub paying_tasks: Arc<Notify>,
 }
 
 impl juniper::Context for Context {}

@@ -12,10 +12,11 @@ use super::generated::{
 };
 use super::scalars::DateTime;
 use super::{ApiError, Context};
+use crate::domain::checkout_rules;
 use crate::domain::link_sending::{self, Channel, SendRefusal};
 use crate::domain::messages::{self, LinkMessage};
-use crate::domain::session_rules::{self, status as session_status};
 use crate::domain::{ids, timestamps};
+use paylink_store::lifecycle::Status as _;
 
 /// `paymentLinkDeliveries(link_id)`: the deliveries of one of the caller's payment links.
 pub(super) async fn for_payment_link(
@@ -51,11 +52,10 @@ pub(super) async fn send_session_link(
             else {
                 return Ok(Err(SendRefusal::SessionNotFound(id)));
             };
-            let status = session_rules::effective_status(&session, timestamps::now());
-            if status != session_status::ACTIVE {
+            if let Some(status) = checkout_rules::session_closed(&session, timestamps::now()) {
                 return Ok(Err(SendRefusal::SessionNotActive {
                     id,
-                    status: status.to_owned(),
+                    status: status.name().to_owned(),
                 }));
             }
             let recipient = link_sending::recipient(
@@ -104,8 +104,11 @@ pub(super) async fn send_payment_link(
             else {
                 return Ok(Err(SendRefusal::LinkNotFound(input.link_id)));
             };
-            if !link.is_active {
-                return Ok(Err(SendRefusal::LinkNotActive(link.link_id)));
+            if let Some(status) = checkout_rules::link_closed(&link, timestamps::now()) {
+                return Ok(Err(SendRefusal::LinkNotActive {
+                    id: link.link_id,
+                    status: status.name().to_owned(),
+                }));
             }
             let recipient =
                 match link_sending::recipient(channel, input.to.as_deref(), None, None, None) {

@@ -2,7 +2,8 @@
 //!
 //! - A client-fixable problem is an [`ApiError`] variant with a clear message and a stable
 //!   `extensions.code`: `BAD_USER_INPUT` (with `extensions.field`), `NOT_FOUND`, `FORBIDDEN`,
-//!   `UNAUTHENTICATED`.
+//!   `UNAUTHENTICATED`; a change its object's lifecycle refuses is `INVALID_STATUS_TRANSITION`,
+//!   with `extensions.from` and `extensions.to`.
 //! - The database being unreachable is `SERVICE_UNAVAILABLE`: the client may retry.
 //! - Anything else is [`ApiError::Internal`]: its detail is logged here, once, and the client sees
 //!   only "internal error" with code `INTERNAL`.
@@ -26,6 +27,8 @@ pub enum ApiError {
     NotFound(String),
     /// The caller may not do this.
     Forbidden(String),
+    /// The change asks for a status the lifecycle does not allow.
+    Transition(paylink_store::lifecycle::Refused),
     /// The database cannot be reached right now.
     Unavailable,
     /// A bug or broken invariant; the detail is for the log only.
@@ -51,6 +54,7 @@ impl ApiError {
             Self::BadUserInput(_) => ErrorCode::BadUserInput,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Transition(_) => ErrorCode::InvalidStatusTransition,
             Self::Unavailable => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -67,6 +71,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::NotFound("not found".into()),
+            StoreError::Refused(refused) => Self::Transition(refused),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
                 Self::Unavailable
@@ -87,6 +92,10 @@ impl<S: ScalarValue> IntoFieldError<S> for ApiError {
             Self::NotFound(message) | Self::Forbidden(message) => {
                 FieldError::new(message, graphql_value!({ "code": code }))
             }
+            Self::Transition(refused) => FieldError::new(
+                capitalized(&refused.to_string()),
+                graphql_value!({ "code": code, "from": (refused.from), "to": (refused.to) }),
+            ),
             Self::Unavailable => FieldError::new(
                 "the service is temporarily unavailable; try again shortly",
                 graphql_value!({ "code": code }),
@@ -96,4 +105,13 @@ impl<S: ScalarValue> IntoFieldError<S> for ApiError {
             }
         }
     }
+}
+
+/// `text` with its first letter in upper case, for a message that opens a sentence.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -107,7 +107,13 @@ pub(super) async fn create(
     input: PaymentLinkInput,
 ) -> Result<PaymentLink, ApiError> {
     own_merchant(ctx, &input.merchant_uid)?;
-    let row = new_row(&ctx.merchant_uid, input);
+    let expiry = input
+        .expires_at
+        .as_deref()
+        .map(|text| expires_at(text, timestamps::now()))
+        .transpose()?;
+    let mut row = new_row(&ctx.merchant_uid, input);
+    row.expires_at = expiry;
     payment_link_rules::validate(&row)?;
     let row = ctx.store.insert_link(row).await?;
     to_payment_link(ctx, row)
@@ -133,6 +139,8 @@ pub(super) async fn update(
             ApiError::NotFound(_) => ApiError::NotFound(missing),
             other => other,
         })?;
+    // A link turned off or changed closed its open checkouts: the processor expires them.
+    ctx.paying_tasks.notify_one();
     to_payment_link(ctx, row)
 }
 
@@ -150,6 +158,11 @@ fn own_merchant(ctx: &Context, merchant_uid: &str) -> Result<(), ApiError> {
 /// A new link's row: the input with defaults applied.
 fn new_row(merchant_uid: &str, input: PaymentLinkInput) -> PaymentLinkRow {
     let now = timestamps::now();
+    let currency = input.currency.unwrap_or_else(|| "USD".to_owned());
+    let accepted_payment_methods = match input.accepted_payment_methods {
+        Some(methods) => methods.as_str(),
+        None => payment_link_rules::default_accepted_methods(&currency),
+    };
     PaymentLinkRow {
         link_id: ids::new_link_id(),
         merchant_uid: merchant_uid.to_owned(),
@@ -157,7 +170,7 @@ fn new_row(merchant_uid: &str, input: PaymentLinkInput) -> PaymentLinkRow {
         payment_name: input.payment_name.trim().to_owned(),
         payment_description: input.payment_description,
         amount: input.amount,
-        currency: input.currency.unwrap_or_else(|| "USD".to_owned()),
+        currency,
         fee_mode: input
             .fee_mode
             .unwrap_or(FeeMode::ServiceFee)
@@ -172,17 +185,16 @@ fn new_row(merchant_uid: &str, input: PaymentLinkInput) -> PaymentLinkRow {
             .unwrap_or(CallToActionType::Pay)
             .as_str()
             .to_owned(),
-        accepted_payment_methods: input
-            .accepted_payment_methods
-            .unwrap_or(AcceptedPaymentMethodsEnum::All)
-            .as_str()
-            .to_owned(),
+        accepted_payment_methods: accepted_payment_methods.to_owned(),
         account_code: input.account_code,
         custom_success_message: input.custom_success_message,
         redirect_url: input.redirect_url,
         is_active: true,
         created_date: now,
         updated_at: now,
+        expires_at: None,
+        max_payments: input.max_payments,
+        payment_count: 0,
     }
 }
 
@@ -236,7 +248,15 @@ fn apply_update(
     );
     set_optional(&mut row.redirect_url, input.redirect_url);
     set_required("is_active", &mut row.is_active, input.is_active)?;
-    row.updated_at = timestamps::now();
+    let now = timestamps::now();
+    let expiry = match input.expires_at {
+        juniper::Nullable::Some(text) => juniper::Nullable::Some(expires_at(&text, now)?),
+        juniper::Nullable::ExplicitNull => juniper::Nullable::ExplicitNull,
+        juniper::Nullable::ImplicitNull => juniper::Nullable::ImplicitNull,
+    };
+    set_optional(&mut row.expires_at, expiry);
+    set_optional(&mut row.max_payments, input.max_payments);
+    row.updated_at = now;
     Ok(row)
 }
 
@@ -280,7 +300,27 @@ fn to_payment_link(ctx: &Context, row: PaymentLinkRow) -> Result<PaymentLink, Ap
         custom_success_message: row.custom_success_message,
         redirect_url: row.redirect_url,
         is_active: row.is_active,
+        expires_at: row.expires_at.map(timestamps::format),
+        max_payments: row.max_payments,
+        payment_count: row.payment_count,
     })
+}
+
+/// A link's `expires_at` as given: a time or date, in the future.
+fn expires_at(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    let at = timestamps::parse(text).ok_or_else(|| {
+        ApiError::bad_input(
+            "expires_at",
+            format!("must be an RFC 3339 time or a YYYY-MM-DD date, not {text:?}"),
+        )
+    })?;
+    if at <= now {
+        return Err(ApiError::bad_input("expires_at", "must be in the future"));
+    }
+    Ok(at)
 }
 
 #[cfg(test)]

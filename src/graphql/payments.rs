@@ -54,13 +54,19 @@ pub(super) fn to_payment(row: PaymentRow) -> Result<Payment, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("unknown payment status {:?}", row.status)))?;
     let amount = i32::try_from(row.amount_minor)
         .map_err(|_| ApiError::internal(format!("payment {} amount out of Int range", row.id)))?;
+    let amount_refunded = i32::try_from(row.amount_refunded)
+        .map_err(|_| ApiError::internal(format!("payment {} refunds out of Int range", row.id)))?;
     Ok(Payment {
         id: ID::new(row.id),
         amount,
         currency: row.currency,
         status,
+        amount_refunded,
         payment_method: row.payment_method,
         payer_phone: row.payer_phone,
+        payer_email: row.payer_email,
+        account_code: row.account_code,
+        reference: row.reference,
         provider: row.provider,
         provider_reference: row.provider_reference,
         created_at: DateTime(row.created_at),

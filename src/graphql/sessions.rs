@@ -15,8 +15,9 @@ use super::patch::{set_optional, set_required};
 use super::payments::{to_callback, to_payment};
 use super::scalars::{Amount, Date, DateTime, Url};
 use super::{ApiError, Context};
-use crate::domain::session_rules::{self, status};
+use crate::domain::session_rules::{self, SessionStatus};
 use crate::domain::{ids, timestamps};
+use paylink_store::lifecycle::Status as _;
 
 /// Which lists of a session a selection asks for; each costs a query.
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +84,7 @@ pub(super) async fn create(
         contact_id: input.contact_id.to_string(),
         amount_minor: input.amount.minor(),
         currency: input.currency,
-        status: status::ACTIVE.to_owned(),
+        status: SessionStatus::Active.name().to_owned(),
         frequency: input.frequency.as_str().to_owned(),
         start_date: input.start_date.0,
         occurrences: input.occurrences,
@@ -106,7 +107,8 @@ pub(super) async fn create(
 }
 
 /// `updatePaymentPlanSession`: omitted fields stay, null clears (or is refused where the field
-/// cannot be null).
+/// cannot be null). A new status goes through the session's lifecycle (a refusal names both
+/// statuses); the terms a payer agrees to are fixed once the session is no longer Active.
 pub(super) async fn update(
     ctx: &Context,
     wanted: Wanted,
@@ -114,47 +116,59 @@ pub(super) async fn update(
 ) -> Result<PaymentPlanSession, ApiError> {
     let id = input.id.to_string();
     let missing = format!("payment plan session {id} not found");
+    let now = timestamps::now();
     let view = ctx
         .store
-        .update_session(&ctx.merchant_uid, &id, wanted.deliveries, move |mut row| {
-            let now = timestamps::now();
-            set_required(
-                "status",
-                &mut row.status,
-                input.status.map(|s| s.as_str().to_owned()),
-            )?;
-            set_required(
-                "amount",
-                &mut row.amount_minor,
-                input.amount.map(Amount::minor),
-            )?;
-            set_required(
-                "frequency",
-                &mut row.frequency,
-                input.frequency.map(|f| f.as_str().to_owned()),
-            )?;
-            set_required(
-                "startDate",
-                &mut row.start_date,
-                input.start_date.map(|d| d.0),
-            )?;
-            set_required("occurrences", &mut row.occurrences, input.occurrences)?;
-            set_optional(&mut row.callback_url, input.callback_url.map(|u| u.0));
-            set_optional(&mut row.cancel_url, input.cancel_url.map(|u| u.0));
-            set_optional(&mut row.success_url, input.success_url.map(|u| u.0));
-            if let juniper::Nullable::Some(expiration) = &input.expiration_date {
-                session_rules::future_expiration(Some(expiration.0), now)?;
-            }
-            set_optional(&mut row.expiration_date, input.expiration_date.map(|d| d.0));
-            session_rules::validate(&row)?;
-            row.updated_at = now;
-            Ok::<_, ApiError>(row)
-        })
+        .update_session(
+            &ctx.merchant_uid,
+            &id,
+            wanted.deliveries,
+            now,
+            move |mut row| {
+                let before = row.clone();
+                set_required(
+                    "status",
+                    &mut row.status,
+                    input.status.map(|s| s.as_str().to_owned()),
+                )?;
+                set_required(
+                    "amount",
+                    &mut row.amount_minor,
+                    input.amount.map(Amount::minor),
+                )?;
+                set_required(
+                    "frequency",
+                    &mut row.frequency,
+                    input.frequency.map(|f| f.as_str().to_owned()),
+                )?;
+                set_required(
+                    "startDate",
+                    &mut row.start_date,
+                    input.start_date.map(|d| d.0),
+                )?;
+                set_required("occurrences", &mut row.occurrences, input.occurrences)?;
+                set_optional(&mut row.callback_url, input.callback_url.map(|u| u.0));
+                set_optional(&mut row.cancel_url, input.cancel_url.map(|u| u.0));
+                set_optional(&mut row.success_url, input.success_url.map(|u| u.0));
+                if let juniper::Nullable::Some(expiration) = &input.expiration_date {
+                    session_rules::future_expiration(Some(expiration.0), now)?;
+                }
+                set_optional(&mut row.expiration_date, input.expiration_date.map(|d| d.0));
+                let status =
+                    session_rules::effective_status(&before, now).map_err(ApiError::internal)?;
+                session_rules::terms_may_change(&before, &row, status)?;
+                session_rules::validate(&row)?;
+                row.updated_at = now;
+                Ok::<_, ApiError>(row)
+            },
+        )
         .await
         .map_err(|error| match error {
             ApiError::NotFound(_) => ApiError::NotFound(missing),
             other => other,
         })?;
+    // A cancelled plan's subscription, or a closed checkout, is ended at the processor.
+    ctx.paying_tasks.notify_one();
     with_payments(ctx, wanted, view).await
 }
 
@@ -170,7 +184,9 @@ fn to_session(
         contact,
         deliveries,
     } = view;
-    let status_name = session_rules::effective_status(&session, timestamps::now());
+    let status_name = session_rules::effective_status(&session, timestamps::now())
+        .map_err(ApiError::internal)?
+        .name();
     let status = PaymentPlanSessionStatus::from_sdl_name(status_name)
         .ok_or_else(|| ApiError::internal(format!("unknown session status {status_name:?}")))?;
     let frequency = PaymentPlanFrequency::from_sdl_name(&session.frequency)

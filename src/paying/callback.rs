@@ -68,7 +68,8 @@ pub(super) fn for_completion(completion: &Completion) -> Option<DeliveryRow> {
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
-    use paylink_store::checkouts::payments::{PaymentRow, status};
+    use paylink_store::checkouts::payments::PaymentRow;
+    use paylink_store::lifecycle::{PaymentStatus, Status as _};
     use paylink_store::sessions::SessionRow;
     use serde_json::Value;
 
@@ -97,14 +98,20 @@ mod tests {
             payer_phone: None,
             provider: "test".into(),
             provider_reference: None,
-            status: status::SUCCEEDED.into(),
+            status: PaymentStatus::Succeeded.name().into(),
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            amount_refunded: 0,
+            account_code: None,
+            reference: None,
+            payer_email: None,
         };
         let completion = Completion {
             payment: Some(payment),
             session: Some(session),
             session_completed: true,
+            refund: None,
+            tasks_queued: false,
         };
         let row = for_completion(&completion).expect("a callback");
         serde_json::from_str(&row.body_text).expect("JSON")

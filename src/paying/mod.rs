@@ -6,6 +6,7 @@ pub mod callback;
 mod outcome;
 mod plan_end;
 mod start;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use paylink_store::Store;
 pub use outcome::{ProviderOutcome, TestCard, test_card};
 pub use plan_end::PlanEndError;
 pub use start::{Owner, StartError};
+pub use tasks::TaskRunner;
 
 use crate::graphql::LinkSettings;
 
@@ -57,6 +59,10 @@ pub struct Paying {
     pub links: Arc<LinkSettings>,
     /// Wakes the dispatcher when a callback is queued.
     pub deliveries_queued: Arc<tokio::sync::Notify>,
+    /// Wakes the task runner when work for the processor is queued.
+    pub tasks_queued: Arc<tokio::sync::Notify>,
+    /// How long a checkout takes a payment.
+    pub checkout_lifetime: std::time::Duration,
 }
 
 impl Owner {

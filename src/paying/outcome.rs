@@ -58,6 +58,8 @@ impl ProviderOutcome {
                     .payment_intent
                     .clone()
                     .or_else(|| object.subscription.clone()),
+                subscription: object.subscription.clone(),
+                new_refund_id: ids::new_refund_id(),
                 new_payment_id: ids::new_payment_id(),
                 now: Utc::now(),
             },
@@ -84,7 +86,9 @@ impl ProviderOutcome {
                 amount_minor: None,
                 currency: None,
                 provider_reference: Some(format!("test_{}", ids::new_payment_id())),
+                subscription: None,
                 new_payment_id: ids::new_payment_id(),
+                new_refund_id: ids::new_refund_id(),
                 now: Utc::now(),
             },
         }
@@ -125,14 +129,18 @@ impl Paying {
             .store
             .apply_checkout_outcome(outcome.outcome, super::callback::for_completion)
             .await?;
-        if let Applied::Recorded(Some(completion)) = &applied
-            && completion.session_completed
-            && completion
-                .session
-                .as_ref()
-                .is_some_and(|session| session.callback_url.is_some())
-        {
-            self.deliveries_queued.notify_one();
+        if let Applied::Recorded(Some(completion)) = &applied {
+            if completion.session_completed
+                && completion
+                    .session
+                    .as_ref()
+                    .is_some_and(|session| session.callback_url.is_some())
+            {
+                self.deliveries_queued.notify_one();
+            }
+            if completion.tasks_queued {
+                self.tasks_queued.notify_one();
+            }
         }
         Ok(applied)
     }

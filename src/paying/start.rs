@@ -4,12 +4,14 @@
 use chrono::{DateTime, Utc};
 use paylink_payments::{CheckoutLine, CheckoutRequest, Interval, PaymentMethodType};
 use paylink_store::StoreError;
-use paylink_store::checkouts::{CheckoutRow, status};
+use paylink_store::checkouts::CheckoutRow;
+use paylink_store::lifecycle::{CheckoutStatus, LinkStatus, Status as _};
 
 use super::{Paying, Provider};
 use crate::domain::InvalidField;
 use crate::domain::checkout_rules::{self, PayForm, PayMethod};
 use crate::domain::money::PayableCurrency;
+use crate::domain::session_rules::SessionStatus;
 use crate::domain::{ids, plan_schedule};
 
 /// What a checkout pays.
@@ -26,8 +28,10 @@ pub enum Owner {
 pub enum StartError {
     /// No such link or session.
     NotFound,
-    /// The link is inactive, or the session no longer Active (its status).
-    Gone(String),
+    /// The link can no longer be paid; its status says why.
+    LinkGone(LinkStatus),
+    /// The session can no longer be set up; its status says why.
+    SessionGone(SessionStatus),
     /// The form has problems; the page shows them.
     Invalid(Vec<InvalidField>),
     /// The provider could not make the checkout; nothing was charged.
@@ -49,21 +53,40 @@ struct PlanDates {
     ends: DateTime<Utc>,
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one row's fields, each named at the call"
-)]
-fn checkout_row(
-    owner: &Owner,
-    merchant_uid: &str,
-    provider: &Provider,
+/// What a new checkout is: everything but its id and times.
+struct NewCheckout<'a> {
+    owner: &'a Owner,
+    merchant_uid: &'a str,
+    provider: &'a Provider,
     amount_minor: i64,
-    currency: &str,
+    currency: &'a str,
     method: PayMethod,
     phone: Option<String>,
     plan: Option<PlanDates>,
+    account_code: Option<String>,
+    reference: Option<String>,
+    payer_email: Option<String>,
+}
+
+/// A new Open checkout, taking a payment until `lifetime` from `now`.
+fn checkout_row(
+    new: NewCheckout<'_>,
+    now: DateTime<Utc>,
+    lifetime: chrono::Duration,
 ) -> CheckoutRow {
-    let now = Utc::now();
+    let NewCheckout {
+        owner,
+        merchant_uid,
+        provider,
+        amount_minor,
+        currency,
+        method,
+        phone,
+        plan,
+        account_code,
+        reference,
+        payer_email,
+    } = new;
     let (link_id, session_id) = match owner {
         Owner::Link(id) => (Some(id.clone()), None),
         Owner::Session(id) => (None, Some(id.clone())),
@@ -80,13 +103,32 @@ fn checkout_row(
         provider: provider.name().to_owned(),
         provider_checkout_id: None,
         provider_url: None,
-        status: status::OPEN.to_owned(),
+        status: CheckoutStatus::Open.name().to_owned(),
         plan_first_charge_at: plan.map(|plan| plan.first_charge),
         plan_ends_at: plan.map(|plan| plan.ends),
         created_at: now,
         updated_at: now,
+        expires_at: now + lifetime,
+        provider_subscription_id: None,
+        account_code,
+        reference,
+        payer_email,
     }
 }
+
+/// Whether a payer's new form can be served by the checkout already open: the same provider,
+/// method and amount, with time left to pay it.
+fn reusable(open: &CheckoutRow, wanted: &CheckoutRow, now: DateTime<Utc>) -> bool {
+    open.provider == wanted.provider
+        && open.payment_method == wanted.payment_method
+        && open.amount_minor == wanted.amount_minor
+        && open.currency == wanted.currency
+        && open.expires_at - now >= MIN_TIME_LEFT
+}
+
+/// The least time a reused checkout must have left, so that a payer is not sent to a page that
+/// expires while they type.
+const MIN_TIME_LEFT: chrono::Duration = chrono::Duration::minutes(10);
 
 fn unpayable_currency() -> StartError {
     StartError::Invalid(vec![InvalidField::new(
@@ -101,12 +143,14 @@ impl Paying {
         let provider = self.provider.clone();
         let owner = Owner::Link(link_id.to_owned());
         let row_owner = owner.clone();
+        let lifetime = self.lifetime();
+        let now = Utc::now();
         let (opened, line) = self
             .store
             .open_link_checkout(link_id, move |link| {
                 let link = link.ok_or(StartError::NotFound)?;
-                if !checkout_rules::link_payable(link) {
-                    return Err(StartError::Gone("inactive".to_owned()));
+                if let Some(status) = checkout_rules::link_closed(link, now) {
+                    return Err(StartError::LinkGone(status));
                 }
                 let currency =
                     PayableCurrency::of(&link.currency).ok_or_else(unpayable_currency)?;
@@ -119,14 +163,21 @@ impl Paying {
                     description: link.payment_description.clone(),
                 };
                 let row = checkout_row(
-                    &row_owner,
-                    &link.merchant_uid,
-                    &provider,
-                    checked.amount_minor,
-                    &link.currency,
-                    checked.method,
-                    checked.phone,
-                    None,
+                    NewCheckout {
+                        owner: &row_owner,
+                        merchant_uid: &link.merchant_uid,
+                        provider: &provider,
+                        amount_minor: checked.amount_minor,
+                        currency: &link.currency,
+                        method: checked.method,
+                        phone: checked.phone,
+                        plan: None,
+                        account_code: link.account_code.clone(),
+                        reference: Some(link.payment_name.clone()),
+                        payer_email: None,
+                    },
+                    now,
+                    lifetime,
                 );
                 Ok((row, line))
             })
@@ -140,12 +191,18 @@ impl Paying {
         let owner = Owner::Session(session_id.to_owned());
         let row_owner = owner.clone();
         let now = Utc::now();
+        let lifetime = self.lifetime();
+        // The contact's email prefills the processor's page; it is not part of what is locked.
+        let payer_email = match self.store.public_session(session_id).await? {
+            Some(public) => public.contact_email,
+            None => return Err(StartError::NotFound),
+        };
         let (opened, line) = self
             .store
-            .open_session_checkout(session_id, move |session| {
+            .open_session_checkout(session_id, now, move |session, open| {
                 let session = session.ok_or(StartError::NotFound)?;
                 if let Some(status) = checkout_rules::session_closed(session, now) {
-                    return Err(StartError::Gone(status.to_owned()));
+                    return Err(StartError::SessionGone(status));
                 }
                 let amount_minor = PayableCurrency::of(&session.currency)
                     .and_then(|currency| currency.from_hundredths(session.amount_minor))
@@ -162,15 +219,16 @@ impl Paying {
                             )])
                         })?;
                 let (interval, interval_count) = interval(&session.frequency);
+                // The provider's page shows the merchant's own name above it.
+                let name = format!(
+                    "Payment plan: {} payments, {}",
+                    session.occurrences,
+                    checkout_rules::frequency_words(&session.frequency).to_lowercase()
+                );
                 let line = CheckoutLine::Subscription {
                     amount_minor,
                     currency: session.currency.clone(),
-                    // The provider's page shows the merchant's own name above it.
-                    name: format!(
-                        "Payment plan: {} payments, {}",
-                        session.occurrences,
-                        checkout_rules::frequency_words(&session.frequency).to_lowercase()
-                    ),
+                    name: name.clone(),
                     interval,
                     interval_count,
                     // The provider waits for a first payment far enough ahead; else it charges now.
@@ -178,19 +236,37 @@ impl Paying {
                         .then(|| first_charge.timestamp()),
                 };
                 let row = checkout_row(
-                    &row_owner,
-                    &session.merchant_uid,
-                    &provider,
-                    amount_minor,
-                    &session.currency,
-                    method,
-                    None,
-                    Some(PlanDates { first_charge, ends }),
+                    NewCheckout {
+                        owner: &row_owner,
+                        merchant_uid: &session.merchant_uid,
+                        provider: &provider,
+                        amount_minor,
+                        currency: &session.currency,
+                        method,
+                        phone: None,
+                        plan: Some(PlanDates { first_charge, ends }),
+                        account_code: None,
+                        reference: Some(name),
+                        payer_email,
+                    },
+                    now,
+                    lifetime,
                 );
-                Ok((row, line))
+                // A second tab, or the payer coming back, goes on with the checkout open.
+                match open {
+                    Some(open) if reusable(open, &row, now) => Ok((open.clone(), line)),
+                    _ => Ok((row, line)),
+                }
             })
             .await??;
+        if let Some(url) = &opened.provider_url {
+            return Ok(url.clone());
+        }
         self.hand_off(&owner, &opened, line).await
+    }
+
+    fn lifetime(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.checkout_lifetime).unwrap_or(chrono::Duration::hours(1))
     }
 
     /// Makes the checkout with the provider: the test-mode page is paylink's own; Stripe's is
@@ -214,6 +290,13 @@ impl Paying {
             Owner::Link(id) => metadata.push(("paylink_link".to_owned(), id.clone())),
             Owner::Session(id) => metadata.push(("paylink_session".to_owned(), id.clone())),
         }
+        // Both fit Stripe's 500 characters per value: the link's rules bound them to 255.
+        if let Some(code) = &checkout.account_code {
+            metadata.push(("account_code".to_owned(), code.clone()));
+        }
+        if let Some(reference) = &checkout.reference {
+            metadata.push(("reference".to_owned(), reference.clone()));
+        }
         let request = CheckoutRequest {
             idempotency_key: checkout.id.clone(),
             client_reference_id: checkout.id.clone(),
@@ -221,8 +304,8 @@ impl Paying {
             payment_method_types: vec![method],
             success_url: owner.done_url(&self.links, &checkout.id),
             cancel_url: owner.page_url(&self.links),
-            expires_at: None,
-            customer_email: None,
+            expires_at: Some(checkout.expires_at.timestamp()),
+            customer_email: checkout.payer_email.clone(),
             metadata,
         };
         let created = stripe

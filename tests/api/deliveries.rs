@@ -278,7 +278,7 @@ pub(crate) async fn settled(
 async fn expire(app: &TestApp, merchant: &Merchant, session_id: &str) {
     let (merchant_uid, id) = (merchant.uid.clone(), session_id.to_owned());
     app.store
-        .update_session(&merchant_uid, &id, false, |mut row| {
+        .update_session(&merchant_uid, &id, false, chrono::Utc::now(), |mut row| {
             row.expiration_date = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
             Ok::<_, paylink_store::StoreError>(row)
         })

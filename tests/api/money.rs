@@ -83,9 +83,9 @@ async fn links_the_processor_could_not_charge_are_refused_when_created() {
             "amount",
             "must be at least 0.30 GBP",
         ),
-        // The default, ALL, takes bank debits.
+        // Asked for by name, bank debits in another currency are refused.
         (
-            json!({ "currency": "EUR" }),
+            json!({ "currency": "EUR", "accepted_payment_methods": "ALL" }),
             "accepted_payment_methods",
             "bank debits (ACH), which are USD only",
         ),
@@ -114,6 +114,21 @@ async fn links_the_processor_could_not_charge_are_refused_when_created() {
             .gql(&merchant, CREATE, link_input(&merchant, fields.clone()))
             .await;
         assert!(body.get("errors").is_none(), "{fields}: {body}");
+    }
+
+    // Naming none, a link takes every method its currency can be paid with.
+    for (currency, methods) in [("USD", "ALL"), ("EUR", "NOT_ACH")] {
+        let body = app
+            .gql(
+                &merchant,
+                "mutation($input: PaymentLinkInput!) { createPaymentLink(input: $input) { accepted_payment_methods } }",
+                link_input(&merchant, json!({ "currency": currency })),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["createPaymentLink"]["accepted_payment_methods"], methods,
+            "{body}"
+        );
     }
 }
 

@@ -311,6 +311,9 @@ pub(crate) fn link_row(
         is_active: true,
         created_date,
         updated_at: created_date,
+        expires_at: None,
+        max_payments: None,
+        payment_count: 0,
     }
 }
 

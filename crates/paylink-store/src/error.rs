@@ -21,6 +21,15 @@ pub enum StoreError {
     /// Any other database error: a bug or a broken invariant.
     #[error("database error: {0}")]
     Database(String),
+    /// The change asks for a status the lifecycle's table does not allow; nothing was written.
+    #[error("{0}")]
+    Refused(#[from] paylink_lifecycle::Refused),
+}
+
+impl From<paylink_lifecycle::UnknownStatus> for StoreError {
+    fn from(error: paylink_lifecycle::UnknownStatus) -> Self {
+        Self::Database(error.to_string())
+    }
 }
 
 impl From<DieselError> for StoreError {

@@ -23,6 +23,7 @@ pub mod merchants;
 pub mod migrations;
 pub mod payment_links;
 mod plans;
+pub mod processor_tasks;
 pub mod queue_listener;
 pub mod receipts;
 mod schema;
@@ -44,6 +45,7 @@ use diesel::r2d2::Pool;
 use plans::Planning;
 
 pub use error::StoreError;
+pub use paylink_lifecycle as lifecycle;
 
 /// Settings of the connection pool.
 #[derive(Clone, Debug)]

@@ -77,6 +77,12 @@ diesel::table! {
         created_date -> Timestamptz,
         /// Last change.
         updated_at -> Timestamptz,
+        /// When it stops taking payments.
+        expires_at -> Nullable<Timestamptz>,
+        /// Most payments it takes.
+        max_payments -> Nullable<Int4>,
+        /// Payments it has taken.
+        payment_count -> Int4,
     }
 }
 
@@ -224,7 +230,7 @@ diesel::table! {
         provider_checkout_id -> Nullable<Text>,
         /// The provider's page for it.
         provider_url -> Nullable<Text>,
-        /// Open, Completed, Failed or Expired.
+        /// Open, Completed, Failed, Expired or Cancelled.
         status -> Text,
         /// A plan's first payment.
         plan_first_charge_at -> Nullable<Timestamptz>,
@@ -234,6 +240,16 @@ diesel::table! {
         created_at -> Timestamptz,
         /// Last change.
         updated_at -> Timestamptz,
+        /// When it stops taking a payment.
+        expires_at -> Timestamptz,
+        /// The processor's subscription of a plan set up through it.
+        provider_subscription_id -> Nullable<Text>,
+        /// The link's accounting code.
+        account_code -> Nullable<Text>,
+        /// What is paid for.
+        reference -> Nullable<Text>,
+        /// The payer's email, when known.
+        payer_email -> Nullable<Text>,
     }
 }
 
@@ -262,12 +278,76 @@ diesel::table! {
         provider -> Text,
         /// The provider's id of the payment.
         provider_reference -> Nullable<Text>,
-        /// Pending, Succeeded or Failed.
+        /// Pending, Succeeded, Failed or Refunded.
         status -> Text,
         /// Creation time.
         created_at -> Timestamptz,
         /// Last change.
         updated_at -> Timestamptz,
+        /// Refunds asked for and not failed, in minor units.
+        amount_refunded -> Int8,
+        /// The link's accounting code.
+        account_code -> Nullable<Text>,
+        /// What was paid for.
+        reference -> Nullable<Text>,
+        /// The payer's email, when known.
+        payer_email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Money given back.
+    refunds (id) {
+        /// Public id.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// The payment refunded.
+        payment_id -> Text,
+        /// Amount in minor units.
+        amount_minor -> Int8,
+        /// ISO 4217 code.
+        currency -> Text,
+        /// Why.
+        reason -> Text,
+        /// `merchant`, `paylink` or `processor`.
+        initiated_by -> Text,
+        /// Pending, Succeeded or Failed.
+        status -> Text,
+        /// The processor's id of the refund.
+        provider_refund_id -> Nullable<Text>,
+        /// The processor's reason for a failure.
+        failure_reason -> Nullable<Text>,
+        /// Creation time.
+        created_at -> Timestamptz,
+        /// Last change.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// What paylink must still tell the processor.
+    processor_tasks (id) {
+        /// paylink's id of the task.
+        id -> Text,
+        /// Owning merchant.
+        merchant_uid -> Text,
+        /// `refund`, `cancel_subscription` or `expire_checkout`.
+        kind -> Text,
+        /// The refund's or checkout's id.
+        subject_id -> Text,
+        /// Attempts made.
+        attempts -> Int4,
+        /// When the next attempt is due.
+        due_at -> Timestamptz,
+        /// Until when a replica's claim holds.
+        lease_until -> Nullable<Timestamptz>,
+        /// The last attempt's failure.
+        last_error -> Nullable<Text>,
+        /// When it was carried out.
+        done_at -> Nullable<Timestamptz>,
+        /// Creation time.
+        created_at -> Timestamptz,
     }
 }
 
@@ -285,6 +365,7 @@ diesel::table! {
 
 diesel::joinable!(checkouts -> merchants (merchant_uid));
 diesel::joinable!(payments -> checkouts (checkout_id));
+diesel::joinable!(refunds -> payments (payment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
     api_keys,
@@ -294,5 +375,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     link_deliveries,
     checkouts,
     payments,
-    provider_events
+    provider_events,
+    refunds,
+    processor_tasks
 );

@@ -2,24 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use paylink_lifecycle::{Cause, SessionStatus, Status, Step, step};
 
 use crate::StoreError;
+use crate::checkouts::{Open, close_open};
+use crate::processor_tasks::{self, TaskKind};
 use crate::schema::payment_plan_sessions::{self, dsl};
 
-/// Status names as stored (and served).
-pub mod status {
-    /// Open: its link can be used.
-    pub const ACTIVE: &str = "Active";
-    /// The customer set up the plan.
-    pub const COMPLETED: &str = "Completed";
-    /// Past its expiration date (or set so).
-    pub const EXPIRED: &str = "Expired";
-    /// The merchant cancelled it.
-    pub const CANCELLED: &str = "Cancelled";
-}
-
-/// A session row. `status` holds the stored status; whether it has expired is the caller's
-/// reading of `expiration_date`.
+/// A session row. `status` holds the stored status; an Active session whose `expiration_date`
+/// has passed is Expired ([`SessionStatus::at`]), which is recorded the next time it is written.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = payment_plan_sessions, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct SessionRow {
@@ -103,12 +94,132 @@ fn find_locked(
     Ok(found.optional()?)
 }
 
+/// Whether two versions of a session differ in what a payer agrees to.
+fn money_changed(before: &SessionRow, after: &SessionRow) -> bool {
+    (
+        before.amount_minor,
+        &before.currency,
+        &before.frequency,
+        before.start_date,
+        before.occurrences,
+    ) != (
+        after.amount_minor,
+        &after.currency,
+        &after.frequency,
+        after.start_date,
+        after.occurrences,
+    )
+}
+
+/// What a change of a session's status sets off, inside the transaction that makes it: a
+/// session that can no longer be set up closes its open checkouts (expired at the processor);
+/// a plan cancelled after it was set up has its subscription ended at the processor.
+fn effects(
+    conn: &mut PgConnection,
+    session: &SessionRow,
+    from: SessionStatus,
+    to: SessionStatus,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    match (from, to) {
+        (SessionStatus::Active, SessionStatus::Cancelled | SessionStatus::Expired) => {
+            close_open(conn, Open::Session(&session.id), cause, now)?;
+        }
+        (SessionStatus::Completed, SessionStatus::Cancelled) => {
+            use crate::schema::checkouts::dsl as checkouts;
+            let set_up: Vec<String> = checkouts::checkouts
+                .filter(checkouts::session_id.eq(&session.id))
+                .filter(checkouts::provider_subscription_id.is_not_null())
+                .select(checkouts::id)
+                .load(conn)?;
+            for checkout_id in set_up {
+                processor_tasks::queue(
+                    conn,
+                    &session.merchant_uid,
+                    TaskKind::CancelSubscription,
+                    &checkout_id,
+                    now,
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Moves a locked session to `to` for `cause`, as the lifecycle allows, with its effects; the
+/// clock's expiry is recorded first when it has come. The row after the change.
+pub(crate) fn move_locked(
+    conn: &mut PgConnection,
+    session: &SessionRow,
+    to: SessionStatus,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> Result<SessionRow, StoreError> {
+    let mut next = session.clone();
+    next.status = to.name().to_owned();
+    write_locked(conn, session, next, cause, now)
+}
+
+/// Writes `next` over the locked `current`: its status checked against the lifecycle from the
+/// status `current` has at `now` (so the clock's expiry is recorded first), and the effects of
+/// a change set off. A Completed, Cancelled or Expired session's money fields never
+/// change; an Active session whose money fields change closes its open checkouts, which were
+/// made for the old terms.
+fn write_locked(
+    conn: &mut PgConnection,
+    current: &SessionRow,
+    mut next: SessionRow,
+    cause: Cause,
+    now: DateTime<Utc>,
+) -> Result<SessionRow, StoreError> {
+    let stored = SessionStatus::stored(&current.status)?;
+    let effective = stored.at(current.expiration_date, now);
+    let asked = SessionStatus::stored(&next.status)?;
+    let moved = step(effective, asked, cause)?;
+    if money_changed(current, &next) {
+        if !effective.money_may_change() {
+            return Err(StoreError::Database(format!(
+                "the terms of a {} session cannot change",
+                effective.name()
+            )));
+        }
+        close_open(conn, Open::Session(&current.id), cause, now)?;
+    }
+    next.id = current.id.clone();
+    next.merchant_uid = current.merchant_uid.clone();
+    next.contact_id = current.contact_id.clone();
+    next.created_at = current.created_at;
+    next.status = asked.name().to_owned();
+    if next.status != current.status || next != *current {
+        next.updated_at = now;
+    }
+    let written = diesel::update(dsl::payment_plan_sessions.find(&current.id))
+        .set(&next)
+        .returning(SessionRow::as_returning())
+        .get_result(conn)?;
+    if stored != effective {
+        // The clock's change, with its own effects, before the one asked for.
+        effects(conn, current, stored, effective, Cause::Clock, now)?;
+    }
+    if moved == Step::Move {
+        effects(conn, current, effective, asked, cause, now)?;
+    }
+    Ok(written)
+}
+
 /// Changes one of the merchant's sessions under a row lock; see
-/// [`payment_links::update`](crate::payment_links::update) for the contract of `change`.
+/// [`payment_links::update`](crate::payment_links::update) for the contract of `change`, which
+/// sees the session with the status it has at `now` (an Active session past its expiration is
+/// Expired). The change goes through [`write_locked`], so the lifecycle holds whoever asks
+/// (`cause`).
 pub(crate) fn update<E>(
     conn: &mut PgConnection,
     merchant_uid: &str,
     id: &str,
+    cause: Cause,
+    now: DateTime<Utc>,
     change: impl FnOnce(SessionRow) -> Result<SessionRow, E>,
 ) -> Result<SessionRow, E>
 where
@@ -119,15 +230,14 @@ where
     }
     conn.transaction(|conn| {
         let current = find_for_update(conn, merchant_uid, id)?.ok_or(StoreError::NotFound)?;
-        let mut next = change(current.clone())?;
-        next.id = current.id;
-        next.merchant_uid = current.merchant_uid;
-        next.contact_id = current.contact_id;
-        next.created_at = current.created_at;
-        Ok(diesel::update(dsl::payment_plan_sessions.find(id))
-            .set(&next)
-            .returning(SessionRow::as_returning())
-            .get_result(conn)?)
+        let mut seen = current.clone();
+        seen.status = SessionStatus::stored(&current.status)
+            .map_err(StoreError::from)?
+            .at(current.expiration_date, now)
+            .name()
+            .to_owned();
+        let next = change(seen)?;
+        Ok(write_locked(conn, &current, next, cause, now)?)
     })
 }
 
@@ -198,12 +308,14 @@ impl crate::Store {
         .await
     }
 
-    /// Changes one of the merchant's sessions (see [`update`]) and reads it back.
+    /// Changes one of the merchant's sessions at the merchant's request (see [`update`]) and
+    /// reads it back.
     pub async fn update_session<E>(
         &self,
         merchant_uid: &str,
         id: &str,
         with_deliveries: bool,
+        now: DateTime<Utc>,
         change: impl FnOnce(SessionRow) -> Result<SessionRow, E> + Send + 'static,
     ) -> Result<SessionView, E>
     where
@@ -211,7 +323,7 @@ impl crate::Store {
     {
         let (merchant_uid, id) = (merchant_uid.to_owned(), id.to_owned());
         self.run(move |conn| {
-            let session = update(conn, &merchant_uid, &id, |row| {
+            let session = update(conn, &merchant_uid, &id, Cause::Merchant, now, |row| {
                 change(row).map_err(crate::Failure::Caller)
             })
             .map_err(crate::Failure::into_caller)?;

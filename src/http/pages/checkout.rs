@@ -3,8 +3,8 @@
 
 use http::StatusCode;
 use paylink_pages::{Back, DonePage, TestCheckoutPage};
-use paylink_store::checkouts::payments::status as payment_status;
-use paylink_store::checkouts::{CheckoutView, status};
+use paylink_store::checkouts::CheckoutView;
+use paylink_store::lifecycle::{CheckoutStatus, PaymentStatus, Status as _};
 
 use super::super::App;
 use super::link::store_failure;
@@ -15,13 +15,21 @@ use crate::domain::money;
 use crate::paying::{Owner, ProviderOutcome, TEST, TestCard, test_card};
 
 /// The checkout `checkout_id` of the link or session `owner` under `base`; any other pairing
-/// reads as absent, as an unknown id does.
+/// reads as absent, as an unknown id does. An Open checkout whose time is up is recorded
+/// Expired first, so that it can no longer be paid.
 async fn find(
     app: &App,
     base: Base,
     owner: &str,
     checkout_id: &str,
 ) -> Result<(CheckoutView, Owner), Page> {
+    if let Err(error) = app
+        .store
+        .expire_checkout_if_due(checkout_id, chrono::Utc::now())
+        .await
+    {
+        return Err(store_failure(app, &error, "expiring a checkout"));
+    }
     let view = match app.store.checkout_view(checkout_id).await {
         Ok(Some(view)) => view,
         Ok(None) => return Err(Page::not_found(app)),
@@ -109,16 +117,26 @@ fn test_card_path(app: &App, owner: &Owner, checkout_id: &str) -> String {
     format!("{}/checkout/{checkout_id}", views::path(app, base, id))
 }
 
+/// Whether this server's test-mode card page may take `view`'s payment: a test-mode checkout,
+/// on a server still in test mode (a server switched to a real processor takes no test money).
+fn test_payable_here(app: &App, view: &CheckoutView) -> bool {
+    view.checkout.provider == TEST && app.paying.provider.is_test()
+}
+
+fn is_open(view: &CheckoutView) -> bool {
+    CheckoutStatus::parse(&view.checkout.status) == Some(CheckoutStatus::Open)
+}
+
 /// The test-mode card page of an open checkout.
 pub(super) async fn show_test_card(app: &App, base: Base, owner: &str, checkout_id: &str) -> Page {
     let (view, owner) = match find(app, base, owner, checkout_id).await {
         Ok(found) => found,
         Err(page) => return page,
     };
-    if view.checkout.provider != TEST {
+    if !test_payable_here(app, &view) {
         return Page::not_found(app);
     }
-    if view.checkout.status != status::OPEN {
+    if !is_open(&view) {
         return Page::Redirect(owner.done_url(&app.paying.links, checkout_id));
     }
     Page::render(
@@ -141,15 +159,16 @@ pub(super) async fn pay_test_card(
         Ok(found) => found,
         Err(page) => return page,
     };
-    if view.checkout.provider != TEST {
+    if !test_payable_here(app, &view) {
         return Page::not_found(app);
     }
     let typed = url::form_urlencoded::parse(body)
         .find(|(name, _)| name == "card")
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default();
-    // Posted again after paying (a second tab, a double click): nothing is paid twice.
-    if view.checkout.status != status::OPEN {
+    // Posted again after paying (a second tab, a double click), or after the checkout was
+    // closed: nothing is paid twice, and nothing is paid for what can no longer be paid.
+    if !is_open(&view) {
         return Page::Redirect(owner.done_url(&app.paying.links, checkout_id));
     }
     let refused = |status: StatusCode, message: &str| {
@@ -202,12 +221,24 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
         href: owner.page_url(&app.paying.links),
         label: "Back to the payment".to_owned(),
     };
-    match (
-        checkout.status.as_str(),
-        view.payment.as_ref().map(|p| p.status.as_str()),
-    ) {
-        (status::COMPLETED, paid) => {
-            let pending = paid == Some(payment_status::PENDING);
+    let paid = view
+        .payment
+        .as_ref()
+        .and_then(|payment| PaymentStatus::parse(&payment.status));
+    match (CheckoutStatus::parse(&checkout.status), paid) {
+        // Taken by the processor after paylink had closed the checkout: given back.
+        (
+            Some(CheckoutStatus::Cancelled | CheckoutStatus::Expired),
+            Some(PaymentStatus::Succeeded | PaymentStatus::Pending | PaymentStatus::Refunded),
+        ) => Page::gone(
+            app,
+            merchant,
+            "This payment could not be accepted",
+            "It arrived after this payment was closed, so it is being refunded to you in full.",
+            Some(back),
+        ),
+        (Some(CheckoutStatus::Completed), paid) => {
+            let pending = paid == Some(PaymentStatus::Pending);
             if let Some(link) = &view.link {
                 if let Some(url) = &link.redirect_url {
                     return Page::Redirect(url.clone());
@@ -243,18 +274,25 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
                 None,
             )
         }
-        (status::FAILED, _) => Page::gone(
+        (Some(CheckoutStatus::Failed), _) => Page::gone(
             app,
             merchant,
             "The payment did not go through",
             "Your bank did not complete the payment. Nothing was charged.",
             Some(back),
         ),
-        (status::EXPIRED, _) => Page::gone(
+        (Some(CheckoutStatus::Expired), _) => Page::gone(
             app,
             merchant,
             "This payment page expired",
             "It was not paid in time. Nothing was charged.",
+            Some(back),
+        ),
+        (Some(CheckoutStatus::Cancelled), _) => Page::gone(
+            app,
+            merchant,
+            "This payment page was closed",
+            "It can no longer be paid, and nothing was charged through it.",
             Some(back),
         ),
         _ => page(

@@ -9,6 +9,7 @@ use super::respond::Page;
 use super::views;
 use crate::domain::checkout_rules::{self, PayForm};
 use crate::paying::StartError;
+use paylink_store::lifecycle::LinkStatus;
 
 /// The page a link opens: its form, or why it cannot be paid.
 pub(super) async fn show(app: &App, link_id: &str) -> Page {
@@ -17,8 +18,8 @@ pub(super) async fn show(app: &App, link_id: &str) -> Page {
         Ok(None) => return Page::not_found(app),
         Err(error) => return store_failure(app, &error, "reading a link for its page"),
     };
-    if !checkout_rules::link_payable(&public.link) {
-        return inactive(app, &public.merchant_name);
+    if let Some(status) = checkout_rules::link_closed(&public.link, chrono::Utc::now()) {
+        return closed(app, &public.merchant_name, status);
     }
     let page = views::link_page(app, &public, &PayForm::default(), &[]);
     Page::render(app, StatusCode::OK, &page)
@@ -31,10 +32,11 @@ pub(super) async fn submit(app: &App, link_id: &str, body: &[u8]) -> Page {
     match app.paying.start_link(link_id, form.clone()).await {
         Ok(url) => Page::Redirect(url),
         Err(StartError::NotFound) => Page::not_found(app),
-        Err(StartError::Gone(_)) => match app.store.public_link(link_id).await {
-            Ok(Some(public)) => inactive(app, &public.merchant_name),
+        Err(StartError::LinkGone(status)) => match app.store.public_link(link_id).await {
+            Ok(Some(public)) => closed(app, &public.merchant_name, status),
             _ => Page::not_found(app),
         },
+        Err(StartError::SessionGone(_)) => Page::not_found(app),
         Err(StartError::Invalid(problems)) => match app.store.public_link(link_id).await {
             Ok(Some(public)) => {
                 let page = views::link_page(app, &public, &form, &problems);
@@ -55,16 +57,29 @@ pub(super) async fn submit(app: &App, link_id: &str, body: &[u8]) -> Page {
     }
 }
 
-fn inactive(app: &App, merchant_name: &str) -> Page {
-    Page::gone(
-        app,
-        merchant_name,
-        "This payment link is no longer active",
-        &format!(
-            "{merchant_name} has stopped taking payments through this link. Nothing was charged. Contact them if you still need to pay."
+/// The page of a link that can no longer be paid (410), saying why and nothing else of it.
+fn closed(app: &App, merchant_name: &str, status: LinkStatus) -> Page {
+    let (heading, message) = match status {
+        LinkStatus::Expired => (
+            "This payment link has expired",
+            format!(
+                "{merchant_name} set this link to stop taking payments, and that time has passed. Nothing was charged. Contact them if you still need to pay."
+            ),
         ),
-        None,
-    )
+        LinkStatus::UsedUp => (
+            "This payment link is no longer available",
+            format!(
+                "This link has taken all the payments {merchant_name} opened it for. Nothing was charged. Contact them if you still need to pay."
+            ),
+        ),
+        LinkStatus::Active | LinkStatus::Inactive => (
+            "This payment link is no longer active",
+            format!(
+                "{merchant_name} has stopped taking payments through this link. Nothing was charged. Contact them if you still need to pay."
+            ),
+        ),
+    };
+    Page::gone(app, merchant_name, heading, &message, None)
 }
 
 /// A database failure: logged with what was being done; the page says only to try again.

@@ -10,7 +10,7 @@ use super::link::store_failure;
 use super::respond::Page;
 use super::views;
 use crate::domain::checkout_rules::{self, PayForm};
-use crate::domain::session_rules::status;
+use crate::domain::session_rules::SessionStatus;
 use crate::paying::StartError;
 
 /// The page a session's link opens: the plan on offer, only while the session is Active.
@@ -34,10 +34,11 @@ pub(super) async fn submit(app: &App, session_id: &str, body: &[u8]) -> Page {
     match result {
         Ok(url) => Page::Redirect(url),
         Err(StartError::NotFound) => Page::not_found(app),
-        Err(StartError::Gone(status)) => match app.store.public_session(session_id).await {
-            Ok(Some(public)) => closed(app, &public, &status),
+        Err(StartError::SessionGone(status)) => match app.store.public_session(session_id).await {
+            Ok(Some(public)) => closed(app, &public, status),
             _ => Page::not_found(app),
         },
+        Err(StartError::LinkGone(_)) => Page::not_found(app),
         Err(StartError::Invalid(problems)) => match app.store.public_session(session_id).await {
             Ok(Some(public)) => {
                 let page = views::plan_page(app, &public, &form, &problems);
@@ -59,14 +60,14 @@ pub(super) async fn submit(app: &App, session_id: &str, body: &[u8]) -> Page {
 }
 
 /// The page of a session that is no longer open, saying which way it ended.
-fn closed(app: &App, public: &PublicSession, status: &str) -> Page {
+fn closed(app: &App, public: &PublicSession, status: SessionStatus) -> Page {
     let merchant = &public.merchant_name;
     let (heading, message) = match status {
-        status::COMPLETED => (
+        SessionStatus::Completed => (
             "This payment plan is already set up",
             format!("The payment plan with {merchant} has been set up. Nothing more is needed."),
         ),
-        status::CANCELLED => (
+        SessionStatus::Cancelled => (
             "This payment plan offer was withdrawn",
             format!(
                 "{merchant} cancelled this offer. Nothing was charged. Contact them for a new one."

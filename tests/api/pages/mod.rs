@@ -5,10 +5,13 @@
 mod callbacks;
 mod guards;
 mod in_browser;
+mod lifecycle;
+mod lifecycle_model;
 mod links;
 mod receiver;
 mod sessions;
 mod stripe;
+mod stripe_lifecycle;
 
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
@@ -30,6 +33,7 @@ const UPDATE_LINK: &str = "mutation($input: UpdatePaymentLinkInput!) {
 const LINK_PAYMENTS: &str = "query($id: String!) {
   paymentLinkPayments(link_id: $id) {
     id amount currency status paymentMethod payerPhone provider providerReference createdAt updatedAt
+    amountRefunded accountCode reference payerEmail
   }
 }";
 

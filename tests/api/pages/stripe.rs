@@ -15,7 +15,7 @@ const SECRET_KEY: &str = "sk_test_51paylinkTestKey";
 const WEBHOOK_SECRET: &str = "whsec_paylinkTestEndpointSecret";
 
 /// A server whose payments go to the stand-in, and the stand-in sending events back to it.
-async fn with_stripe() -> (TestApp, StripeServer) {
+pub(super) async fn with_stripe() -> (TestApp, StripeServer) {
     let stripe = StripeServer::start(SECRET_KEY, WEBHOOK_SECRET).await;
     let app = TestApp::start_with(&[
         ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
@@ -29,7 +29,7 @@ async fn with_stripe() -> (TestApp, StripeServer) {
 }
 
 /// Opens a checkout from `page` and returns paylink's checkout id and Stripe's session id.
-async fn open(
+pub(super) async fn open(
     app: &TestApp,
     stripe: &StripeServer,
     page: &str,
@@ -58,7 +58,7 @@ async fn a_link_is_paid_through_stripe_checkout() {
         &app,
         &merchant,
         json!({ "amount": 4200, "payment_description": "A blue mug",
-                "custom_success_message": "Your mug is on its way." }),
+                "custom_success_message": "Your mug is on its way.", "account_code": "GL-4000" }),
     )
     .await;
     let shown = get(&app, &page).await;
@@ -94,6 +94,8 @@ async fn a_link_is_paid_through_stripe_checkout() {
         ),
         ("line_items[0][quantity]", "1"),
         ("payment_method_types[0]", "card"),
+        ("metadata[account_code]", "GL-4000"),
+        ("metadata[reference]", "Monthly dues"),
         ("cancel_url", &format!("{PUBLIC_ORIGIN}{page}")),
         (
             "success_url",
@@ -124,6 +126,9 @@ async fn a_link_is_paid_through_stripe_checkout() {
     assert_eq!(payments.len(), 1);
     assert_eq!(payments[0]["status"], "Succeeded");
     assert_eq!(payments[0]["provider"], "stripe");
+    assert_eq!(payments[0]["accountCode"], "GL-4000");
+    assert_eq!(payments[0]["reference"], "Monthly dues");
+    assert_eq!(payments[0]["amountRefunded"], 0);
     assert!(
         payments[0]["providerReference"]
             .as_str()
@@ -316,9 +321,25 @@ async fn a_plan_starting_later_is_a_subscription_that_waits_for_it_and_ends_afte
             session_id.as_str(),
         ),
         ("subscription_data[trial_end]", &start.to_string()),
+        ("customer_email", "jo@example.com"),
+        (
+            "metadata[reference]",
+            "Payment plan: 12 payments, every two weeks",
+        ),
     ] {
         assert_eq!(request.field(field), Some(value), "{field}");
     }
+    // The checkout stops taking a payment an hour after it opened, by default.
+    let expires_at: i64 = request
+        .field("expires_at")
+        .expect("expires_at")
+        .parse()
+        .unwrap();
+    let in_an_hour = chrono::Utc::now().timestamp() + 3600;
+    assert!(
+        (in_an_hour - 120..=in_an_hour).contains(&expires_at),
+        "{expires_at}"
+    );
     stripe.complete(&session).await;
     let subscription = stripe
         .session(&session)

@@ -2,9 +2,13 @@
 //! link or session locked, so that a link deactivated or a session completed in another tab
 //! cannot be paid through a form shown before.
 
+mod closing;
 mod outcomes;
 pub mod payments;
+pub mod refunds;
 
+pub use closing::Open;
+pub(crate) use closing::{close_open, move_checkout};
 pub use outcomes::{Applied, CheckoutOutcome, Completion, OutcomeEvent, OutcomeResult};
 pub use payments::PaymentRow;
 
@@ -15,18 +19,6 @@ use crate::StoreError;
 use crate::payment_links::PaymentLinkRow;
 use crate::schema::checkouts::{self, dsl};
 use crate::sessions::SessionRow;
-
-/// The statuses of a checkout, as stored.
-pub mod status {
-    /// Made; the payer has not finished paying.
-    pub const OPEN: &str = "Open";
-    /// The provider took the payment (or set up the plan).
-    pub const COMPLETED: &str = "Completed";
-    /// The provider could not collect the payment.
-    pub const FAILED: &str = "Failed";
-    /// The provider's page timed out unpaid.
-    pub const EXPIRED: &str = "Expired";
-}
 
 /// A checkout row.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -54,7 +46,7 @@ pub struct CheckoutRow {
     pub provider_checkout_id: Option<String>,
     /// The provider's page the payer is sent to, once made.
     pub provider_url: Option<String>,
-    /// See [`status`].
+    /// See [`paylink_lifecycle::CheckoutStatus`].
     pub status: String,
     /// A plan's first payment: the start date when the provider can wait for it, else when
     /// the payer sets the plan up.
@@ -65,6 +57,17 @@ pub struct CheckoutRow {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// When it stops taking a payment; the processor's page expires then too.
+    pub expires_at: DateTime<Utc>,
+    /// The processor's subscription of a plan set up through it.
+    pub provider_subscription_id: Option<String>,
+    /// The link's `account_code`, passed to the processor and kept on the payment.
+    pub account_code: Option<String>,
+    /// What is paid for: the link's `payment_name`, or the plan's description.
+    pub reference: Option<String>,
+    /// The payer's email when paylink knows it (a session's contact): prefilled at the
+    /// processor, kept on the payment.
+    pub payer_email: Option<String>,
 }
 
 /// A link as its public page shows it.
@@ -83,6 +86,8 @@ pub struct PublicSession {
     pub session: SessionRow,
     /// Its contact's name, when the contact has one.
     pub contact_name: Option<String>,
+    /// Its contact's email, when the contact has one.
+    pub contact_email: Option<String>,
     /// Its merchant's name.
     pub merchant_name: String,
 }
@@ -199,6 +204,7 @@ impl crate::Store {
             let contact = crate::contacts::find(conn, &session.merchant_uid, &session.contact_id)?;
             let merchant_name = merchant_name(conn, &session.merchant_uid)?;
             Ok(Some(PublicSession {
+                contact_email: contact.as_ref().and_then(|contact| contact.email.clone()),
                 contact_name: contact.and_then(|contact| {
                     contact
                         .name
@@ -236,11 +242,16 @@ impl crate::Store {
         .await
     }
 
-    /// Opens a checkout for a session, as [`Store::open_link_checkout`] does for a link.
+    /// Opens a checkout for a session, as [`Store::open_link_checkout`] does for a link, with
+    /// at most one Open checkout per session: `decide` also sees the session's open checkout,
+    /// and returns that very row to reuse it; any other row replaces it, and the open one is
+    /// closed (Expired when its time is up, else Cancelled at the payer's request) and expired
+    /// at the processor.
     pub async fn open_session_checkout<T, R>(
         &self,
         session_id: &str,
-        decide: impl FnOnce(Option<&SessionRow>) -> Opened<T, R> + Send + 'static,
+        now: DateTime<Utc>,
+        decide: impl FnOnce(Option<&SessionRow>, Option<&CheckoutRow>) -> Opened<T, R> + Send + 'static,
     ) -> Result<Opened<T, R>, StoreError>
     where
         T: Send + 'static,
@@ -250,7 +261,17 @@ impl crate::Store {
         self.run(move |conn| {
             conn.transaction(|conn| {
                 let session = session_by_id(conn, &session_id, true)?;
-                insert_decided(conn, decide(session.as_ref()))
+                let open = match &session {
+                    Some(session) => closing::open_of(conn, Open::Session(&session.id))?,
+                    None => None,
+                };
+                let decided = decide(session.as_ref(), open.as_ref());
+                match (&decided, &open) {
+                    (Ok((row, _)), Some(open)) if row.id == open.id => return Ok(decided),
+                    (Ok(_), Some(open)) => closing::replace(conn, open, now)?,
+                    _ => {}
+                }
+                insert_decided(conn, decided)
             })
         })
         .await

@@ -5,10 +5,17 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use paylink_lifecycle::{
+    Cause, CheckoutStatus, LinkStatus, PaymentStatus, SessionStatus, Status, Step, step,
+};
+
 use super::payments::{self, PaymentRow};
-use super::{CheckoutRow, status};
+use super::refunds::{self, Initiator, NewRefund, RefundReason, RefundRow};
+use super::{CheckoutRow, move_checkout};
 use crate::StoreError;
 use crate::deliveries::DeliveryRow;
+use crate::payment_links::PaymentLinkRow;
+use crate::processor_tasks::{self, TaskKind};
 use crate::schema::checkouts::dsl;
 use crate::sessions::SessionRow;
 
@@ -55,8 +62,12 @@ pub struct CheckoutOutcome {
     pub currency: Option<String>,
     /// The provider's id of the payment.
     pub provider_reference: Option<String>,
+    /// The processor's subscription, for a plan it set up.
+    pub subscription: Option<String>,
     /// The new payment's id, used when this outcome records one.
     pub new_payment_id: String,
+    /// The id of the refund this outcome makes, when the payment cannot be kept.
+    pub new_refund_id: String,
     /// When it is applied.
     pub now: DateTime<Utc>,
 }
@@ -70,6 +81,10 @@ pub struct Completion {
     pub session: Option<SessionRow>,
     /// Whether this outcome moved the session to Completed.
     pub session_completed: bool,
+    /// The refund made because the checkout could no longer be paid, when one was.
+    pub refund: Option<RefundRow>,
+    /// Whether work for the processor was queued (a refund, a plan to end).
+    pub tasks_queued: bool,
 }
 
 /// How applying an outcome went.
@@ -122,41 +137,30 @@ fn mismatch(checkout: &CheckoutRow, outcome: &CheckoutOutcome) -> Option<String>
     None
 }
 
-fn set_checkout_status(
-    conn: &mut PgConnection,
-    id: &str,
-    status: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(dsl::checkouts.filter(dsl::id.eq(id)))
-        .set((dsl::status.eq(status), dsl::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Records the payment an outcome says exists, never moving a final payment back.
+/// Records the payment an outcome says exists, as the payment's lifecycle allows: the row when
+/// it was created or changed, `None` when the outcome told nothing new (a repeat, or news older
+/// than what is recorded).
 fn record_payment(
     conn: &mut PgConnection,
     checkout: &CheckoutRow,
     outcome: &CheckoutOutcome,
-    status: &str,
+    status: PaymentStatus,
 ) -> Result<Option<PaymentRow>, StoreError> {
     match payments::for_checkout(conn, &checkout.id)? {
-        Some(payment)
-            if payments::status::is_final(&payment.status) || payment.status == status =>
-        {
-            Ok(None)
+        Some(payment) => {
+            let from = PaymentStatus::stored(&payment.status)?;
+            if step(from, status, Cause::Provider).is_err() {
+                return Ok(None);
+            }
+            payments::move_to(
+                conn,
+                &payment,
+                status,
+                Cause::Provider,
+                outcome.provider_reference.as_deref(),
+                outcome.now,
+            )
         }
-        Some(payment) => Ok(Some(payments::set_status(
-            conn,
-            &payment.id,
-            status,
-            outcome
-                .provider_reference
-                .as_deref()
-                .or(payment.provider_reference.as_deref()),
-            outcome.now,
-        )?)),
         None => Ok(Some(payments::insert(
             conn,
             &PaymentRow {
@@ -171,38 +175,118 @@ fn record_payment(
                 payer_phone: checkout.payer_phone.clone(),
                 provider: checkout.provider.clone(),
                 provider_reference: outcome.provider_reference.clone(),
-                status: status.to_owned(),
+                status: status.name().to_owned(),
                 created_at: outcome.now,
                 updated_at: outcome.now,
+                amount_refunded: 0,
+                account_code: checkout.account_code.clone(),
+                reference: checkout.reference.clone(),
+                payer_email: checkout.payer_email.clone(),
             },
         )?)),
     }
 }
 
-/// Marks the checkout's session Completed, unless it already is.
-fn complete_session(
+/// What a checkout pays for, locked: its session (for its completion), or its link's status.
+enum OwnerNow {
+    Session(Box<SessionRow>),
+    Link(LinkStatus),
+}
+
+impl OwnerNow {
+    fn payable(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        Ok(match self {
+            Self::Session(session) => SessionStatus::stored(&session.status)?
+                .at(session.expiration_date, now)
+                .is_payable(),
+            Self::Link(status) => status.is_payable(),
+        })
+    }
+}
+
+/// Whether what a checkout pays for can still be paid: its session Active (at `now`), or its
+/// link Active.
+fn owner_now(
     conn: &mut PgConnection,
-    session_id: &str,
+    checkout: &CheckoutRow,
     now: DateTime<Utc>,
-) -> Result<(SessionRow, bool), StoreError> {
+) -> Result<OwnerNow, StoreError> {
+    use crate::schema::payment_links::dsl as links;
     use crate::schema::payment_plan_sessions::dsl as sessions;
-    let session: SessionRow = sessions::payment_plan_sessions
-        .filter(sessions::id.eq(session_id))
-        .select(SessionRow::as_select())
+    if let Some(session_id) = &checkout.session_id {
+        let session: SessionRow = sessions::payment_plan_sessions
+            .filter(sessions::id.eq(session_id))
+            .select(SessionRow::as_select())
+            .for_update()
+            .first(conn)?;
+        return Ok(OwnerNow::Session(Box::new(session)));
+    }
+    let link: PaymentLinkRow = links::payment_links
+        .filter(links::link_id.eq(checkout.link_id.as_deref().unwrap_or_default()))
+        .select(PaymentLinkRow::as_select())
         .for_update()
         .first(conn)?;
-    if session.status == crate::sessions::status::COMPLETED {
-        return Ok((session, false));
-    }
-    let session =
-        diesel::update(sessions::payment_plan_sessions.filter(sessions::id.eq(session_id)))
-            .set((
-                sessions::status.eq(crate::sessions::status::COMPLETED),
-                sessions::updated_at.eq(now),
-            ))
-            .returning(SessionRow::as_returning())
+    Ok(OwnerNow::Link(link.status(now)))
+}
+
+/// Counts a payment kept by a link; the one that reaches its `max_payments` uses it up, and its
+/// other open checkouts are closed (expired at the processor) so no one else pays in vain.
+fn count_link_payment(
+    conn: &mut PgConnection,
+    link_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::schema::payment_links::dsl as links;
+    let before: PaymentLinkRow = links::payment_links
+        .filter(links::link_id.eq(link_id))
+        .select(PaymentLinkRow::as_select())
+        .for_update()
+        .first(conn)?;
+    let after: PaymentLinkRow =
+        diesel::update(links::payment_links.filter(links::link_id.eq(link_id)))
+            .set(links::payment_count.eq(links::payment_count + 1))
+            .returning(PaymentLinkRow::as_returning())
             .get_result(conn)?;
-    Ok((session, true))
+    let (from, to) = (before.status(now), after.status(now));
+    if step(from, to, Cause::Provider)? == Step::Move && to == LinkStatus::UsedUp {
+        super::close_open(conn, super::Open::Link(link_id), Cause::Provider, now)?;
+    }
+    Ok(())
+}
+
+/// Gives back what the processor took for a checkout whose session or link could no longer be
+/// paid, and ends a plan it set up: both queued for the processor in this transaction.
+fn give_back(
+    conn: &mut PgConnection,
+    checkout: &CheckoutRow,
+    payment: Option<&PaymentRow>,
+    outcome: &CheckoutOutcome,
+) -> Result<Option<RefundRow>, StoreError> {
+    if checkout.provider_subscription_id.is_some() || outcome.subscription.is_some() {
+        processor_tasks::queue(
+            conn,
+            &checkout.merchant_uid,
+            TaskKind::CancelSubscription,
+            &checkout.id,
+            outcome.now,
+        )?;
+    }
+    let Some(payment) = payment else {
+        return Ok(None);
+    };
+    let payment = payments::find_for_update(conn, &payment.id)?;
+    let reserved = refunds::reserve(
+        conn,
+        &payment,
+        &NewRefund {
+            id: outcome.new_refund_id.clone(),
+            amount_minor: None,
+            reason: RefundReason::NotPayable,
+            initiated_by: Initiator::Paylink,
+        },
+        outcome.now,
+    )?;
+    Ok(reserved.ok())
 }
 
 fn apply(
@@ -230,41 +314,149 @@ fn apply(
             return Ok(Applied::Repeated);
         }
     }
-    let (payment_status, checkout_status) = match outcome.result {
-        OutcomeResult::Paid => (Some(payments::status::SUCCEEDED), status::COMPLETED),
-        OutcomeResult::Pending => (Some(payments::status::PENDING), status::COMPLETED),
-        OutcomeResult::Failed => (Some(payments::status::FAILED), status::FAILED),
-        OutcomeResult::SetUp | OutcomeResult::Expired => (None, status::COMPLETED),
-    };
-    let payment = match payment_status {
-        Some(payment_status) => match record_payment(conn, &checkout, outcome, payment_status)? {
-            Some(payment) => Some(payment),
-            None => return Ok(Applied::Recorded(None)),
-        },
-        // An expiry only closes a checkout nobody paid; a late one changes nothing.
-        None if outcome.result == OutcomeResult::Expired => {
-            if checkout.status == status::OPEN {
-                set_checkout_status(conn, &checkout.id, status::EXPIRED, outcome.now)?;
+    let current = CheckoutStatus::stored(&checkout.status)?;
+    let payment_status = match outcome.result {
+        // An expiry closes a checkout nobody paid; a late one changes nothing.
+        OutcomeResult::Expired => {
+            if step(current, CheckoutStatus::Expired, Cause::Provider).is_ok() {
+                move_checkout(
+                    conn,
+                    &checkout,
+                    CheckoutStatus::Expired,
+                    Cause::Provider,
+                    outcome.now,
+                )?;
             }
             return Ok(Applied::Recorded(None));
         }
-        // A plan is set up once; a repeat changes nothing.
-        None if checkout.status != status::OPEN => return Ok(Applied::Recorded(None)),
+        OutcomeResult::Failed => {
+            let payment = record_payment(conn, &checkout, outcome, PaymentStatus::Failed)?;
+            if step(current, CheckoutStatus::Failed, Cause::Provider).is_ok() {
+                move_checkout(
+                    conn,
+                    &checkout,
+                    CheckoutStatus::Failed,
+                    Cause::Provider,
+                    outcome.now,
+                )?;
+            }
+            return Ok(Applied::Recorded(payment.map(|payment| {
+                Box::new(Completion {
+                    payment: Some(payment),
+                    session: None,
+                    session_completed: false,
+                    refund: None,
+                    tasks_queued: false,
+                })
+            })));
+        }
+        OutcomeResult::Paid => Some(PaymentStatus::Succeeded),
+        OutcomeResult::Pending => Some(PaymentStatus::Pending),
+        OutcomeResult::SetUp => None,
+    };
+    if let Some(subscription) = &outcome.subscription
+        && checkout.provider_subscription_id.is_none()
+    {
+        diesel::update(dsl::checkouts.filter(dsl::id.eq(&checkout.id)))
+            .set(dsl::provider_subscription_id.eq(subscription))
+            .execute(conn)?;
+    }
+    let payment = match payment_status {
+        Some(status) => record_payment(conn, &checkout, outcome, status)?,
         None => None,
     };
-    set_checkout_status(conn, &checkout.id, checkout_status, outcome.now)?;
-    // A plan is set up once the payer finished with the provider, settled or not.
-    let (session, session_completed) = match (&checkout.session_id, &outcome.result) {
-        (Some(session_id), OutcomeResult::Paid | OutcomeResult::Pending | OutcomeResult::SetUp) => {
-            let (session, completed) = complete_session(conn, session_id, outcome.now)?;
-            (Some(session), completed)
+    // The rest of a payment the checkout already completed with (a bank debit settling), or a
+    // repeat: the session and the checkout stay as they are.
+    if current == CheckoutStatus::Completed {
+        return Ok(Applied::Recorded(payment.map(|payment| {
+            Box::new(Completion {
+                payment: Some(payment),
+                session: None,
+                session_completed: false,
+                refund: None,
+                tasks_queued: false,
+            })
+        })));
+    }
+    let owner = owner_now(conn, &checkout, outcome.now)?;
+    let payable = current.is_payable() && owner.payable(outcome.now)?;
+    let session = match &owner {
+        OwnerNow::Session(session) => Some(session.as_ref().clone()),
+        OwnerNow::Link(_) => None,
+    };
+    if !payable {
+        // Paid at the processor for something that can no longer be paid: a race with the
+        // processor's page. The money is given back; the session or link keeps its state. A
+        // checkout still Open here belongs to a session whose expiry the clock has not recorded
+        // yet: recording it closes the checkout.
+        if current.is_payable() {
+            match &owner {
+                // A session stored Active that cannot be paid has run out of time.
+                OwnerNow::Session(session)
+                    if SessionStatus::parse(&session.status) == Some(SessionStatus::Active) =>
+                {
+                    crate::sessions::move_locked(
+                        conn,
+                        session,
+                        SessionStatus::Expired,
+                        Cause::Clock,
+                        outcome.now,
+                    )?;
+                }
+                _ => {
+                    let cause = match owner {
+                        OwnerNow::Link(LinkStatus::Expired) => Cause::Clock,
+                        OwnerNow::Link(LinkStatus::UsedUp) => Cause::Provider,
+                        _ => Cause::Merchant,
+                    };
+                    move_checkout(
+                        conn,
+                        &checkout,
+                        CheckoutStatus::Cancelled,
+                        cause,
+                        outcome.now,
+                    )?;
+                }
+            }
         }
-        _ => (None, false),
+        let refund = give_back(conn, &checkout, payment.as_ref(), outcome)?;
+        return Ok(Applied::Recorded(Some(Box::new(Completion {
+            payment,
+            session,
+            session_completed: false,
+            refund,
+            tasks_queued: true,
+        }))));
+    }
+    move_checkout(
+        conn,
+        &checkout,
+        CheckoutStatus::Completed,
+        Cause::Provider,
+        outcome.now,
+    )?;
+    if let Some(link_id) = &checkout.link_id {
+        count_link_payment(conn, link_id, outcome.now)?;
+    }
+    let (session, session_completed) = match session {
+        Some(session) => {
+            let session = crate::sessions::move_locked(
+                conn,
+                &session,
+                SessionStatus::Completed,
+                Cause::Provider,
+                outcome.now,
+            )?;
+            (Some(session), true)
+        }
+        None => (None, false),
     };
     let completion = Completion {
         payment,
         session,
         session_completed,
+        refund: None,
+        tasks_queued: false,
     };
     if let Some(delivery) = callback(&completion) {
         crate::deliveries::insert(conn, &delivery)?;
@@ -275,8 +467,10 @@ fn apply(
 
 impl crate::Store {
     /// Applies `outcome` in one transaction: the event is recorded as seen, the payment created
-    /// or moved on (never back from Succeeded or Failed), the checkout and its session updated,
+    /// or moved on as its lifecycle allows, the checkout and its session moved through theirs,
     /// and the delivery `callback` returns for what changed (the merchant's callback) queued.
+    /// A payment for a checkout, session or link that can no longer be paid is recorded and
+    /// given back (a refund, and a plan's subscription ended, queued for the processor).
     pub async fn apply_checkout_outcome(
         &self,
         outcome: CheckoutOutcome,
@@ -284,26 +478,5 @@ impl crate::Store {
     ) -> Result<Applied, StoreError> {
         self.run(move |conn| conn.transaction(|conn| apply(conn, &outcome, callback)))
             .await
-    }
-
-    /// paylink's id of the checkout a provider knows as `provider_checkout_id`.
-    pub async fn checkout_of_provider(
-        &self,
-        provider: &str,
-        provider_checkout_id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        let (provider, provider_id) = (provider.to_owned(), provider_checkout_id.to_owned());
-        if !crate::storable(&provider_id) {
-            return Ok(None);
-        }
-        self.run(move |conn| {
-            Ok(dsl::checkouts
-                .filter(dsl::provider.eq(&provider))
-                .filter(dsl::provider_checkout_id.eq(&provider_id))
-                .select(dsl::id)
-                .first(conn)
-                .optional()?)
-        })
-        .await
     }
 }

@@ -4,23 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use paylink_lifecycle::{Cause, PaymentStatus, Status, Step, step};
+
 use crate::StoreError;
 use crate::schema::payments::{self, dsl};
-
-/// The statuses of a payment, as stored.
-pub mod status {
-    /// The provider took it; the money has not settled yet (bank debits).
-    pub const PENDING: &str = "Pending";
-    /// Paid.
-    pub const SUCCEEDED: &str = "Succeeded";
-    /// The provider could not collect it.
-    pub const FAILED: &str = "Failed";
-
-    /// Whether a payment in `status` never changes again.
-    pub fn is_final(status: &str) -> bool {
-        status == SUCCEEDED || status == FAILED
-    }
-}
 
 /// A payment row.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -48,12 +35,20 @@ pub struct PaymentRow {
     pub provider: String,
     /// The provider's id of the payment (Stripe's PaymentIntent or Subscription).
     pub provider_reference: Option<String>,
-    /// See [`status`].
+    /// See [`PaymentStatus`].
     pub status: String,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Refunds asked for and not failed, in minor units: never more than `amount_minor`.
+    pub amount_refunded: i64,
+    /// The link's `account_code`.
+    pub account_code: Option<String>,
+    /// What was paid for.
+    pub reference: Option<String>,
+    /// The payer's email, when known.
+    pub payer_email: Option<String>,
 }
 
 /// What a page of payments is for.
@@ -85,22 +80,48 @@ pub(crate) fn insert(conn: &mut PgConnection, row: &PaymentRow) -> Result<Paymen
         .get_result(conn)?)
 }
 
-/// Moves a payment to `status`.
-pub(crate) fn set_status(
+/// One payment by id.
+pub(crate) fn find(conn: &mut PgConnection, id: &str) -> Result<PaymentRow, StoreError> {
+    Ok(dsl::payments
+        .filter(dsl::id.eq(id))
+        .select(PaymentRow::as_select())
+        .first(conn)?)
+}
+
+/// One payment by id, locked until the transaction ends.
+pub(crate) fn find_for_update(conn: &mut PgConnection, id: &str) -> Result<PaymentRow, StoreError> {
+    Ok(dsl::payments
+        .filter(dsl::id.eq(id))
+        .select(PaymentRow::as_select())
+        .for_update()
+        .first(conn)?)
+}
+
+/// Moves `payment` to `to` for `cause`, as the lifecycle allows: the row after the change, or
+/// `None` when it already was there. A change the table refuses is an error and writes nothing.
+pub(crate) fn move_to(
     conn: &mut PgConnection,
-    id: &str,
-    status: &str,
+    payment: &PaymentRow,
+    to: PaymentStatus,
+    cause: Cause,
     provider_reference: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<PaymentRow, StoreError> {
-    Ok(diesel::update(dsl::payments.filter(dsl::id.eq(id)))
-        .set((
-            dsl::status.eq(status),
-            dsl::provider_reference.eq(provider_reference),
-            dsl::updated_at.eq(now),
-        ))
-        .returning(PaymentRow::as_returning())
-        .get_result(conn)?)
+) -> Result<Option<PaymentRow>, StoreError> {
+    let from = PaymentStatus::stored(&payment.status)?;
+    if step(from, to, cause)? == Step::Stay {
+        return Ok(None);
+    }
+    Ok(Some(
+        diesel::update(dsl::payments.filter(dsl::id.eq(&payment.id)))
+            .set((
+                dsl::status.eq(to.name()),
+                dsl::provider_reference
+                    .eq(provider_reference.or(payment.provider_reference.as_deref())),
+                dsl::updated_at.eq(now),
+            ))
+            .returning(PaymentRow::as_returning())
+            .get_result(conn)?,
+    ))
 }
 
 /// The merchant's payments of a link or session, newest first.

@@ -44,6 +44,10 @@ pub enum Column {
     IsActive,
     /// `created_date`
     CreatedDate,
+    /// `expires_at`
+    ExpiresAt,
+    /// `max_payments`
+    MaxPayments,
 }
 
 /// The type of a column's values.
@@ -63,7 +67,7 @@ pub enum ColumnKind {
 
 impl Column {
     /// Every column, in table order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::LinkId,
         Self::MerchantUid,
         Self::LinkName,
@@ -83,6 +87,8 @@ impl Column {
         Self::RedirectUrl,
         Self::IsActive,
         Self::CreatedDate,
+        Self::ExpiresAt,
+        Self::MaxPayments,
     ];
 
     /// The column's name, which is also the API field's name.
@@ -107,6 +113,8 @@ impl Column {
             Self::RedirectUrl => "redirect_url",
             Self::IsActive => "is_active",
             Self::CreatedDate => "created_date",
+            Self::ExpiresAt => "expires_at",
+            Self::MaxPayments => "max_payments",
         }
     }
 
@@ -128,9 +136,11 @@ impl Column {
             | Self::CustomSuccessMessage
             | Self::RedirectUrl => ColumnKind::Text,
             Self::FeeMode | Self::CallToAction | Self::AcceptedPaymentMethods => ColumnKind::Enum,
-            Self::Amount | Self::MinAmount | Self::MaxAmount => ColumnKind::Integer,
+            Self::Amount | Self::MinAmount | Self::MaxAmount | Self::MaxPayments => {
+                ColumnKind::Integer
+            }
             Self::AmountIsVariable | Self::RequirePhone | Self::IsActive => ColumnKind::Boolean,
-            Self::CreatedDate => ColumnKind::Timestamp,
+            Self::CreatedDate | Self::ExpiresAt => ColumnKind::Timestamp,
         }
     }
 
@@ -145,6 +155,8 @@ impl Column {
                 | Self::AccountCode
                 | Self::CustomSuccessMessage
                 | Self::RedirectUrl
+                | Self::ExpiresAt
+                | Self::MaxPayments
         )
     }
 
@@ -171,6 +183,8 @@ impl Column {
             Self::RedirectUrl => row.redirect_url.as_ref().and_then(text),
             Self::IsActive => Some(Value::Boolean(row.is_active)),
             Self::CreatedDate => Some(Value::Timestamp(row.created_date)),
+            Self::ExpiresAt => row.expires_at.map(Value::Timestamp),
+            Self::MaxPayments => row.max_payments.map(Value::Integer),
         }
     }
 }

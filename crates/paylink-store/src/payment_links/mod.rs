@@ -19,6 +19,7 @@ pub use crate::value::Value;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use paylink_lifecycle::{Cause, LinkState, LinkStatus, step};
 
 use crate::StoreError;
 use crate::schema::payment_links::{self, dsl};
@@ -69,6 +70,30 @@ pub struct PaymentLinkRow {
     pub created_date: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// When it stops taking payments, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// How many payments it takes at most, if limited.
+    pub max_payments: Option<i32>,
+    /// Payments it has taken (kept ones: a payment refunded because it arrived too late does
+    /// not count).
+    pub payment_count: i32,
+}
+
+impl PaymentLinkRow {
+    /// The fields its status is read from.
+    pub fn state(&self) -> LinkState {
+        LinkState {
+            is_active: self.is_active,
+            expires_at: self.expires_at,
+            max_payments: self.max_payments,
+            payment_count: self.payment_count,
+        }
+    }
+
+    /// Its status at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> LinkStatus {
+        LinkStatus::of(self.state(), now)
+    }
 }
 
 /// Stores a new link.
@@ -124,14 +149,49 @@ where
             .optional()?
             .ok_or(StoreError::NotFound)?;
         let mut next = change(current.clone())?;
-        next.link_id = current.link_id;
-        next.merchant_uid = current.merchant_uid;
+        next.link_id = current.link_id.clone();
+        next.merchant_uid = current.merchant_uid.clone();
         next.created_date = current.created_date;
+        next.payment_count = current.payment_count;
+        let from = current.status(next.updated_at);
+        let to = next.status(next.updated_at);
+        step(from, to, Cause::Merchant).map_err(StoreError::from)?;
+        // Open checkouts were made for the link as it was: one that can no longer be paid, or
+        // whose terms changed, is closed (and expired at the processor).
+        if !to.is_payable() || terms_changed(&current, &next) {
+            crate::checkouts::close_open(
+                conn,
+                crate::checkouts::Open::Link(&current.link_id),
+                Cause::Merchant,
+                next.updated_at,
+            )?;
+        }
         Ok(diesel::update(dsl::payment_links.find(link_id))
             .set(&next)
             .returning(PaymentLinkRow::as_returning())
             .get_result(conn)?)
     })
+}
+
+/// Whether two versions of a link differ in what a payer pays or how.
+fn terms_changed(before: &PaymentLinkRow, after: &PaymentLinkRow) -> bool {
+    (
+        before.amount,
+        &before.currency,
+        before.amount_is_variable,
+        before.min_amount,
+        before.max_amount,
+        &before.accepted_payment_methods,
+        &before.fee_mode,
+    ) != (
+        after.amount,
+        &after.currency,
+        after.amount_is_variable,
+        after.min_amount,
+        after.max_amount,
+        &after.accepted_payment_methods,
+        &after.fee_mode,
+    )
 }
 
 /// Where a listing starts.

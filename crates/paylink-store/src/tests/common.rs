@@ -31,5 +31,8 @@ pub(crate) fn link_row(merchant_uid: &str, i: usize, micros: i64) -> PaymentLink
         is_active: !i.is_multiple_of(10),
         created_date,
         updated_at: created_date,
+        expires_at: None,
+        max_payments: None,
+        payment_count: 0,
     }
 }
