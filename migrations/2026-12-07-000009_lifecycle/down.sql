@@ -1,6 +1,13 @@
 DROP TABLE processor_tasks;
 DROP TABLE refunds;
 ALTER TABLE payments DROP COLUMN amount_refunded;
+DROP INDEX checkouts_subscription;
+DROP INDEX payments_provider_reference;
+DROP INDEX payments_invoice;
+DROP INDEX payments_first_of_checkout;
+DELETE FROM payments WHERE provider_invoice_id IS NOT NULL;
+ALTER TABLE payments DROP COLUMN provider_invoice_id;
+ALTER TABLE payments ADD CONSTRAINT payments_checkout_id_key UNIQUE (checkout_id);
 ALTER TABLE payments DROP COLUMN payer_email;
 ALTER TABLE payments DROP COLUMN reference;
 ALTER TABLE payments DROP COLUMN account_code;

@@ -43,6 +43,20 @@ ALTER TABLE payments ADD COLUMN account_code text;
 ALTER TABLE payments ADD COLUMN reference text;
 ALTER TABLE payments ADD COLUMN payer_email text;
 
+-- A plan's later charges are payments of the checkout that set it up, one per invoice the
+-- processor collected (and one per failed attempt), so a checkout has one first payment and any
+-- number of invoice payments.
+ALTER TABLE payments ADD COLUMN provider_invoice_id text COLLATE "C";
+ALTER TABLE payments DROP CONSTRAINT payments_checkout_id_key;
+CREATE UNIQUE INDEX payments_first_of_checkout ON payments (checkout_id)
+    WHERE provider_invoice_id IS NULL;
+CREATE UNIQUE INDEX payments_invoice ON payments (provider, provider_invoice_id)
+    WHERE provider_invoice_id IS NOT NULL AND status <> 'Failed';
+CREATE INDEX payments_provider_reference ON payments (provider, provider_reference)
+    WHERE provider_reference IS NOT NULL;
+CREATE INDEX checkouts_subscription ON checkouts (provider, provider_subscription_id)
+    WHERE provider_subscription_id IS NOT NULL;
+
 -- A payment can be Refunded (in full). `amount_refunded` counts refunds asked for and not
 -- failed, so that two refunds at once can never give back more than was paid.
 ALTER TABLE payments DROP CONSTRAINT payments_status_check;
@@ -60,7 +74,8 @@ CREATE TABLE refunds (
     payment_id text COLLATE "C" NOT NULL REFERENCES payments (id) ON DELETE CASCADE,
     amount_minor bigint NOT NULL CHECK (amount_minor > 0),
     currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-    reason text NOT NULL
+    -- Null when none was given.
+    reason text
         CHECK (reason IN ('not_payable', 'duplicate', 'fraudulent', 'requested_by_customer')),
     initiated_by text NOT NULL CHECK (initiated_by IN ('merchant', 'paylink', 'processor')),
     status text NOT NULL CHECK (status IN ('Pending', 'Succeeded', 'Failed')),

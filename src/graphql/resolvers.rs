@@ -8,11 +8,11 @@ use super::generated::{
     CreatePaymentLinkSelection, CreatePaymentPlanSessionInput, CreatePaymentPlanSessionSelection,
     LinkDelivery, MoveDirection, MutationResolvers, OperationSuccess, Payment, PaymentLink,
     PaymentLinkDeliveriesSelection, PaymentLinkInput, PaymentLinkPaymentsSelection, PaymentLinks,
-    PaymentLinksSelection, PaymentPlanSession, PaymentPlanSessionSelection, QueryResolvers,
-    SendPaymentLinkInput, SendPaymentLinkSelection, SendPaymentPlanSessionLinkInput,
-    SendPaymentPlanSessionLinkSelection, SqlQuery, UpdateContactInput, UpdateContactSelection,
-    UpdatePaymentLinkInput, UpdatePaymentLinkSelection, UpdatePaymentPlanSessionInput,
-    UpdatePaymentPlanSessionSelection,
+    PaymentLinksSelection, PaymentPlanSession, PaymentPlanSessionSelection, QueryResolvers, Refund,
+    RefundPaymentInput, RefundPaymentSelection, SendPaymentLinkInput, SendPaymentLinkSelection,
+    SendPaymentPlanSessionLinkInput, SendPaymentPlanSessionLinkSelection, SqlQuery,
+    UpdateContactInput, UpdateContactSelection, UpdatePaymentLinkInput, UpdatePaymentLinkSelection,
+    UpdatePaymentPlanSessionInput, UpdatePaymentPlanSessionSelection,
 };
 use super::{
     ApiError, Context, Resolvers, contacts, deliveries, payment_links, payments, sessions,
@@ -82,6 +82,14 @@ impl QueryResolvers for Resolvers {
 }
 
 impl MutationResolvers for Resolvers {
+    async fn refund_payment(
+        ctx: &Context,
+        _: RefundPaymentSelection<'_>,
+        input: RefundPaymentInput,
+    ) -> Result<Refund, ApiError> {
+        payments::refund(ctx, input).await
+    }
+
     async fn create_payment_link(
         ctx: &Context,
         _: CreatePaymentLinkSelection<'_>,

@@ -1,18 +1,19 @@
 //! Resolvers of payment-plan sessions.
 
 use juniper::ID;
-use paylink_store::checkouts::payments::{PaymentRow, PaymentsOf};
+use paylink_store::checkouts::payments::PaymentsOf;
 use paylink_store::deliveries::DeliveryRow;
 use paylink_store::sessions::{SessionRow, SessionView};
 
 use super::contacts::to_contact;
 use super::deliveries::to_link_delivery;
+use super::generated::Payment;
 use super::generated::{
     CreatePaymentPlanSessionInput, PaymentPlanFrequency, PaymentPlanSession,
     PaymentPlanSessionStatus, UpdatePaymentPlanSessionInput,
 };
 use super::patch::{set_optional, set_required};
-use super::payments::{to_callback, to_payment};
+use super::payments::{to_callback, with_refunds};
 use super::scalars::{Amount, Date, DateTime, Url};
 use super::{ApiError, Context};
 use crate::domain::session_rules::{self, SessionStatus};
@@ -53,9 +54,11 @@ async fn with_payments(
     view: SessionView,
 ) -> Result<PaymentPlanSession, ApiError> {
     let payments = if wanted.payments {
-        ctx.store
+        let rows = ctx
+            .store
             .payments(&ctx.merchant_uid, PaymentsOf::Session(&view.session.id))
-            .await?
+            .await?;
+        with_refunds(ctx, rows).await?
     } else {
         Vec::new()
     };
@@ -176,7 +179,7 @@ pub(super) async fn update(
 fn to_session(
     ctx: &Context,
     view: SessionView,
-    payments: Vec<PaymentRow>,
+    payments: Vec<Payment>,
     callbacks: Vec<DeliveryRow>,
 ) -> Result<PaymentPlanSession, ApiError> {
     let SessionView {
@@ -214,10 +217,7 @@ fn to_session(
             .into_iter()
             .map(to_link_delivery)
             .collect::<Result<_, _>>()?,
-        payments: payments
-            .into_iter()
-            .map(to_payment)
-            .collect::<Result<_, _>>()?,
+        payments,
         callbacks: callbacks
             .into_iter()
             .map(to_callback)

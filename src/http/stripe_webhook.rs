@@ -5,7 +5,9 @@
 //! `Stripe-Signature` over the raw body, made with the endpoint's secret within the tolerance
 //! (400, as Stripe's guide answers a failed check, and nothing is read of the event before);
 //! then the event is applied once, whatever order and however often Stripe delivers it (200).
-//! Events of other types, and for sessions paylink did not make, are acknowledged and ignored;
+//! A plan's invoices and refunds the processor reports are applied too (see
+//! `paying::processor_events`). Events of other types, and for sessions paylink did not make,
+//! are acknowledged and ignored;
 //! an event that contradicts its checkout (another amount, currency or session) is logged and
 //! not applied. A plan's subscription is told when to end before its completion is recorded.
 //! Only a failure to store the event, or to set that end, answers 503, so that Stripe tries
@@ -22,7 +24,7 @@ use super::body::read_body;
 use super::media::ResponseMedia;
 use super::refusal::Refusal;
 use super::responses::{self, Body};
-use crate::paying::{Provider, ProviderOutcome};
+use crate::paying::{MoneyEvent, Provider, ProviderOutcome};
 
 /// Where Stripe posts events.
 pub(crate) const PATH: &str = "/webhooks/stripe";
@@ -75,7 +77,19 @@ async fn receive(app: &App, request: Request<Incoming>) -> Result<(), Refusal> {
             Refusal::Unavailable
         })?;
     let Some(outcome) = ProviderOutcome::of_stripe(&event) else {
-        tracing::debug!(event = %event.id, "a Stripe event of no interest was acknowledged");
+        let applied = app
+            .paying
+            .apply_money_event(&event)
+            .await
+            .map_err(|error| Refusal::from_store(error, "applying a Stripe event"))?;
+        match applied {
+            MoneyEvent::Applied(what) => {
+                tracing::info!(event = %event.id, what, "Stripe event applied")
+            }
+            MoneyEvent::NotMine => {
+                tracing::debug!(event = %event.id, "a Stripe event of no interest was acknowledged");
+            }
+        }
         return Ok(());
     };
     let checkout = outcome.checkout_id().to_owned();

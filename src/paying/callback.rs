@@ -105,6 +105,7 @@ mod tests {
             account_code: None,
             reference: None,
             payer_email: None,
+            provider_invoice_id: None,
         };
         let completion = Completion {
             payment: Some(payment),

@@ -5,6 +5,7 @@
 pub mod callback;
 mod outcome;
 mod plan_end;
+mod processor_events;
 mod start;
 mod tasks;
 
@@ -14,6 +15,7 @@ use paylink_store::Store;
 
 pub use outcome::{ProviderOutcome, TestCard, test_card};
 pub use plan_end::PlanEndError;
+pub use processor_events::MoneyEvent;
 pub use start::{Owner, StartError};
 pub use tasks::TaskRunner;
 

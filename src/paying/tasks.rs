@@ -207,7 +207,7 @@ impl TaskRunner {
             idempotency_key: work.refund.id.clone(),
             payment_intent: payment_intent.to_owned(),
             amount_minor: Some(work.refund.amount_minor),
-            reason: stripe_reason(&work.refund.reason),
+            reason: work.refund.reason.as_deref().and_then(stripe_reason),
             metadata: vec![
                 ("paylink_refund".to_owned(), work.refund.id.clone()),
                 ("paylink_payment".to_owned(), work.payment.id.clone()),

@@ -292,6 +292,8 @@ diesel::table! {
         reference -> Nullable<Text>,
         /// The payer's email, when known.
         payer_email -> Nullable<Text>,
+        /// The processor's invoice, for a plan's later charge.
+        provider_invoice_id -> Nullable<Text>,
     }
 }
 
@@ -308,8 +310,8 @@ diesel::table! {
         amount_minor -> Int8,
         /// ISO 4217 code.
         currency -> Text,
-        /// Why.
-        reason -> Text,
+        /// Why, when given.
+        reason -> Nullable<Text>,
         /// `merchant`, `paylink` or `processor`.
         initiated_by -> Text,
         /// Pending, Succeeded or Failed.

@@ -9,6 +9,7 @@ mod lifecycle;
 mod lifecycle_model;
 mod links;
 mod receiver;
+mod refunds;
 mod sessions;
 mod stripe;
 mod stripe_lifecycle;

@@ -3,8 +3,10 @@
 //! cannot be paid through a form shown before.
 
 mod closing;
+pub mod invoices;
 mod outcomes;
 pub mod payments;
+pub mod processor_refunds;
 pub mod refunds;
 
 pub use closing::Open;

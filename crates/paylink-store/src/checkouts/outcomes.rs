@@ -137,6 +137,25 @@ fn mismatch(checkout: &CheckoutRow, outcome: &CheckoutOutcome) -> Option<String>
     None
 }
 
+/// Records a provider event as applied, in the caller's transaction; `false` when it was
+/// applied before, and must then change nothing.
+pub(super) fn record_event(
+    conn: &mut PgConnection,
+    event: &OutcomeEvent,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    use crate::schema::provider_events::dsl as events;
+    let fresh = diesel::insert_into(events::provider_events)
+        .values((
+            events::provider.eq(&event.provider),
+            events::event_id.eq(&event.event_id),
+            events::received_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(fresh == 1)
+}
+
 /// Records the payment an outcome says exists, as the payment's lifecycle allows: the row when
 /// it was created or changed, `None` when the outcome told nothing new (a repeat, or news older
 /// than what is recorded).
@@ -182,6 +201,7 @@ fn record_payment(
                 account_code: checkout.account_code.clone(),
                 reference: checkout.reference.clone(),
                 payer_email: checkout.payer_email.clone(),
+                provider_invoice_id: None,
             },
         )?)),
     }
@@ -281,7 +301,7 @@ fn give_back(
         &NewRefund {
             id: outcome.new_refund_id.clone(),
             amount_minor: None,
-            reason: RefundReason::NotPayable,
+            reason: Some(RefundReason::NotPayable),
             initiated_by: Initiator::Paylink,
         },
         outcome.now,
@@ -300,19 +320,10 @@ fn apply(
     if let Some(reason) = mismatch(&checkout, outcome) {
         return Ok(Applied::Mismatch(reason));
     }
-    if let Some(event) = &outcome.event {
-        use crate::schema::provider_events::dsl as events;
-        let fresh = diesel::insert_into(events::provider_events)
-            .values((
-                events::provider.eq(&event.provider),
-                events::event_id.eq(&event.event_id),
-                events::received_at.eq(outcome.now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        if fresh == 0 {
-            return Ok(Applied::Repeated);
-        }
+    if let Some(event) = &outcome.event
+        && !record_event(conn, event, outcome.now)?
+    {
+        return Ok(Applied::Repeated);
     }
     let current = CheckoutStatus::stored(&checkout.status)?;
     let payment_status = match outcome.result {

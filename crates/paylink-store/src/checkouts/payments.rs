@@ -49,6 +49,8 @@ pub struct PaymentRow {
     pub reference: Option<String>,
     /// The payer's email, when known.
     pub payer_email: Option<String>,
+    /// The processor's invoice, for a plan's later charge; `None` for a checkout's first payment.
+    pub provider_invoice_id: Option<String>,
 }
 
 /// What a page of payments is for.
@@ -60,13 +62,14 @@ pub enum PaymentsOf<'a> {
     Session(&'a str),
 }
 
-/// The payment of a checkout, if any.
+/// The first payment of a checkout (not a plan's later charge), if any.
 pub(crate) fn for_checkout(
     conn: &mut PgConnection,
     checkout_id: &str,
 ) -> Result<Option<PaymentRow>, StoreError> {
     Ok(dsl::payments
         .filter(dsl::checkout_id.eq(checkout_id))
+        .filter(dsl::provider_invoice_id.is_null())
         .select(PaymentRow::as_select())
         .first(conn)
         .optional()?)

@@ -87,8 +87,8 @@ pub struct RefundRow {
     pub amount_minor: i64,
     /// ISO 4217 code, the payment's.
     pub currency: String,
-    /// See [`RefundReason`].
-    pub reason: String,
+    /// See [`RefundReason`]; `None` when none was given.
+    pub reason: Option<String>,
     /// See [`Initiator`].
     pub initiated_by: String,
     /// See [`RefundStatus`].
@@ -112,6 +112,8 @@ pub enum RefundRefusal {
     TooMuch {
         /// What can still be refunded, in minor units.
         refundable: i64,
+        /// The payment's currency.
+        currency: String,
     },
 }
 
@@ -122,8 +124,8 @@ pub struct NewRefund {
     pub id: String,
     /// How much, in minor units; `None` for the rest of the payment.
     pub amount_minor: Option<i64>,
-    /// Why.
-    pub reason: RefundReason,
+    /// Why, when given.
+    pub reason: Option<RefundReason>,
     /// Who asks.
     pub initiated_by: Initiator,
 }
@@ -143,7 +145,10 @@ pub(crate) fn reserve(
     let refundable = payment.amount_minor - payment.amount_refunded;
     let amount = new.amount_minor.unwrap_or(refundable);
     if amount <= 0 || amount > refundable {
-        return Ok(Err(RefundRefusal::TooMuch { refundable }));
+        return Ok(Err(RefundRefusal::TooMuch {
+            refundable,
+            currency: payment.currency.clone(),
+        }));
     }
     // The guard repeats the check in the statement, so that it holds whatever else runs.
     let reserved = diesel::update(
@@ -154,7 +159,10 @@ pub(crate) fn reserve(
     .set(payment_dsl::amount_refunded.eq(payment_dsl::amount_refunded + amount))
     .execute(conn)?;
     if reserved == 0 {
-        return Ok(Err(RefundRefusal::TooMuch { refundable }));
+        return Ok(Err(RefundRefusal::TooMuch {
+            refundable,
+            currency: payment.currency.clone(),
+        }));
     }
     let row = diesel::insert_into(refunds::table)
         .values(&RefundRow {
@@ -163,7 +171,7 @@ pub(crate) fn reserve(
             payment_id: payment.id.clone(),
             amount_minor: amount,
             currency: payment.currency.clone(),
-            reason: new.reason.name().to_owned(),
+            reason: new.reason.map(|reason| reason.name().to_owned()),
             initiated_by: new.initiated_by.name().to_owned(),
             status: RefundStatus::Pending.name().to_owned(),
             provider_refund_id: None,
@@ -173,7 +181,10 @@ pub(crate) fn reserve(
         })
         .returning(RefundRow::as_returning())
         .get_result(conn)?;
-    processor_tasks::queue(conn, &payment.merchant_uid, TaskKind::Refund, &row.id, now)?;
+    // A refund the processor made itself needs nothing asked of it.
+    if new.initiated_by != Initiator::Processor {
+        processor_tasks::queue(conn, &payment.merchant_uid, TaskKind::Refund, &row.id, now)?;
+    }
     Ok(Ok(row))
 }
 
@@ -296,6 +307,59 @@ pub struct RefundWork {
 }
 
 impl crate::Store {
+    /// Refunds one of the merchant's payments as `new` asks, with the payment locked: the
+    /// refund (Pending, its processor task queued), or why it cannot be; `None` when the
+    /// merchant has no such payment.
+    pub async fn refund_payment(
+        &self,
+        merchant_uid: &str,
+        payment_id: &str,
+        new: NewRefund,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Result<RefundRow, RefundRefusal>>, StoreError> {
+        let (merchant_uid, payment_id) = (merchant_uid.to_owned(), payment_id.to_owned());
+        if !crate::storable(&payment_id) {
+            return Ok(None);
+        }
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                let payment = payment_dsl::payments
+                    .filter(payment_dsl::merchant_uid.eq(&merchant_uid))
+                    .filter(payment_dsl::id.eq(&payment_id))
+                    .select(PaymentRow::as_select())
+                    .for_update()
+                    .first(conn)
+                    .optional()?;
+                match payment {
+                    Some(payment) => reserve(conn, &payment, &new, now).map(Some),
+                    None => Ok(None),
+                }
+            })
+        })
+        .await
+    }
+
+    /// The merchant's refunds of these payments, newest first.
+    pub async fn refunds_of_payments(
+        &self,
+        merchant_uid: &str,
+        payment_ids: Vec<String>,
+    ) -> Result<Vec<RefundRow>, StoreError> {
+        if payment_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let merchant_uid = merchant_uid.to_owned();
+        self.run(move |conn| {
+            Ok(dsl::refunds
+                .filter(dsl::merchant_uid.eq(&merchant_uid))
+                .filter(dsl::payment_id.eq_any(&payment_ids))
+                .order((dsl::created_at.desc(), dsl::id.desc()))
+                .select(RefundRow::as_select())
+                .load(conn)?)
+        })
+        .await
+    }
+
     /// A refund and its payment.
     pub async fn refund_work(&self, refund_id: &str) -> Result<Option<RefundWork>, StoreError> {
         let id = refund_id.to_owned();
@@ -324,23 +388,5 @@ impl crate::Store {
         let id = refund_id.to_owned();
         self.run(move |conn| conn.transaction(|conn| settle(conn, &id, &outcome, now)))
             .await
-    }
-
-    /// The refunds of one of the merchant's payments, newest first.
-    pub async fn refunds_of(
-        &self,
-        merchant_uid: &str,
-        payment_id: &str,
-    ) -> Result<Vec<RefundRow>, StoreError> {
-        let (merchant_uid, payment_id) = (merchant_uid.to_owned(), payment_id.to_owned());
-        self.run(move |conn| {
-            Ok(dsl::refunds
-                .filter(dsl::merchant_uid.eq(&merchant_uid))
-                .filter(dsl::payment_id.eq(&payment_id))
-                .order((dsl::created_at.desc(), dsl::id.desc()))
-                .select(RefundRow::as_select())
-                .load(conn)?)
-        })
-        .await
     }
 }
