@@ -23,6 +23,16 @@ pub enum MerchantCommand {
         #[arg(long)]
         merchant: String,
     },
+    /// Choose who emails payers their receipts: paylink (`on`), or the payment processor
+    /// (`off`, the default). In test mode paylink always does.
+    Receipts {
+        /// The merchant_uid.
+        #[arg(long)]
+        merchant: String,
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
 }
 
 /// API key commands.
@@ -69,6 +79,22 @@ pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), Cl
                 println!("{}\t{}", merchant.merchant_uid, merchant.name);
             }
             Ok(())
+        }
+        MerchantCommand::Receipts { merchant, state } => {
+            let on = state == "on";
+            if block_on(store.set_payer_receipts(&merchant, on))?? {
+                println!(
+                    "{merchant}: receipts to payers are sent by {}",
+                    if on {
+                        "paylink"
+                    } else {
+                        "the payment processor"
+                    }
+                );
+                Ok(())
+            } else {
+                Err(CliError::Refused(format!("no merchant {merchant:?}")))
+            }
         }
         MerchantCommand::CallbackSecret { merchant } => {
             match block_on(store.callback_secret(&merchant))?? {

@@ -4,7 +4,7 @@
 use paylink_notify::{
     Delivered, EmailMessage, Notifier, Secret, SendError, SmsMessage, WebhookMessage,
 };
-use paylink_store::deliveries::{AttemptResult, CALLBACK_CHANNEL, DeliveryRow};
+use paylink_store::deliveries::{AttemptResult, CALLBACK_CHANNEL, DeliveryRow, RECEIPT_CHANNEL};
 
 use super::DispatchSettings;
 use crate::domain::link_sending::Channel;
@@ -43,26 +43,32 @@ pub(super) async fn send(
             })
             .await;
     }
+    // A payer's receipt is an email like a link's.
+    if row.channel == RECEIPT_CHANNEL {
+        return email(notifier, row).await;
+    }
     match Channel::from_stored(&row.channel) {
-        Some(Channel::Email) => {
-            notifier
-                .send_email(&EmailMessage {
-                    to: row.recipient.clone(),
-                    subject: row.subject.clone(),
-                    text: row.body_text.clone(),
-                    html: row.body_html.clone(),
-                    // The Message-ID: the same on every attempt, so that a receiver can tell
-                    // a second copy after an attempt whose outcome was unknown.
-                    idempotency_key: row.id.clone(),
-                })
-                .await
-        }
+        Some(Channel::Email) => email(notifier, row).await,
         Some(Channel::Phone) => notifier.send_sms(&sms(row, receipts)).await,
         None => Err(SendError::Permanent(format!(
             "unknown channel {:?}",
             row.channel
         ))),
     }
+}
+
+async fn email(notifier: &Notifier, row: &DeliveryRow) -> Result<Delivered, SendError> {
+    notifier
+        .send_email(&EmailMessage {
+            to: row.recipient.clone(),
+            subject: row.subject.clone(),
+            text: row.body_text.clone(),
+            html: row.body_html.clone(),
+            // The Message-ID: the same on every attempt, so that a receiver can tell a second
+            // copy after an attempt whose outcome was unknown.
+            idempotency_key: row.id.clone(),
+        })
+        .await
 }
 
 /// What an attempt's result means for the delivery: sent; retried later when it certainly

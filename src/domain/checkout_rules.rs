@@ -116,6 +116,8 @@ pub struct PayForm {
     pub phone: Option<String>,
     /// The method chosen.
     pub method: Option<String>,
+    /// The address for a receipt, when the payer gave one.
+    pub email: Option<String>,
 }
 
 impl PayForm {
@@ -128,6 +130,7 @@ impl PayForm {
                 "amount" => &mut form.amount,
                 "phone" => &mut form.phone,
                 "method" => &mut form.method,
+                "email" => &mut form.email,
                 _ => continue,
             };
             if slot.is_none() {
@@ -147,6 +150,8 @@ pub struct CheckedPayment {
     pub phone: Option<String>,
     /// How to pay.
     pub method: PayMethod,
+    /// The payer's email for a receipt, when given.
+    pub email: Option<String>,
 }
 
 /// Why a link's page offers nothing to pay, if it does not: its status at `now`.
@@ -260,6 +265,19 @@ pub fn check_link_form(
     } else {
         None
     };
+    let email = match form.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(typed) => match super::contact_rules::email("email", typed) {
+            Ok(email) => Some(email),
+            Err(_) => {
+                problems.push(InvalidField::new(
+                    "email",
+                    "Enter an email address such as jo@example.com, or leave it empty.",
+                ));
+                None
+            }
+        },
+    };
     let method = method(
         form.method.as_deref(),
         &methods(&link.accepted_payment_methods),
@@ -271,6 +289,7 @@ pub fn check_link_form(
             amount_minor,
             phone,
             method,
+            email,
         }),
         // A fixed-amount link without an amount breaks the contract's own rule; refuse it
         // rather than charge something.

@@ -76,6 +76,54 @@ pub fn sms_body(message: &LinkMessage, link: &str) -> String {
     format!("{} {link}", message.subject)
 }
 
+/// What a payer's receipt says: the payment, what it was for and who was paid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptFacts<'a> {
+    /// The merchant's name.
+    pub merchant: &'a str,
+    /// What was paid for (the link's payment name, or the plan's description).
+    pub reference: &'a str,
+    /// Amount in the currency's minor unit.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: &'a str,
+    /// The payment's id, for the payer to quote.
+    pub payment_id: &'a str,
+    /// When it was paid.
+    pub paid_at: &'a str,
+}
+
+/// A payer's receipt for a payment.
+pub fn payment_receipt(facts: &ReceiptFacts<'_>) -> LinkMessage {
+    let amount = money::for_payers(facts.currency, facts.amount_minor);
+    let ReceiptFacts {
+        merchant,
+        reference,
+        payment_id,
+        paid_at,
+        ..
+    } = facts;
+    let subject = format!("Your receipt from {merchant}");
+    let text = format!(
+        "{merchant} has received your payment of {amount} for {reference}.\n\
+         Payment reference: {payment_id}\nPaid: {paid_at}\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><body><p>{} has received your payment of <strong>{}</strong> \
+         for {}.</p><p>Payment reference: {}<br>Paid: {}</p></body></html>",
+        escape(merchant),
+        escape(&amount),
+        escape(reference),
+        escape(payment_id),
+        escape(paid_at),
+    );
+    LinkMessage {
+        subject,
+        text,
+        html,
+    }
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -112,6 +112,7 @@ mod tests {
             session: Some(session),
             session_completed: true,
             refund: None,
+            merchant: None,
             tasks_queued: false,
         };
         let row = for_completion(&completion).expect("a callback");

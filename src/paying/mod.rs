@@ -4,6 +4,7 @@
 
 pub mod callback;
 mod outcome;
+mod payer_receipt;
 mod plan_end;
 mod processor_events;
 mod start;

@@ -122,22 +122,25 @@ pub fn test_card(typed: &str) -> TestCard {
 }
 
 impl Paying {
-    /// Applies an outcome once: the payment, the checkout's and session's status, and the
-    /// callback to the merchant when a session completes, in one transaction.
+    /// Applies an outcome once: the payment, the checkout's and session's status, the callback
+    /// to the merchant when a session completes and the payer's receipt, in one transaction.
     pub async fn apply(&self, outcome: ProviderOutcome) -> Result<Applied, StoreError> {
+        let test_mode = self.provider.is_test();
         let applied = self
             .store
-            .apply_checkout_outcome(outcome.outcome, super::callback::for_completion)
+            .apply_checkout_outcome(outcome.outcome, move |completion| {
+                [
+                    super::callback::for_completion(completion),
+                    super::payer_receipt::for_completion(completion, test_mode),
+                ]
+                .into_iter()
+                .flatten()
+                .collect()
+            })
             .await?;
         if let Applied::Recorded(Some(completion)) = &applied {
-            if completion.session_completed
-                && completion
-                    .session
-                    .as_ref()
-                    .is_some_and(|session| session.callback_url.is_some())
-            {
-                self.deliveries_queued.notify_one();
-            }
+            // Whatever was queued (a callback, a receipt), the dispatcher looks at once.
+            self.deliveries_queued.notify_one();
             if completion.tasks_queued {
                 self.tasks_queued.notify_one();
             }

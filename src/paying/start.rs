@@ -174,7 +174,7 @@ impl Paying {
                         plan: None,
                         account_code: link.account_code.clone(),
                         reference: Some(link.payment_name.clone()),
-                        payer_email: None,
+                        payer_email: checked.email,
                     },
                     now,
                     lifetime,
@@ -285,6 +285,13 @@ impl Paying {
             "ach" => PaymentMethodType::UsBankAccount,
             _ => PaymentMethodType::Card,
         };
+        // Stripe emails the receipt, unless the merchant has paylink send its own.
+        let receipt_email = match &checkout.payer_email {
+            Some(email) if !self.store.payer_receipts(&checkout.merchant_uid).await? => {
+                Some(email.clone())
+            }
+            _ => None,
+        };
         let mut metadata = vec![("paylink_checkout".to_owned(), checkout.id.clone())];
         match owner {
             Owner::Link(id) => metadata.push(("paylink_link".to_owned(), id.clone())),
@@ -306,6 +313,7 @@ impl Paying {
             cancel_url: owner.page_url(&self.links),
             expires_at: Some(checkout.expires_at.timestamp()),
             customer_email: checkout.payer_email.clone(),
+            receipt_email,
             metadata,
         };
         let created = stripe

@@ -70,6 +70,15 @@ pub struct PhoneField {
     pub error: Option<String>,
 }
 
+/// The optional field for the address a receipt goes to.
+#[derive(Clone, Debug)]
+pub struct EmailField {
+    /// What the payer typed.
+    pub value: String,
+    /// What is wrong with it.
+    pub error: Option<String>,
+}
+
 /// The page a payment link opens.
 #[derive(Clone, Debug, Template)]
 #[template(path = "link.html")]
@@ -88,6 +97,8 @@ pub struct LinkPage {
     pub amount_field: Option<AmountField>,
     /// The phone field, when the link requires one.
     pub phone_field: Option<PhoneField>,
+    /// The receipt's address, optional.
+    pub email_field: EmailField,
     /// Methods payable online; empty when the link takes cash only.
     pub methods: Vec<MethodChoice>,
     /// Whether the link also takes cash, which is paid to the merchant directly.

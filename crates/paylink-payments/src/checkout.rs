@@ -29,6 +29,9 @@ pub struct CheckoutRequest {
     pub expires_at: Option<i64>,
     /// Prefills the payer's email address (`customer_email`).
     pub customer_email: Option<String>,
+    /// Where Stripe emails the payment's receipt (`payment_intent_data[receipt_email]`); a
+    /// payment-mode session only, since a subscription's invoices carry their own.
+    pub receipt_email: Option<String>,
     /// Sent as `metadata[k]=v` and, for a subscription, also as
     /// `subscription_data[metadata][k]=v`, so that the subscription carries it too. Stripe
     /// allows 50 keys of at most 40 characters, with values of at most 500.
@@ -176,6 +179,9 @@ pub(crate) fn form_fields(request: &CheckoutRequest) -> Vec<(String, String)> {
     }
     if let Some(email) = &request.customer_email {
         push("customer_email", email);
+    }
+    if let (Some(email), "payment") = (&request.receipt_email, mode) {
+        push("payment_intent_data[receipt_email]", email);
     }
     const PRICE: &str = "line_items[0][price_data]";
     push(

@@ -74,6 +74,7 @@
 //!         cancel_url: "https://pay.example.com/pt_link_x".into(),
 //!         expires_at: None,
 //!         customer_email: None,
+//!         receipt_email: None,
 //!         metadata: vec![("checkout".into(), "chk_42".into())],
 //!     })
 //!     .await?;
@@ -150,6 +151,7 @@ mod tests {
             cancel_url: "https://x/c".into(),
             expires_at: None,
             customer_email: None,
+            receipt_email: None,
             metadata: vec![("checkout".into(), "chk_1".into())],
         };
         let form = checkout::form_fields(&request);
@@ -188,6 +190,7 @@ mod tests {
             cancel_url: "https://x/c".into(),
             expires_at: Some(1_900_003_600),
             customer_email: None,
+            receipt_email: None,
             metadata: Vec::new(),
         };
         let form = checkout::form_fields(&request);
@@ -215,6 +218,7 @@ mod tests {
             cancel_url: "https://x/c".into(),
             expires_at: None,
             customer_email: None,
+            receipt_email: None,
             metadata: Vec::new(),
         };
         let form = checkout::form_fields(&request);

@@ -16,6 +16,8 @@ pub struct Merchant {
     pub name: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Whether paylink emails payers their receipts (in test mode it always does).
+    pub payer_receipts: bool,
 }
 
 /// Inserts a merchant with the given id and name.
@@ -114,4 +116,37 @@ pub(crate) fn callback_secret(
         .select(merchants::callback_secret)
         .first(conn)
         .optional()?)
+}
+
+impl crate::Store {
+    /// Whether paylink emails the merchant's payers their receipts itself.
+    pub async fn payer_receipts(&self, merchant_uid: &str) -> Result<bool, StoreError> {
+        let merchant_uid = merchant_uid.to_owned();
+        self.run(move |conn| {
+            Ok(merchants::table
+                .find(&merchant_uid)
+                .select(merchants::payer_receipts)
+                .first(conn)
+                .optional()?
+                .unwrap_or(false))
+        })
+        .await
+    }
+
+    /// Turns paylink's own receipts to payers on or off for a merchant; `false` when there is
+    /// no such merchant.
+    pub async fn set_payer_receipts(
+        &self,
+        merchant_uid: &str,
+        on: bool,
+    ) -> Result<bool, StoreError> {
+        let merchant_uid = merchant_uid.to_owned();
+        self.run(move |conn| {
+            let updated = diesel::update(merchants::table.find(&merchant_uid))
+                .set(merchants::payer_receipts.eq(on))
+                .execute(conn)?;
+            Ok(updated == 1)
+        })
+        .await
+    }
 }

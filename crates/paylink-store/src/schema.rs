@@ -11,6 +11,8 @@ diesel::table! {
         created_at -> Timestamptz,
         /// Key of the HMAC-SHA256 signature on callbacks to the merchant's server.
         callback_secret -> Text,
+        /// Whether paylink emails payers their receipts.
+        payer_receipts -> Bool,
     }
 }
 

@@ -17,6 +17,7 @@ fn form(amount: Option<&str>, phone: Option<&str>, method: Option<&str>) -> PayF
         amount: amount.map(str::to_owned),
         phone: phone.map(str::to_owned),
         method: method.map(str::to_owned),
+        email: None,
     }
 }
 

@@ -104,3 +104,32 @@ fn html_is_escaped() {
     let message = session_link("Acme & Co", &test_rows::session(), LINK);
     assert!(message.html.contains("Acme &amp; Co"));
 }
+
+#[test]
+fn receipts_state_the_amount_in_the_currencys_minor_unit() {
+    for (currency, minor, amount) in [
+        ("USD", 1_250, "12.50 USD"),
+        ("JPY", 5_000, "5,000 JPY"),
+        ("BHD", 1_500, "1.500 BHD"),
+    ] {
+        let message = payment_receipt(&ReceiptFacts {
+            merchant: "Acme & Co",
+            reference: "Tea set",
+            amount_minor: minor,
+            currency,
+            payment_id: "pay_1",
+            paid_at: "7 December 2026",
+        });
+        assert_eq!(message.subject, "Your receipt from Acme & Co");
+        assert!(
+            message.text.starts_with(&format!(
+                "Acme & Co has received your payment of {amount} for Tea set.\n"
+            )),
+            "{}",
+            message.text
+        );
+        assert!(message.text.contains("Payment reference: pay_1"));
+        assert!(message.html.contains(&format!("<strong>{amount}</strong>")));
+        assert!(message.html.contains("Acme &amp; Co"));
+    }
+}

@@ -1,7 +1,7 @@
 //! The pages' contents from the store's rows: what each page shows, in the payer's words.
 
 use paylink_pages::{
-    AmountField, Chrome, FieldError, LinkPage, MethodChoice, PhoneField, PlanPage,
+    AmountField, Chrome, EmailField, FieldError, LinkPage, MethodChoice, PhoneField, PlanPage,
 };
 use paylink_store::checkouts::{PublicLink, PublicSession};
 
@@ -109,6 +109,10 @@ pub(super) fn link_page(
             example: PHONE_EXAMPLE,
             error: problem_for(problems, "phone").map(|problem| problem.message.clone()),
         }),
+        email_field: EmailField {
+            value: posted.email.clone().unwrap_or_default(),
+            error: problem_for(problems, "email").map(|problem| problem.message.clone()),
+        },
         methods: choices(&methods, posted.method.as_deref()),
         cash_accepted: methods.cash && !methods.online.is_empty(),
         button: checkout_rules::button_text(&link.call_to_action).to_owned(),

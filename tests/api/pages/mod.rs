@@ -8,6 +8,7 @@ mod in_browser;
 mod lifecycle;
 mod lifecycle_model;
 mod links;
+mod receipts;
 mod receiver;
 mod refunds;
 mod sessions;

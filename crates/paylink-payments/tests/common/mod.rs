@@ -56,6 +56,7 @@ pub(crate) fn payment(idempotency_key: &str) -> CheckoutRequest {
         cancel_url: "https://pay.example.com/pt_link_x".into(),
         expires_at: None,
         customer_email: Some("bob@example.com".into()),
+        receipt_email: None,
         metadata: vec![
             ("checkout".into(), "chk_0001".into()),
             ("merchant".into(), "mer_1".into()),
@@ -76,6 +77,7 @@ pub(crate) fn subscription(idempotency_key: &str) -> CheckoutRequest {
         },
         payment_method_types: vec![PaymentMethodType::Card],
         customer_email: None,
+        receipt_email: None,
         ..payment(idempotency_key)
     }
 }

@@ -83,6 +83,8 @@ pub struct Completion {
     pub session_completed: bool,
     /// The refund made because the checkout could no longer be paid, when one was.
     pub refund: Option<RefundRow>,
+    /// The merchant paid, for what the payer is told.
+    pub merchant: Option<crate::merchants::Merchant>,
     /// Whether work for the processor was queued (a refund, a plan to end).
     pub tasks_queued: bool,
 }
@@ -312,7 +314,7 @@ fn give_back(
 fn apply(
     conn: &mut PgConnection,
     outcome: &CheckoutOutcome,
-    callback: impl FnOnce(&Completion) -> Option<DeliveryRow>,
+    deliveries: impl FnOnce(&Completion) -> Vec<DeliveryRow>,
 ) -> Result<Applied, StoreError> {
     let Some(checkout) = super::find(conn, &outcome.checkout_id, true)? else {
         return Ok(Applied::NoSuchCheckout);
@@ -357,6 +359,7 @@ fn apply(
                     session: None,
                     session_completed: false,
                     refund: None,
+                    merchant: None,
                     tasks_queued: false,
                 })
             })));
@@ -379,15 +382,19 @@ fn apply(
     // The rest of a payment the checkout already completed with (a bank debit settling), or a
     // repeat: the session and the checkout stay as they are.
     if current == CheckoutStatus::Completed {
-        return Ok(Applied::Recorded(payment.map(|payment| {
-            Box::new(Completion {
-                payment: Some(payment),
-                session: None,
-                session_completed: false,
-                refund: None,
-                tasks_queued: false,
-            })
-        })));
+        let Some(payment) = payment else {
+            return Ok(Applied::Recorded(None));
+        };
+        let completion = Completion {
+            payment: Some(payment),
+            session: None,
+            session_completed: false,
+            refund: None,
+            merchant: crate::merchants::find(conn, &checkout.merchant_uid)?,
+            tasks_queued: false,
+        };
+        queue_deliveries(conn, deliveries(&completion))?;
+        return Ok(Applied::Recorded(Some(Box::new(completion))));
     }
     let owner = owner_now(conn, &checkout, outcome.now)?;
     let payable = current.is_payable() && owner.payable(outcome.now)?;
@@ -436,6 +443,7 @@ fn apply(
             session,
             session_completed: false,
             refund,
+            merchant: None,
             tasks_queued: true,
         }))));
     }
@@ -467,27 +475,37 @@ fn apply(
         session,
         session_completed,
         refund: None,
+        merchant: crate::merchants::find(conn, &checkout.merchant_uid)?,
         tasks_queued: false,
     };
-    if let Some(delivery) = callback(&completion) {
-        crate::deliveries::insert(conn, &delivery)?;
-        crate::queue_listener::announce(conn)?;
-    }
+    queue_deliveries(conn, deliveries(&completion))?;
     Ok(Applied::Recorded(Some(Box::new(completion))))
+}
+
+/// Puts `rows` in the outbox, in the caller's transaction, and tells the dispatchers.
+fn queue_deliveries(conn: &mut PgConnection, rows: Vec<DeliveryRow>) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for row in &rows {
+        crate::deliveries::insert(conn, row)?;
+    }
+    crate::queue_listener::announce(conn)
 }
 
 impl crate::Store {
     /// Applies `outcome` in one transaction: the event is recorded as seen, the payment created
     /// or moved on as its lifecycle allows, the checkout and its session moved through theirs,
-    /// and the delivery `callback` returns for what changed (the merchant's callback) queued.
+    /// and the deliveries `deliveries` makes of what changed (the merchant's callback, the
+    /// payer's receipt) queued.
     /// A payment for a checkout, session or link that can no longer be paid is recorded and
     /// given back (a refund, and a plan's subscription ended, queued for the processor).
     pub async fn apply_checkout_outcome(
         &self,
         outcome: CheckoutOutcome,
-        callback: impl FnOnce(&Completion) -> Option<DeliveryRow> + Send + 'static,
+        deliveries: impl FnOnce(&Completion) -> Vec<DeliveryRow> + Send + 'static,
     ) -> Result<Applied, StoreError> {
-        self.run(move |conn| conn.transaction(|conn| apply(conn, &outcome, callback)))
+        self.run(move |conn| conn.transaction(|conn| apply(conn, &outcome, deliveries)))
             .await
     }
 }

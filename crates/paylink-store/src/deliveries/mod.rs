@@ -165,6 +165,10 @@ pub(crate) fn insert(
 /// listed with them.
 pub const CALLBACK_CHANNEL: &str = "Webhook";
 
+/// The channel of a payer's receipt for a payment: an email, but not a delivery of a link, so
+/// never listed with them.
+pub const RECEIPT_CHANNEL: &str = "Receipt";
+
 /// Whose outbox rows a listing reads.
 #[derive(Clone, Copy, Debug)]
 enum Listed<'a> {
@@ -190,11 +194,13 @@ fn listing(
     let query = match listed {
         Listed::SessionLink(id) => query
             .filter(dsl::session_id.eq(id))
-            .filter(dsl::channel.ne(CALLBACK_CHANNEL)),
+            .filter(dsl::channel.ne_all([CALLBACK_CHANNEL, RECEIPT_CHANNEL])),
         Listed::SessionCallbacks(id) => query
             .filter(dsl::session_id.eq(id))
             .filter(dsl::channel.eq(CALLBACK_CHANNEL)),
-        Listed::Link(id) => query.filter(dsl::link_id.eq(id)),
+        Listed::Link(id) => query
+            .filter(dsl::link_id.eq(id))
+            .filter(dsl::channel.ne(RECEIPT_CHANNEL)),
     };
     Ok(query.load(conn)?)
 }

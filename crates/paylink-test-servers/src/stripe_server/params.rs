@@ -12,7 +12,7 @@ use super::{
 };
 
 /// The parameters modelled, with array indices as `[n]` and metadata keys as `[*]`.
-const KNOWN: [&str; 19] = [
+const KNOWN: [&str; 20] = [
     "mode",
     "expires_at",
     "success_url",
@@ -32,6 +32,7 @@ const KNOWN: [&str; 19] = [
     "subscription_data[metadata][*]",
     "subscription_data[trial_end]",
     "payment_intent_data[metadata][*]",
+    "payment_intent_data[receipt_email]",
 ];
 
 /// Payment method types Checkout takes (Stripe's list, as of its 2024 API versions).
@@ -150,14 +151,25 @@ pub(super) fn parse(form: &[(String, String)]) -> Result<NewSession, ParamError>
     }
     let expires_at = check_expires_at(get("expires_at").as_deref(), unix_now())?;
     let customer_email = get("customer_email");
-    if let Some(email) = &customer_email {
-        let (local, domain) = email.split_once('@').unwrap_or_default();
-        if local.is_empty() || !domain.contains('.') {
-            return Err(invalid(
-                "customer_email",
-                format!("Invalid email address: {email}"),
-            ));
+    for (param, email) in [
+        ("customer_email", &customer_email),
+        (
+            "payment_intent_data[receipt_email]",
+            &get("payment_intent_data[receipt_email]"),
+        ),
+    ] {
+        if let Some(email) = email {
+            let (local, domain) = email.split_once('@').unwrap_or_default();
+            if local.is_empty() || !domain.contains('.') {
+                return Err(invalid(param, format!("Invalid email address: {email}")));
+            }
         }
+    }
+    if get("payment_intent_data[receipt_email]").is_some() && mode != "payment" {
+        return Err(invalid(
+            "payment_intent_data",
+            format!("You can not pass `payment_intent_data` in `{mode}` mode."),
+        ));
     }
 
     let metadata = map("metadata[");
