@@ -105,6 +105,7 @@ mod tests {
             account_code: None,
             reference: None,
             payer_email: None,
+            fee_amount: 0,
         };
         let completion = Completion {
             payment: Some(payment),

@@ -23,7 +23,7 @@ pub struct PaymentRow {
     pub link_id: Option<String>,
     /// The session paid (or `link_id`).
     pub session_id: Option<String>,
-    /// Amount in minor units.
+    /// What was charged, in minor units: the amount and any service fee together.
     pub amount_minor: i64,
     /// ISO 4217 code.
     pub currency: String,
@@ -49,6 +49,8 @@ pub struct PaymentRow {
     pub reference: Option<String>,
     /// The payer's email, when known.
     pub payer_email: Option<String>,
+    /// The service fee within `amount_minor`, in minor units; 0 when none was charged.
+    pub fee_amount: i64,
 }
 
 /// What a page of payments is for.
