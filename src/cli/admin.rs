@@ -2,9 +2,11 @@
 
 use clap::Subcommand;
 use paylink_store::Store;
+use paylink_store::service_fees::ServiceFeeRow;
 
 use super::{CliError, block_on};
-use crate::domain::ids;
+use crate::domain::service_fee::{Percent, ServiceFee};
+use crate::domain::{InvalidField, ids, money};
 
 /// Merchant commands.
 #[derive(Debug, Subcommand)]
@@ -32,6 +34,28 @@ pub enum MerchantCommand {
         /// `on` or `off`.
         #[arg(value_parser = ["on", "off"])]
         state: String,
+    },
+    /// Set the service fee the merchant's SERVICE_FEE links add on top of the amount in one
+    /// currency (round(amount × percent), half up, plus the fixed part), or remove it with
+    /// --clear; without either, print the merchant's fees.
+    Fee {
+        /// The merchant_uid.
+        #[arg(long)]
+        merchant: String,
+        /// The currency of the links it applies to; the fixed part is in its minor unit. Each
+        /// currency has a fee of its own, and a link in one without a fee adds nothing.
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// The percentage of the amount, with at most two decimals: 2.9 for 2.9%. 0 if
+        /// omitted.
+        #[arg(long, conflicts_with = "clear")]
+        percent: Option<String>,
+        /// The fixed part, in the currency's minor unit: 30 is 0.30 USD. 0 if omitted.
+        #[arg(long, conflicts_with = "clear")]
+        fixed: Option<i64>,
+        /// Remove the merchant's fee in the currency: its links add no fee.
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -96,6 +120,20 @@ pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), Cl
                 Err(CliError::Refused(format!("no merchant {merchant:?}")))
             }
         }
+        MerchantCommand::Fee {
+            merchant,
+            currency,
+            percent,
+            fixed,
+            clear,
+        } => fee(
+            store,
+            &merchant,
+            &currency,
+            percent.as_deref(),
+            fixed,
+            clear,
+        ),
         MerchantCommand::CallbackSecret { merchant } => {
             match block_on(store.callback_secret(&merchant))?? {
                 Some(secret) => {
@@ -106,6 +144,60 @@ pub(super) fn merchant(store: &Store, command: MerchantCommand) -> Result<(), Cl
             }
         }
     }
+}
+
+/// `merchant fee`: sets, removes or prints a merchant's service fees.
+fn fee(
+    store: &Store,
+    merchant: &str,
+    currency: &str,
+    percent: Option<&str>,
+    fixed: Option<i64>,
+    clear: bool,
+) -> Result<(), CliError> {
+    let refused = |problem: InvalidField| CliError::Refused(format!("--{problem}"));
+    let currency =
+        money::currency("currency", &currency.trim().to_ascii_uppercase()).map_err(refused)?;
+    if block_on(store.find_merchant(merchant))??.is_none() {
+        return Err(CliError::Refused(format!("no merchant {merchant:?}")));
+    }
+    if clear {
+        let removed = block_on(store.clear_service_fee(merchant, currency.code()))??;
+        if removed {
+            println!("{}: no service fee", currency.code());
+        } else {
+            println!("{}: no service fee (there was none)", currency.code());
+        }
+        return Ok(());
+    }
+    if percent.is_none() && fixed.is_none() {
+        let fees = block_on(store.service_fees(merchant))??;
+        if fees.is_empty() {
+            println!("no service fees");
+        }
+        for row in &fees {
+            match ServiceFee::of_row(row) {
+                Some(fee) => println!("{}: {}", row.currency, fee.rule()),
+                None => println!("{}: unreadable ({row:?})", row.currency),
+            }
+        }
+        return Ok(());
+    }
+    let percent = Percent::parse(percent.unwrap_or("0"))
+        .map_err(|message| refused(InvalidField::new("percent", message)))?;
+    let fee = ServiceFee::new(percent, fixed.unwrap_or(0), currency).map_err(refused)?;
+    let stored = block_on(store.set_service_fee(ServiceFeeRow {
+        merchant_uid: merchant.to_owned(),
+        currency: currency.code().to_owned(),
+        basis_points: fee.percent.basis_points(),
+        fixed_minor: fee.fixed_minor,
+        updated_at: chrono::Utc::now(),
+    }))??;
+    if stored.is_none() {
+        return Err(CliError::Refused(format!("no merchant {merchant:?}")));
+    }
+    println!("{}: {}", currency.code(), fee.rule());
+    Ok(())
 }
 
 /// Runs a key command.

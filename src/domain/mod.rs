@@ -11,6 +11,7 @@ pub mod money;
 pub mod paging;
 pub mod payment_link_rules;
 pub mod plan_schedule;
+pub mod service_fee;
 pub mod session_rules;
 #[cfg(test)]
 pub(crate) mod test_rows;

@@ -182,11 +182,14 @@ fn to_payment(row: PaymentRow, refunds: Vec<Refund>) -> Result<Payment, ApiError
         .ok_or_else(|| ApiError::internal(format!("unknown payment status {:?}", row.status)))?;
     let amount = i32::try_from(row.amount_minor)
         .map_err(|_| ApiError::internal(format!("payment {} amount out of Int range", row.id)))?;
+    let fee_amount = i32::try_from(row.fee_amount)
+        .map_err(|_| ApiError::internal(format!("payment {} fee out of Int range", row.id)))?;
     let amount_refunded = i32::try_from(row.amount_refunded)
         .map_err(|_| ApiError::internal(format!("payment {} refunds out of Int range", row.id)))?;
     Ok(Payment {
         id: ID::new(row.id),
         amount,
+        fee_amount,
         currency: row.currency,
         status,
         amount_refunded,

@@ -6,16 +6,18 @@ use juniper::ID;
 use super::generated::{
     Contact, ContactSelection, CreateContactInput, CreateContactSelection,
     CreatePaymentLinkSelection, CreatePaymentPlanSessionInput, CreatePaymentPlanSessionSelection,
-    LinkDelivery, MoveDirection, MutationResolvers, OperationSuccess, Payment, PaymentLink,
-    PaymentLinkDeliveriesSelection, PaymentLinkInput, PaymentLinkPaymentsSelection, PaymentLinks,
-    PaymentLinksSelection, PaymentPlanSession, PaymentPlanSessionSelection, QueryResolvers, Refund,
-    RefundPaymentInput, RefundPaymentSelection, SendPaymentLinkInput, SendPaymentLinkSelection,
+    LinkDelivery, Merchant, MerchantSelection, MoveDirection, MutationResolvers, OperationSuccess,
+    Payment, PaymentLink, PaymentLinkDeliveriesSelection, PaymentLinkInput,
+    PaymentLinkPaymentsSelection, PaymentLinks, PaymentLinksSelection, PaymentPlanSession,
+    PaymentPlanSessionSelection, QueryResolvers, Refund, RefundPaymentInput,
+    RefundPaymentSelection, SendPaymentLinkInput, SendPaymentLinkSelection,
     SendPaymentPlanSessionLinkInput, SendPaymentPlanSessionLinkSelection, SqlQuery,
     UpdateContactInput, UpdateContactSelection, UpdatePaymentLinkInput, UpdatePaymentLinkSelection,
     UpdatePaymentPlanSessionInput, UpdatePaymentPlanSessionSelection,
 };
 use super::{
-    ApiError, Context, Resolvers, contacts, deliveries, payment_links, payments, sessions,
+    ApiError, Context, Resolvers, contacts, deliveries, merchants, payment_links, payments,
+    sessions,
 };
 
 impl QueryResolvers for Resolvers {
@@ -70,6 +72,13 @@ impl QueryResolvers for Resolvers {
         link_id: String,
     ) -> Result<Vec<LinkDelivery>, ApiError> {
         deliveries::for_payment_link(ctx, link_id).await
+    }
+
+    async fn merchant(
+        ctx: &Context,
+        selection: MerchantSelection<'_>,
+    ) -> Result<Merchant, ApiError> {
+        merchants::get(ctx, selection.service_fees()).await
     }
 
     async fn payment_link_payments(

@@ -106,6 +106,7 @@ mod tests {
             reference: None,
             payer_email: None,
             provider_invoice_id: None,
+            fee_amount: 0,
         };
         let completion = Completion {
             payment: Some(payment),

@@ -2,7 +2,7 @@
 //! the checkout stored, then made with the provider, which the payer is sent to.
 
 use chrono::{DateTime, Utc};
-use paylink_payments::{CheckoutLine, CheckoutRequest, Interval, PaymentMethodType};
+use paylink_payments::{CheckoutLine, CheckoutRequest, FeeLine, Interval, PaymentMethodType};
 use paylink_store::StoreError;
 use paylink_store::checkouts::CheckoutRow;
 use paylink_store::lifecycle::{CheckoutStatus, LinkStatus, Status as _};
@@ -11,6 +11,7 @@ use super::{Paying, Provider};
 use crate::domain::InvalidField;
 use crate::domain::checkout_rules::{self, PayForm, PayMethod};
 use crate::domain::money::PayableCurrency;
+use crate::domain::service_fee::{self, Charge, ServiceFee};
 use crate::domain::session_rules::SessionStatus;
 use crate::domain::{ids, plan_schedule};
 
@@ -58,7 +59,10 @@ struct NewCheckout<'a> {
     owner: &'a Owner,
     merchant_uid: &'a str,
     provider: &'a Provider,
+    /// What the payer is charged, a service fee included.
     amount_minor: i64,
+    /// The service fee within `amount_minor`.
+    fee_minor: i64,
     currency: &'a str,
     method: PayMethod,
     phone: Option<String>,
@@ -79,6 +83,7 @@ fn checkout_row(
         merchant_uid,
         provider,
         amount_minor,
+        fee_minor,
         currency,
         method,
         phone,
@@ -113,6 +118,7 @@ fn checkout_row(
         account_code,
         reference,
         payer_email,
+        fee_amount: fee_minor,
     }
 }
 
@@ -122,6 +128,7 @@ fn reusable(open: &CheckoutRow, wanted: &CheckoutRow, now: DateTime<Utc>) -> boo
     open.provider == wanted.provider
         && open.payment_method == wanted.payment_method
         && open.amount_minor == wanted.amount_minor
+        && open.fee_amount == wanted.fee_amount
         && open.currency == wanted.currency
         && open.expires_at - now >= MIN_TIME_LEFT
 }
@@ -147,7 +154,7 @@ impl Paying {
         let now = Utc::now();
         let (opened, line) = self
             .store
-            .open_link_checkout(link_id, move |link| {
+            .open_link_checkout(link_id, move |link, merchants_fee| {
                 let link = link.ok_or(StartError::NotFound)?;
                 if let Some(status) = checkout_rules::link_closed(link, now) {
                     return Err(StartError::LinkGone(status));
@@ -156,18 +163,26 @@ impl Paying {
                     PayableCurrency::of(&link.currency).ok_or_else(unpayable_currency)?;
                 let checked = checkout_rules::check_link_form(link, currency, &form)
                     .map_err(StartError::Invalid)?;
+                // The fee as the merchant has it now, on the amount the payer pays; the
+                // processor's page (or the test-mode card page) shows it before anything is
+                // charged.
+                let fee = service_fee::for_link(link, merchants_fee);
+                let charge = service_fee::charge(checked.amount_minor, fee, currency)
+                    .map_err(|problem| StartError::Invalid(vec![problem]))?;
                 let line = CheckoutLine::Payment {
-                    amount_minor: checked.amount_minor,
+                    amount_minor: charge.amount_minor,
                     currency: link.currency.clone(),
                     name: link.payment_name.clone(),
                     description: link.payment_description.clone(),
+                    service_fee: fee_line(fee, &charge),
                 };
                 let row = checkout_row(
                     NewCheckout {
                         owner: &row_owner,
                         merchant_uid: &link.merchant_uid,
                         provider: &provider,
-                        amount_minor: checked.amount_minor,
+                        amount_minor: charge.total_minor,
+                        fee_minor: charge.fee_minor,
                         currency: &link.currency,
                         method: checked.method,
                         phone: checked.phone,
@@ -241,6 +256,8 @@ impl Paying {
                         merchant_uid: &session.merchant_uid,
                         provider: &provider,
                         amount_minor,
+                        // Payment plans have no fee_mode: a plan's payer pays its amount only.
+                        fee_minor: 0,
                         currency: &session.currency,
                         method,
                         phone: None,
@@ -325,6 +342,16 @@ impl Paying {
             .await?;
         Ok(created.url)
     }
+}
+
+/// The service fee's line at the processor, when the charge has a fee.
+fn fee_line(fee: Option<ServiceFee>, charge: &Charge) -> Option<FeeLine> {
+    let fee = fee.filter(|_| charge.fee_minor > 0)?;
+    Some(FeeLine {
+        amount_minor: charge.fee_minor,
+        name: service_fee::LINE_NAME.to_owned(),
+        description: Some(fee.rule()),
+    })
 }
 
 /// Stripe's recurring interval for a plan's frequency.

@@ -73,6 +73,77 @@ fn merchants_and_keys_are_managed_from_the_command_line() {
 }
 
 #[test]
+fn a_merchants_service_fee_is_set_per_currency_shown_and_cleared() {
+    let db = TestDb::new();
+    let (ok, merchant, err) = paylink(&db, &["merchant", "create", "--name", "Fees"]);
+    assert!(ok, "{err}");
+    let merchant = merchant.trim();
+    let fee = |args: &[&str]| {
+        let mut all = vec!["merchant", "fee", "--merchant", merchant];
+        all.extend_from_slice(args);
+        paylink(&db, &all)
+    };
+
+    let (ok, out, err) = fee(&[]);
+    assert!(ok && out.trim() == "no service fees", "{out}{err}");
+    let (ok, out, err) = fee(&["--percent", "2.9", "--fixed", "30"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "USD: 2.9% + 0.30 USD", "USD unless --currency");
+    let (ok, out, err) = fee(&["--currency", "jpy", "--percent", "3.5", "--fixed", "100"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "JPY: 3.5% + 100 JPY");
+    let (ok, out, err) = fee(&["--currency", "BHD", "--fixed", "250"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "BHD: 0.250 BHD", "a fixed part alone");
+    // Setting again replaces the fee: the part left out is 0.
+    let (ok, out, err) = fee(&["--percent", "2.95"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "USD: 2.95%");
+    let (ok, out, _) = fee(&[]);
+    assert!(ok);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["BHD: 0.250 BHD", "JPY: 3.5% + 100 JPY", "USD: 2.95%"]
+    );
+
+    for (args, says) in [
+        (vec!["--percent", "2.999"], "at most two decimal places"),
+        (vec!["--percent", "101"], "from 0 to 100"),
+        (vec!["--percent", "abc"], "a percentage such as 2.9"),
+        (vec!["--percent", "0", "--fixed", "0"], "no fee"),
+        (vec!["--fixed", "2147483648"], "--fixed"),
+        (vec!["--currency", "XAU", "--percent", "1"], "--currency"),
+        (vec!["--percent", "1", "--clear"], "cannot be used with"),
+    ] {
+        let (ok, _, err) = fee(&args);
+        assert!(!ok && err.contains(says), "{args:?}: {err}");
+    }
+    let (ok, _, err) = paylink(
+        &db,
+        &[
+            "merchant",
+            "fee",
+            "--merchant",
+            "mer_unknown",
+            "--percent",
+            "1",
+        ],
+    );
+    assert!(!ok && err.contains("no merchant"), "{err}");
+
+    let (ok, out, err) = fee(&["--clear"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "USD: no service fee");
+    let (ok, out, _) = fee(&["--clear"]);
+    assert!(ok && out.contains("there was none"), "{out}");
+    let (_, out, _) = fee(&[]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["BHD: 0.250 BHD", "JPY: 3.5% + 100 JPY"]
+    );
+}
+
+#[test]
 fn a_missing_database_url_is_named() {
     let output = Command::new(env!("CARGO_BIN_EXE_paylink"))
         .args(["migrate"])

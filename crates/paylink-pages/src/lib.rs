@@ -79,6 +79,19 @@ pub struct EmailField {
     pub error: Option<String>,
 }
 
+/// A charge on lines of its own: the amount, the service fee added to it, and the total.
+#[derive(Clone, Debug)]
+pub struct Charges {
+    /// The amount, formatted.
+    pub amount_text: String,
+    /// What the fee's line is called ("Service fee").
+    pub fee_label: String,
+    /// The fee, formatted.
+    pub fee_text: String,
+    /// The amount and the fee together, formatted.
+    pub total_text: String,
+}
+
 /// The page a payment link opens.
 #[derive(Clone, Debug, Template)]
 #[template(path = "link.html")]
@@ -93,6 +106,8 @@ pub struct LinkPage {
     pub payment_description: Option<String>,
     /// The fixed amount, formatted; with a variable amount, its suggestion or bounds.
     pub amount_text: String,
+    /// A fixed amount with a service fee: shown line by line instead of `amount_text`.
+    pub charges: Option<Charges>,
     /// The amount field, when the payer chooses the amount.
     pub amount_field: Option<AmountField>,
     /// The phone field, when the link requires one.
@@ -151,6 +166,8 @@ pub struct TestCheckoutPage {
     pub button: String,
     /// What is paid for, and when.
     pub description: String,
+    /// The amount, its service fee and their total, when a fee is charged.
+    pub charges: Option<Charges>,
     /// What the payer typed.
     pub card_value: String,
     /// Why the card was refused.

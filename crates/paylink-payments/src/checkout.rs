@@ -38,20 +38,25 @@ pub struct CheckoutRequest {
     pub metadata: Vec<(String, String)>,
 }
 
-/// What is sold: one line item with its price given inline (`price_data`), quantity 1.
+/// What is sold: a line item with its price given inline (`price_data`), quantity 1, and for
+/// a payment, a service fee as a second line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckoutLine {
-    /// `mode=payment`: one payment of `amount_minor`.
+    /// `mode=payment`: one payment of `amount_minor`, plus `service_fee` when given. Stripe
+    /// charges the sum of the lines (the session's `amount_total`) and requires it to be at
+    /// least the equivalent of 0.50 USD.
     Payment {
-        /// Unit amount in the currency's minor unit (cents); Stripe requires at least the
-        /// equivalent of 0.50 USD.
+        /// Unit amount in the currency's minor unit (cents).
         amount_minor: i64,
-        /// ISO 4217 code; sent lower-case.
+        /// ISO 4217 code; sent lower-case, for the fee's line too.
         currency: String,
         /// `product_data[name]`, shown on the payment page.
         name: String,
         /// `product_data[description]`, when given and not empty.
         description: Option<String>,
+        /// A fee the payer pays on top, sent as `line_items[1]` so that the payment page shows
+        /// it on a line of its own; `None` sends one line.
+        service_fee: Option<FeeLine>,
     },
     /// `mode=subscription`: `amount_minor` every `interval_count` `interval`s, from the moment
     /// the payer completes the page or, with `trial_end`, from that moment on.
@@ -81,6 +86,19 @@ pub enum CheckoutLine {
         /// `subscription_data[trial_end]`); `None` charges the first period on the page.
         trial_end: Option<i64>,
     },
+}
+
+/// A fee charged with a payment, on a line of its own (in the payment's currency).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeLine {
+    /// Unit amount in the currency's minor unit; more than 0 (Stripe takes a 0 line, but it
+    /// would only show the payer a fee of nothing).
+    pub amount_minor: i64,
+    /// `product_data[name]`, such as "Service fee".
+    pub name: String,
+    /// `product_data[description]`, such as the rule "2.9% + 0.30 USD", when given and not
+    /// empty.
+    pub description: Option<String>,
 }
 
 /// A subscription's billing period.
@@ -211,6 +229,30 @@ pub(crate) fn form_fields(request: &CheckoutRequest) -> Vec<(String, String)> {
         CheckoutLine::Payment { .. } => {}
     }
     push("line_items[0][quantity]", "1");
+    if let CheckoutLine::Payment {
+        service_fee: Some(fee),
+        ..
+    } = &request.line
+    {
+        const FEE: &str = "line_items[1][price_data]";
+        push(
+            &format!("{FEE}[currency]"),
+            &currency.trim().to_ascii_lowercase(),
+        );
+        push(
+            &format!("{FEE}[unit_amount]"),
+            &fee.amount_minor.to_string(),
+        );
+        push(&format!("{FEE}[product_data][name]"), &fee.name);
+        if let Some(description) = fee
+            .description
+            .as_deref()
+            .filter(|text| !text.trim().is_empty())
+        {
+            push(&format!("{FEE}[product_data][description]"), description);
+        }
+        push("line_items[1][quantity]", "1");
+    }
     for (index, method) in request.payment_method_types.iter().enumerate() {
         push(&format!("payment_method_types[{index}]"), method.as_str());
     }

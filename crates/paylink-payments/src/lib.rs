@@ -14,6 +14,10 @@
 //! Every other call retries and classes its errors the same way, each POST under an
 //! idempotency key of its own (a DELETE carries none: Stripe ignores keys there).
 //!
+//! A payment's session has one line item, or two when the payer pays a fee on top
+//! ([`FeeLine`], e.g. a merchant's service fee): Stripe shows each on its page and charges
+//! their sum, the session's `amount_total`, which is what the caller should expect back.
+//!
 //! A session takes payment until its [`CheckoutRequest::expires_at`] (30 minutes to 24 hours
 //! after creation; 24 hours by default), or until [`Stripe::expire_checkout`] closes it. The
 //! payer may finish the page while the expire is on its way: the call then answers
@@ -68,6 +72,7 @@
 //!             currency: "usd".into(),
 //!             name: "Tuition, spring term".into(),
 //!             description: None,
+//!             service_fee: None,
 //!         },
 //!         payment_method_types: vec![PaymentMethodType::Card],
 //!         success_url: "https://pay.example.com/done?session={CHECKOUT_SESSION_ID}".into(),
@@ -103,7 +108,8 @@ mod refund;
 mod webhook;
 
 pub use checkout::{
-    CheckoutLine, CheckoutRequest, CreatedCheckout, ExpireOutcome, Interval, PaymentMethodType,
+    CheckoutLine, CheckoutRequest, CreatedCheckout, ExpireOutcome, FeeLine, Interval,
+    PaymentMethodType,
 };
 pub use client::Stripe;
 pub use config::{
@@ -184,6 +190,7 @@ mod tests {
                 currency: "usd".into(),
                 name: "Books".into(),
                 description: None,
+                service_fee: None,
             },
             payment_method_types: Vec::new(),
             success_url: "https://x/s".into(),

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{KEY, WEBHOOK_SECRET, client, payment, server, settings, subscription};
-use paylink_payments::{CheckoutLine, Field, PaymentError, Stripe};
+use paylink_payments::{CheckoutLine, FeeLine, Field, PaymentError, Stripe};
 use paylink_test_servers::stripe_server::{CannedResponse, Fault};
 
 #[tokio::test]
@@ -120,6 +120,48 @@ async fn sends_the_form_in_stripes_bracket_notation() {
 }
 
 #[tokio::test]
+async fn a_service_fee_is_a_second_line_and_stripe_charges_the_sum() {
+    let server = server().await;
+    let mut request = payment("idem-fee");
+    if let CheckoutLine::Payment { service_fee, .. } = &mut request.line {
+        *service_fee = Some(FeeLine {
+            amount_minor: 66,
+            name: "Service fee".into(),
+            description: Some("2.9% + 0.30 USD".into()),
+        });
+    }
+    client(&server)
+        .create_checkout(&request)
+        .await
+        .expect("created");
+    let posted = &server.requests()[0];
+    for (field, value) in [
+        ("line_items[0][price_data][unit_amount]", "1250"),
+        ("line_items[1][price_data][currency]", "usd"),
+        ("line_items[1][price_data][unit_amount]", "66"),
+        (
+            "line_items[1][price_data][product_data][name]",
+            "Service fee",
+        ),
+        (
+            "line_items[1][price_data][product_data][description]",
+            "2.9% + 0.30 USD",
+        ),
+        ("line_items[1][quantity]", "1"),
+    ] {
+        assert_eq!(posted.field(field), Some(value), "{field}");
+    }
+    let session = &server.sessions()[0];
+    assert_eq!(session.line_items.len(), 2);
+    assert_eq!(session.line_items[1].name, "Service fee");
+    assert_eq!(
+        session.amount_total,
+        Some(1250 + 66),
+        "the sum of the lines"
+    );
+}
+
+#[tokio::test]
 async fn a_bad_key_is_permanent_with_stripes_message_and_no_secret() {
     let server = server().await;
     let wrong = "sk_test_wrongWrongWrongWrong9876";
@@ -150,6 +192,7 @@ async fn an_invalid_request_is_permanent() {
         currency: "usd".into(),
         name: "Too little".into(),
         description: None,
+        service_fee: None,
     };
     let error = client(&server).create_checkout(&request).await.unwrap_err();
     assert_eq!(

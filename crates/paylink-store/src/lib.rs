@@ -28,6 +28,7 @@ pub mod queue_listener;
 pub mod receipts;
 mod schema;
 pub mod sending;
+pub mod service_fees;
 pub mod sessions;
 mod sql;
 mod threads;

@@ -252,6 +252,8 @@ diesel::table! {
         reference -> Nullable<Text>,
         /// The payer's email, when known.
         payer_email -> Nullable<Text>,
+        /// The service fee within `amount_minor`, in minor units.
+        fee_amount -> Int8,
     }
 }
 
@@ -296,6 +298,8 @@ diesel::table! {
         payer_email -> Nullable<Text>,
         /// The processor's invoice, for a plan's later charge.
         provider_invoice_id -> Nullable<Text>,
+        /// The service fee within `amount_minor`, in minor units.
+        fee_amount -> Int8,
     }
 }
 
@@ -367,7 +371,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// What a merchant's SERVICE_FEE links add on top of the amount, per currency.
+    service_fees (merchant_uid, currency) {
+        /// The merchant.
+        merchant_uid -> Text,
+        /// ISO 4217 code of the links it applies to.
+        currency -> Text,
+        /// The percentage part, in hundredths of a percent.
+        basis_points -> Int4,
+        /// The fixed part, in the currency's minor unit.
+        fixed_minor -> Int8,
+        /// Last change.
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(checkouts -> merchants (merchant_uid));
+diesel::joinable!(service_fees -> merchants (merchant_uid));
 diesel::joinable!(payments -> checkouts (checkout_id));
 diesel::joinable!(refunds -> payments (payment_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -381,5 +402,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     provider_events,
     refunds,
-    processor_tasks
+    processor_tasks,
+    service_fees
 );

@@ -11,7 +11,8 @@ use super::link::store_failure;
 use super::respond::Page;
 use super::{Base, views};
 use crate::domain::checkout_rules::PayMethod;
-use crate::domain::money;
+use crate::domain::money::{self, PayableCurrency};
+use crate::domain::service_fee::{self, Charge};
 use crate::paying::{Owner, ProviderOutcome, TEST, TestCard, test_card};
 
 /// The checkout `checkout_id` of the link or session `owner` under `base`; any other pairing
@@ -51,6 +52,20 @@ fn description(view: &CheckoutView) -> String {
         (Some(link), _) => format!("{} to {}", link.payment_name, view.merchant_name),
         _ => format!("First payment of your plan with {}", view.merchant_name),
     }
+}
+
+/// The checkout's charge split into the amount and its service fee, when it has a fee.
+fn charge_with_fee(view: &CheckoutView) -> Option<(PayableCurrency, Charge)> {
+    let checkout = &view.checkout;
+    let currency = PayableCurrency::of(&checkout.currency)?;
+    (checkout.fee_amount > 0).then_some((
+        currency,
+        Charge {
+            amount_minor: checkout.amount_minor - checkout.fee_amount,
+            fee_minor: checkout.fee_amount,
+            total_minor: checkout.amount_minor,
+        },
+    ))
 }
 
 fn card_page(
@@ -95,6 +110,8 @@ fn card_page(
         heading,
         button,
         description,
+        charges: charge_with_fee(view)
+            .map(|(currency, charge)| views::charges_of(currency, &charge)),
         card_value: typed.to_owned(),
         card_error: error.map(str::to_owned),
         cancel_url: owner.page_url(&app.paying.links),
@@ -205,7 +222,15 @@ pub(super) async fn done(app: &App, base: Base, owner: &str, checkout_id: &str) 
         Err(page) => return page,
     };
     let checkout = &view.checkout;
-    let amount = money::for_payers(&checkout.currency, checkout.amount_minor);
+    let amount = match charge_with_fee(&view) {
+        Some((currency, charge)) => format!(
+            "{}, including a {} of {}",
+            currency.format(charge.total_minor),
+            service_fee::LINE_NAME.to_lowercase(),
+            currency.format(charge.fee_minor)
+        ),
+        None => money::for_payers(&checkout.currency, checkout.amount_minor),
+    };
     let merchant = &view.merchant_name;
     let page = |heading: &str, message: String, check_again: Option<String>| {
         let page = DonePage {

@@ -1,7 +1,8 @@
 //! The pages' contents from the store's rows: what each page shows, in the payer's words.
 
 use paylink_pages::{
-    AmountField, Chrome, EmailField, FieldError, LinkPage, MethodChoice, PhoneField, PlanPage,
+    AmountField, Charges, Chrome, EmailField, FieldError, LinkPage, MethodChoice, PhoneField,
+    PlanPage,
 };
 use paylink_store::checkouts::{PublicLink, PublicSession};
 
@@ -11,6 +12,7 @@ use crate::domain::InvalidField;
 use crate::domain::checkout_rules::{self, Methods, PayForm};
 use crate::domain::contact_rules::PHONE_EXAMPLE;
 use crate::domain::money::{self, PayableCurrency};
+use crate::domain::service_fee::{self, ServiceFee};
 
 /// Shown as the merchant on pages that belong to none (not found, errors).
 const SERVICE_NAME: &str = "paylink";
@@ -76,6 +78,10 @@ pub(super) fn link_page(
 ) -> LinkPage {
     let link = &public.link;
     let currency = PayableCurrency::of(&link.currency);
+    let methods = checkout_rules::methods(&link.accepted_payment_methods);
+    // A fee is charged online only: cash is paid to the merchant, as the merchant asks.
+    let fee = service_fee::for_link(link, public.service_fee.as_ref())
+        .filter(|_| !methods.online.is_empty());
     let amount_field = match (link.amount_is_variable, currency) {
         (true, Some(currency)) => Some(AmountField {
             currency: currency.code().to_owned(),
@@ -84,9 +90,23 @@ pub(super) fn link_page(
                     .map(|amount| currency.plain(amount.into()))
                     .unwrap_or_default()
             }),
-            hint: checkout_rules::amount_hint(link, currency),
+            // The fee of an amount not yet typed is told as its rule; the card page, or the
+            // processor's, shows it worked out before anything is charged.
+            hint: match fee {
+                Some(fee) => format!(
+                    "{} A {} of {} is added to it.",
+                    checkout_rules::amount_hint(link, currency),
+                    service_fee::LINE_NAME.to_lowercase(),
+                    fee.rule()
+                ),
+                None => checkout_rules::amount_hint(link, currency),
+            },
             error: problem_for(problems, "amount").map(|problem| problem.message.clone()),
         }),
+        _ => None,
+    };
+    let charges = match (link.amount_is_variable, link.amount, fee) {
+        (false, Some(amount), Some(fee)) => charges(fee, amount.into()),
         _ => None,
     };
     let amount_text = match (link.amount_is_variable, link.amount) {
@@ -96,13 +116,13 @@ pub(super) fn link_page(
             .unwrap_or_default(),
         (false, None) => String::new(),
     };
-    let methods = checkout_rules::methods(&link.accepted_payment_methods);
     LinkPage {
         chrome: chrome(app, &link.payment_name, Some(&public.merchant_name)),
         action: path(app, Base::Link, &link.link_id),
         payment_name: link.payment_name.clone(),
         payment_description: link.payment_description.clone(),
         amount_text,
+        charges,
         amount_field,
         phone_field: link.require_phone.then(|| PhoneField {
             value: posted.phone.clone().unwrap_or_default(),
@@ -117,6 +137,23 @@ pub(super) fn link_page(
         cash_accepted: methods.cash && !methods.online.is_empty(),
         button: checkout_rules::button_text(&link.call_to_action).to_owned(),
         errors: field_errors(problems),
+    }
+}
+
+/// `amount_minor` with `fee` on lines of their own; `None` when the fee comes to nothing or
+/// cannot be worked out (the form's check then says why).
+fn charges(fee: ServiceFee, amount_minor: i64) -> Option<Charges> {
+    let charge = service_fee::charge(amount_minor, Some(fee), fee.currency).ok()?;
+    (charge.fee_minor > 0).then(|| charges_of(fee.currency, &charge))
+}
+
+/// A charge on lines of its own, each amount written by [`PayableCurrency::format`].
+pub(super) fn charges_of(currency: PayableCurrency, charge: &service_fee::Charge) -> Charges {
+    Charges {
+        amount_text: currency.format(charge.amount_minor),
+        fee_label: service_fee::LINE_NAME.to_owned(),
+        fee_text: currency.format(charge.fee_minor),
+        total_text: currency.format(charge.total_minor),
     }
 }
 

@@ -274,6 +274,86 @@ async fn a_link_sent_by_email_is_paid_in_a_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_links_service_fee_is_shown_and_paid_in_a_browser() {
+    let app = reachable_app().await;
+    let merchant = app.merchant("Hill School").await;
+    set_fee(&app, &merchant, "USD", 290, 30).await;
+    let (fixed_id, fixed) = create_link(
+        &app,
+        &merchant,
+        json!({ "payment_name": "School trip", "amount": 2500, "fee_mode": "SERVICE_FEE" }),
+    )
+    .await;
+    let (_, variable) = create_link(
+        &app,
+        &merchant,
+        json!({ "payment_name": "Donation", "amount_is_variable": true, "amount": null,
+                "min_amount": 500, "fee_mode": "SERVICE_FEE", "accepted_payment_methods": "ONLY_CARD" }),
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    // A variable amount: the fee is its rule, beside the amount field.
+    browser.open(&app.url(&variable)).await;
+    wait_for_heading(&browser, "Donation").await;
+    let text = visible_text(&browser).await;
+    assert!(
+        text.contains("A service fee of 2.9% + 0.30 USD is added to it."),
+        "{text}"
+    );
+    browser.save_screenshot("fee-variable-link.png").await;
+    assert_accessible(&browser, "a variable link's page with a service fee").await;
+    // An amount whose total, fee included, is more than paylink records is refused beside it.
+    browser.type_into("#amount", "21474836.47").await;
+    submit(&browser).await;
+    browser.wait_for("#amount-error").await;
+    let text = visible_text(&browser).await;
+    assert!(
+        text.contains("The total is more than can be paid online; the most is 21,474,836.47 USD."),
+        "{text}"
+    );
+    browser
+        .save_screenshot("fee-variable-link-too-much.png")
+        .await;
+    assert_accessible(
+        &browser,
+        "a variable link's page refusing a total too large",
+    )
+    .await;
+
+    // A fixed amount: the amount, the fee and the total, line by line.
+    browser.open(&app.url(&fixed)).await;
+    wait_for_heading(&browser, "School trip").await;
+    let lines = browser
+        .run("return [...document.querySelectorAll('dl.charges dd')].map(d => d.innerText);")
+        .await;
+    assert_eq!(lines, json!(["25.00 USD", "1.03 USD", "26.03 USD"]));
+    browser.save_screenshot("fee-link.png").await;
+    assert_accessible(&browser, "a link's page with a service fee").await;
+    submit(&browser).await;
+    wait_for_heading(&browser, "Pay 26.03 USD").await;
+    let text = visible_text(&browser).await;
+    assert!(text.contains("Service fee"), "{text}");
+    browser.save_screenshot("fee-test-card.png").await;
+    assert_accessible(&browser, "the test-mode card page with a service fee").await;
+    browser.type_into("#card", "4242 4242 4242 4242").await;
+    submit(&browser).await;
+    wait_for_heading(&browser, "Payment received").await;
+    let text = visible_text(&browser).await;
+    assert!(
+        text.contains("26.03 USD, including a service fee of 1.03 USD"),
+        "{text}"
+    );
+    browser.save_screenshot("fee-done.png").await;
+    assert_accessible(&browser, "the page after paying a service fee").await;
+    browser.close().await;
+
+    let payments = link_payments(&app, &merchant, &fixed_id).await;
+    assert_eq!(payments[0]["amount"], 2603);
+    assert_eq!(payments[0]["feeAmount"], 103);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_plan_sent_by_email_is_set_up_in_a_browser_and_ends_on_the_success_url() {
     let app = reachable_app().await;
     let merchant = app.merchant("Bright Smiles Dental").await;

@@ -3,6 +3,7 @@
 //! Stripe's hand-off and webhooks through the stand-in.
 
 mod callbacks;
+mod fees;
 mod guards;
 mod in_browser;
 mod lifecycle;
@@ -34,8 +35,8 @@ const UPDATE_LINK: &str = "mutation($input: UpdatePaymentLinkInput!) {
 
 const LINK_PAYMENTS: &str = "query($id: String!) {
   paymentLinkPayments(link_id: $id) {
-    id amount currency status paymentMethod payerPhone provider providerReference createdAt updatedAt
-    amountRefunded accountCode reference payerEmail
+    id amount feeAmount currency status paymentMethod payerPhone provider providerReference createdAt
+    updatedAt amountRefunded accountCode reference payerEmail
   }
 }";
 
@@ -148,6 +149,28 @@ async fn link_payments(app: &TestApp, merchant: &Merchant, link_id: &str) -> Vec
         .as_array()
         .expect("a list")
         .clone()
+}
+
+/// Sets `merchant`'s service fee in `currency`: `basis_points` hundredths of a percent and
+/// `fixed_minor` in the currency's minor unit.
+async fn set_fee(
+    app: &TestApp,
+    merchant: &Merchant,
+    currency: &str,
+    basis_points: i32,
+    fixed_minor: i64,
+) {
+    app.store
+        .set_service_fee(paylink_store::service_fees::ServiceFeeRow {
+            merchant_uid: merchant.uid.clone(),
+            currency: currency.to_owned(),
+            basis_points,
+            fixed_minor,
+            updated_at: chrono::Utc::now(),
+        })
+        .await
+        .expect("setting a service fee")
+        .expect("the merchant exists");
 }
 
 /// A contact and a session for it, with `fields` over a valid input; returns the session's id

@@ -151,6 +151,102 @@ async fn a_link_is_paid_through_stripe_checkout() {
 }
 
 #[tokio::test]
+async fn a_service_fee_reaches_stripe_as_its_own_line_item() {
+    let (app, stripe) = with_stripe().await;
+    let merchant = app.merchant("Fee Shop").await;
+    set_fee(&app, &merchant, "USD", 290, 30).await;
+    let (link_id, page) = create_link(
+        &app,
+        &merchant,
+        json!({ "amount": 4200, "accepted_payment_methods": "ONLY_CARD" }),
+    )
+    .await;
+    let (_, session) = open(&app, &stripe, &page, &[]).await;
+    // 42.00 USD at 2.9% is 1.218: 1.22, and 0.30 on top.
+    let request = stripe
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    for (field, value) in [
+        ("line_items[0][price_data][unit_amount]", "4200"),
+        (
+            "line_items[0][price_data][product_data][name]",
+            "Monthly dues",
+        ),
+        ("line_items[1][price_data][currency]", "usd"),
+        ("line_items[1][price_data][unit_amount]", "152"),
+        (
+            "line_items[1][price_data][product_data][name]",
+            "Service fee",
+        ),
+        (
+            "line_items[1][price_data][product_data][description]",
+            "2.9% + 0.30 USD",
+        ),
+        ("line_items[1][quantity]", "1"),
+    ] {
+        assert_eq!(request.field(field), Some(value), "{field}");
+    }
+    let created = stripe.session(&session).unwrap();
+    let lines: Vec<_> = created
+        .line_items
+        .iter()
+        .map(|item| (item.name.as_str(), item.unit_amount))
+        .collect();
+    assert_eq!(lines, [("Monthly dues", 4200), ("Service fee", 152)]);
+    assert_eq!(created.amount_total, Some(4352), "Stripe charges the sum");
+    let hosted = reqwest::get(&created.url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hosted.contains("<li>Service fee: 1.52 USD</li>") && hosted.contains("43.52 USD"),
+        "{hosted}"
+    );
+
+    // Stripe's total is the checkout's amount: the payment is recorded, not a mismatch.
+    stripe.complete(&session).await;
+    let payments = link_payments(&app, &merchant, &link_id).await;
+    assert_eq!(payments.len(), 1, "{payments:?}");
+    assert_eq!(payments[0]["amount"], 4352);
+    assert_eq!(payments[0]["feeAmount"], 152);
+    assert_eq!(payments[0]["status"], "Succeeded");
+}
+
+#[tokio::test]
+async fn without_a_fee_stripe_gets_one_line_item() {
+    let (app, stripe) = with_stripe().await;
+    let merchant = app.merchant("No Fee Shop").await;
+    set_fee(&app, &merchant, "USD", 290, 30).await;
+    let (_, page) = create_link(
+        &app,
+        &merchant,
+        json!({ "fee_mode": "INTERCHANGE", "accepted_payment_methods": "ONLY_CARD" }),
+    )
+    .await;
+    let (_, session) = open(&app, &stripe, &page, &[]).await;
+    let created = stripe.session(&session).unwrap();
+    assert_eq!(created.line_items.len(), 1);
+    assert_eq!(created.amount_total, Some(2500));
+    let request = stripe
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert!(
+        !request
+            .form
+            .iter()
+            .any(|(key, _)| key.starts_with("line_items[1]")),
+        "{:?}",
+        request.form
+    );
+}
+
+#[tokio::test]
 async fn stripe_unreachable_shows_try_again_and_a_lost_answer_makes_one_session() {
     let (app, stripe) = with_stripe().await;
     let merchant = app.merchant("Flaky Stripe").await;

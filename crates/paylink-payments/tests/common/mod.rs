@@ -50,6 +50,7 @@ pub(crate) fn payment(idempotency_key: &str) -> CheckoutRequest {
             currency: "USD".into(),
             name: "Spring term & books".into(),
             description: Some("Tuition, paid in full".into()),
+            service_fee: None,
         },
         payment_method_types: vec![PaymentMethodType::Card, PaymentMethodType::UsBankAccount],
         success_url: "https://pay.example.com/done?session={CHECKOUT_SESSION_ID}&a=1".into(),

@@ -137,6 +137,8 @@ fn apply(conn: &mut PgConnection, outcome: &InvoiceOutcome) -> Result<InvoiceApp
             reference: checkout.reference.clone(),
             payer_email: checkout.payer_email.clone(),
             provider_invoice_id: Some(outcome.invoice_id.clone()),
+            // A plan's charges carry no service fee.
+            fee_amount: 0,
         },
     )?;
     let tasks_queued = outcome.paid && !plan_kept(conn, &checkout)? && {

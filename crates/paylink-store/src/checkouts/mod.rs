@@ -20,6 +20,7 @@ use diesel::prelude::*;
 use crate::StoreError;
 use crate::payment_links::PaymentLinkRow;
 use crate::schema::checkouts::{self, dsl};
+use crate::service_fees::{self, ServiceFeeRow};
 use crate::sessions::SessionRow;
 
 /// A checkout row.
@@ -34,7 +35,8 @@ pub struct CheckoutRow {
     pub link_id: Option<String>,
     /// The session paid (or `link_id`).
     pub session_id: Option<String>,
-    /// Amount in minor units.
+    /// What the payer is charged, in minor units: the amount and any service fee together,
+    /// as the processor's total says it.
     pub amount_minor: i64,
     /// ISO 4217 code.
     pub currency: String,
@@ -70,6 +72,8 @@ pub struct CheckoutRow {
     /// The payer's email when paylink knows it (a session's contact): prefilled at the
     /// processor, kept on the payment.
     pub payer_email: Option<String>,
+    /// The service fee within `amount_minor`, in minor units; 0 when none was added.
+    pub fee_amount: i64,
 }
 
 /// A link as its public page shows it.
@@ -79,6 +83,8 @@ pub struct PublicLink {
     pub link: PaymentLinkRow,
     /// Its merchant's name.
     pub merchant_name: String,
+    /// Its merchant's service fee in the link's currency, whatever the link's `fee_mode`.
+    pub service_fee: Option<ServiceFeeRow>,
 }
 
 /// A session as its public page shows it.
@@ -185,9 +191,11 @@ impl crate::Store {
                 return Ok(None);
             };
             let merchant_name = merchant_name(conn, &link.merchant_uid)?;
+            let service_fee = service_fees::find(conn, &link.merchant_uid, &link.currency)?;
             Ok(Some(PublicLink {
                 link,
                 merchant_name,
+                service_fee,
             }))
         })
         .await
@@ -223,12 +231,15 @@ impl crate::Store {
     }
 
     /// Opens a checkout for a link: with the link locked against changes, `decide` sees it as it
-    /// is now (`None` when there is none) and returns the checkout to store, with what else it
-    /// needs of the link, or why not.
+    /// is now (`None` when there is none), with its merchant's service fee in the link's
+    /// currency as it is now, and returns the checkout to store, with what else it needs of the
+    /// link, or why not.
     pub async fn open_link_checkout<T, R>(
         &self,
         link_id: &str,
-        decide: impl FnOnce(Option<&PaymentLinkRow>) -> Opened<T, R> + Send + 'static,
+        decide: impl FnOnce(Option<&PaymentLinkRow>, Option<&ServiceFeeRow>) -> Opened<T, R>
+        + Send
+        + 'static,
     ) -> Result<Opened<T, R>, StoreError>
     where
         T: Send + 'static,
@@ -238,7 +249,11 @@ impl crate::Store {
         self.run(move |conn| {
             conn.transaction(|conn| {
                 let link = link_by_id(conn, &link_id, true)?;
-                insert_decided(conn, decide(link.as_ref()))
+                let fee = match &link {
+                    Some(link) => service_fees::find(conn, &link.merchant_uid, &link.currency)?,
+                    None => None,
+                };
+                insert_decided(conn, decide(link.as_ref(), fee.as_ref()))
             })
         })
         .await

@@ -56,7 +56,8 @@ pub struct CheckoutOutcome {
     pub provider_checkout_id: Option<String>,
     /// What happened.
     pub result: OutcomeResult,
-    /// The amount the provider took, in minor units, when it said; it must be the checkout's.
+    /// The amount the provider took, in minor units, when it said; it must be the checkout's
+    /// `amount_minor` (the whole charge, a service fee included).
     pub amount_minor: Option<i64>,
     /// The provider's currency code (any case), when it said; it must be the checkout's.
     pub currency: Option<String>,
@@ -115,7 +116,8 @@ fn mismatch(checkout: &CheckoutRow, outcome: &CheckoutOutcome) -> Option<String>
     {
         return Some("the provider's checkout id differs".to_owned());
     }
-    // A plan set up for later has nothing to pay today, and its total says 0.
+    // The checkout's amount is the whole charge, a service fee included, as the processor's
+    // total is. A plan set up for later has nothing to pay today, and its total says 0.
     if outcome.result != OutcomeResult::SetUp
         && outcome
             .amount_minor
@@ -204,6 +206,7 @@ fn record_payment(
                 reference: checkout.reference.clone(),
                 payer_email: checkout.payer_email.clone(),
                 provider_invoice_id: None,
+                fee_amount: checkout.fee_amount,
             },
         )?)),
     }

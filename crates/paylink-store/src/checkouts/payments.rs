@@ -23,7 +23,7 @@ pub struct PaymentRow {
     pub link_id: Option<String>,
     /// The session paid (or `link_id`).
     pub session_id: Option<String>,
-    /// Amount in minor units.
+    /// What was charged, in minor units: the amount and any service fee together.
     pub amount_minor: i64,
     /// ISO 4217 code.
     pub currency: String,
@@ -51,6 +51,8 @@ pub struct PaymentRow {
     pub payer_email: Option<String>,
     /// The processor's invoice, for a plan's later charge; `None` for a checkout's first payment.
     pub provider_invoice_id: Option<String>,
+    /// The service fee within `amount_minor`, in minor units; 0 when none was charged.
+    pub fee_amount: i64,
 }
 
 /// What a page of payments is for.

@@ -4,6 +4,7 @@
 mod common;
 mod counts;
 mod explain;
+mod migrations;
 mod plans;
 mod pool;
 mod receipts;

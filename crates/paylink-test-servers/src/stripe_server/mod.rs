@@ -81,7 +81,10 @@
 //!   `url` (`{base_url}/c/pay/{id}`, null once the session is no longer open), `mode`,
 //!   `status`, `payment_status`, `amount_total`, `currency`, `client_reference_id`,
 //!   `metadata`, `success_url`, `cancel_url`, `expires_at`, `livemode` (false), `created`, ...
-//! - The hosted page `GET /c/pay/{id}`: the amount, a `cardnumber` field and a Pay button;
+//! - The hosted page `GET /c/pay/{id}`: the line items when there are several (a payment and
+//!   its service fee, say), the amount due (`amount_total`: the sum of the line items, which
+//!   Stripe computes itself rather than take a total from the caller), a `cardnumber` field
+//!   and a Pay button;
 //!   `POST` it with Stripe's test card 4242 4242 4242 4242 to complete the session (a
 //!   `payment_intent`, or a `subscription` in subscription mode; with a `trial_end`, nothing
 //!   is charged: the session has `amount_total` 0 and completes with `payment_status`

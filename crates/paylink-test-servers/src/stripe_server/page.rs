@@ -2,7 +2,7 @@
 
 use super::{
     Answer, ReceivedRequest, Shared, charges,
-    session::{Finish, Session},
+    session::{Finish, Session, format_minor},
     unix_now,
     webhooks::new_event,
 };
@@ -79,15 +79,36 @@ fn checkout_form(session: &Session, refusal: Option<&str>) -> String {
     let cancel = session.cancel_url.as_ref().map_or_else(String::new, |url| {
         format!("<p><a href=\"{}\">Cancel</a></p>\n", escape(url))
     });
+    // Checkout lists the line items when there are several, then charges their sum.
+    let lines = if session.line_items.len() > 1 {
+        let items: String = session
+            .line_items
+            .iter()
+            .map(|item| {
+                format!(
+                    "<li>{}: {}</li>\n",
+                    escape(&item.name),
+                    escape(&format_minor(
+                        item.unit_amount * item.quantity,
+                        &item.currency
+                    ))
+                )
+            })
+            .collect();
+        format!("<ul class=\"line-items\">\n{items}</ul>\n")
+    } else {
+        String::new()
+    };
     let body = format!(
         concat!(
-            "<p class=\"amount\">{amount}</p>\n{alert}",
+            "{lines}<p class=\"amount\">{amount}</p>\n{alert}",
             "<form method=\"post\" action=\"/c/pay/{id}\">\n",
             "<label for=\"cardnumber\">Card number</label>\n",
             "<input id=\"cardnumber\" name=\"cardnumber\" inputmode=\"numeric\" autocomplete=\"cc-number\" required>\n",
             "<button type=\"submit\">Pay</button>\n",
             "</form>\n{cancel}"
         ),
+        lines = lines,
         amount = escape(&session.amount_text()),
         alert = alert,
         id = escape(&session.id),

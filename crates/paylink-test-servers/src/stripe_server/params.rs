@@ -322,6 +322,49 @@ mod tests {
     }
 
     #[test]
+    fn a_payment_charges_the_sum_of_its_lines() {
+        let two_lines = form(&[
+            ("mode", "payment"),
+            ("success_url", "https://x.test/s"),
+            ("line_items[0][price_data][currency]", "usd"),
+            ("line_items[0][price_data][unit_amount]", "2500"),
+            ("line_items[0][price_data][product_data][name]", "Dues"),
+            ("line_items[0][quantity]", "1"),
+            ("line_items[1][price_data][currency]", "usd"),
+            ("line_items[1][price_data][unit_amount]", "103"),
+            (
+                "line_items[1][price_data][product_data][name]",
+                "Service fee",
+            ),
+            ("line_items[1][quantity]", "1"),
+        ]);
+        let session = parse(&two_lines)
+            .unwrap()
+            .create("http://stripe.test", None);
+        assert_eq!(session.line_items.len(), 2);
+        assert_eq!(session.amount_total, Some(2_603));
+
+        // Lines in two currencies are refused, as Stripe refuses them.
+        let mut mixed = two_lines.clone();
+        mixed[6].1 = "eur".into();
+        assert_eq!(
+            parse(&mixed).unwrap_err().param.as_deref(),
+            Some("line_items")
+        );
+        // The minimum is checked on the sum: 0.40 + 0.10 USD is enough.
+        let mut small = two_lines;
+        small[3].1 = "40".into();
+        small[7].1 = "10".into();
+        assert_eq!(
+            parse(&small)
+                .unwrap()
+                .create("http://stripe.test", None)
+                .amount_total,
+            Some(50)
+        );
+    }
+
+    #[test]
     fn a_subscription_needs_a_recurring_price_and_a_payment_refuses_one() {
         let base = [
             ("success_url", "https://x.test/s"),
