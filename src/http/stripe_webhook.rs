@@ -29,6 +29,19 @@ use crate::paying::{MoneyEvent, Provider, ProviderOutcome};
 /// Where Stripe posts events.
 pub(crate) const PATH: &str = "/webhooks/stripe";
 
+/// How long an event about a payment or plan paylink does not know is answered 503, so that
+/// Stripe delivers it again once what it is about has arrived.
+const NOT_YET_KNOWN_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// How old an event is, by the time Stripe says it was created.
+fn event_age(event: &paylink_payments::Event) -> std::time::Duration {
+    let created = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(event.created).unwrap_or(0));
+    SystemTime::now()
+        .duration_since(created)
+        .unwrap_or_default()
+}
+
 /// The header Stripe signs events with.
 const SIGNATURE_HEADER: &str = "stripe-signature";
 
@@ -88,6 +101,16 @@ async fn receive(app: &App, request: Request<Incoming>) -> Result<(), Refusal> {
             }
             MoneyEvent::NotMine => {
                 tracing::debug!(event = %event.id, "a Stripe event of no interest was acknowledged");
+            }
+            // Stripe delivers in no order: a refund or invoice can come before the completion
+            // that makes its payment or plan known. Asked again, Stripe retries for days; after
+            // a day the event is taken to be another integration's and acknowledged.
+            MoneyEvent::NotYetKnown(what) if event_age(&event) < NOT_YET_KNOWN_FOR => {
+                tracing::info!(event = %event.id, what, "a Stripe event came before what it is about; Stripe will deliver it again");
+                return Err(Refusal::Unavailable);
+            }
+            MoneyEvent::NotYetKnown(what) => {
+                tracing::warn!(event = %event.id, what, "a Stripe event about nothing paylink knows was acknowledged");
             }
         }
         return Ok(());

@@ -19,6 +19,9 @@ pub enum MoneyEvent {
     NotMine,
     /// Applied, or known already; the text says what, for the log.
     Applied(&'static str),
+    /// About a payment or plan paylink does not know yet: its own completion may still be on
+    /// the way, so the event is to be delivered again.
+    NotYetKnown(&'static str),
 }
 
 fn event_of(event: &Event) -> OutcomeEvent {
@@ -106,7 +109,9 @@ impl Paying {
         };
         Ok(match self.store.apply_invoice(outcome).await? {
             InvoiceApplied::Repeated => MoneyEvent::Applied("an invoice event delivered again"),
-            InvoiceApplied::NoSuchPlan => MoneyEvent::Applied("an invoice of no plan of paylink's"),
+            InvoiceApplied::NoSuchPlan => {
+                MoneyEvent::NotYetKnown("an invoice of no plan known yet")
+            }
             InvoiceApplied::Recorded { tasks_queued, .. } => {
                 if tasks_queued {
                     self.tasks_queued.notify_one();
@@ -132,7 +137,7 @@ impl Paying {
         Ok(match self.store.apply_processor_refunds(report).await? {
             RefundsApplied::Repeated => MoneyEvent::Applied("a refund event delivered again"),
             RefundsApplied::NoSuchPayment => {
-                MoneyEvent::Applied("a refund of no payment of paylink's")
+                MoneyEvent::NotYetKnown("a refund of no payment known yet")
             }
             RefundsApplied::Recorded => MoneyEvent::Applied("refunds recorded"),
         })

@@ -203,10 +203,14 @@ impl TaskRunner {
             };
             return self.settle(task, failed, now).await;
         };
+        // paylink's own refund of a payment it could not keep gives back whatever the processor
+        // still holds of it (a refund made in its dashboard may have come first); a merchant's
+        // is for the amount asked.
+        let whole = work.refund.reason.as_deref() == Some(RefundReason::NotPayable.name());
         let request = RefundRequest {
             idempotency_key: work.refund.id.clone(),
             payment_intent: payment_intent.to_owned(),
-            amount_minor: Some(work.refund.amount_minor),
+            amount_minor: (!whole).then_some(work.refund.amount_minor),
             reason: work.refund.reason.as_deref().and_then(stripe_reason),
             metadata: vec![
                 ("paylink_refund".to_owned(), work.refund.id.clone()),
@@ -215,6 +219,15 @@ impl TaskRunner {
         };
         match stripe.create_refund(&request).await {
             Ok(created) => {
+                if created.amount_minor < work.refund.amount_minor
+                    && let Err(error) = self
+                        .paying
+                        .store
+                        .shrink_refund(&work.refund.id, created.amount_minor, now)
+                        .await
+                {
+                    return retry(task, &error.to_string(), now);
+                }
                 let outcome = match created.status {
                     RefundStatus::Succeeded => RefundOutcome::Succeeded {
                         provider_refund_id: Some(created.id),

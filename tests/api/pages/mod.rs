@@ -8,6 +8,7 @@ mod guards;
 mod in_browser;
 mod lifecycle;
 mod lifecycle_model;
+mod lifecycle_model_stripe;
 mod links;
 mod receipts;
 mod receiver;

@@ -307,3 +307,31 @@ async fn a_plans_later_charges_are_its_payments_and_one_after_cancelling_is_give
     }
     panic!("the charge after cancelling was not refunded within 30 s");
 }
+
+#[tokio::test]
+async fn a_refund_event_before_its_payment_is_asked_for_again_and_then_applied() {
+    let (app, stripe) = with_stripe().await;
+    let merchant = app.merchant("Out of order").await;
+    let (link_id, page) = create_link(&app, &merchant, json!({ "amount": 4200 })).await;
+    let (_, session) = open(&app, &stripe, &page, &[("method", "card")]).await;
+    stripe.hold_webhooks(true);
+    let completed = stripe.complete(&session).await;
+    let intent = stripe.session(&session).unwrap().payment_intent.unwrap();
+    stripe.refund_from_dashboard(&intent, Some(1000)).await;
+    let refunded = stripe
+        .events()
+        .into_iter()
+        .find(|event| event.event_type == "charge.refunded")
+        .expect("a charge.refunded event");
+
+    assert_eq!(
+        stripe.deliver(&refunded).await,
+        503,
+        "the payment is not known yet: Stripe is to deliver it again"
+    );
+    assert_eq!(stripe.deliver(&completed).await, 200);
+    assert_eq!(stripe.deliver(&refunded).await, 200);
+    let payment = link_payment(&app, &merchant, &link_id).await;
+    assert_eq!(payment["amountRefunded"], 1000, "{payment}");
+    assert_eq!(payment["refunds"][0]["initiatedBy"], "processor");
+}

@@ -16,14 +16,20 @@ const WEBHOOK_SECRET: &str = "whsec_paylinkTestEndpointSecret";
 
 /// A server whose payments go to the stand-in, and the stand-in sending events back to it.
 pub(super) async fn with_stripe() -> (TestApp, StripeServer) {
+    with_stripe_and(&[]).await
+}
+
+/// [`with_stripe`], with more settings.
+pub(super) async fn with_stripe_and(more: &[(&str, String)]) -> (TestApp, StripeServer) {
     let stripe = StripeServer::start(SECRET_KEY, WEBHOOK_SECRET).await;
-    let app = TestApp::start_with(&[
+    let mut settings = vec![
         ("PAYLINK_PAYMENTS_PROVIDER", "stripe".to_owned()),
         ("PAYLINK_STRIPE_BASE_URL", stripe.base_url()),
         ("PAYLINK_STRIPE_SECRET_KEY", SECRET_KEY.to_owned()),
         ("PAYLINK_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
-    ])
-    .await;
+    ];
+    settings.extend(more.iter().cloned());
+    let app = TestApp::start_with(&settings).await;
     stripe.set_webhook_endpoint(&app.url("/webhooks/stripe"));
     (app, stripe)
 }

@@ -52,7 +52,7 @@ pub struct InvoiceOutcome {
 pub enum InvoiceApplied {
     /// The event was applied before.
     Repeated,
-    /// No plan paylink made has that subscription.
+    /// No plan paylink made has that subscription, yet: the event was not recorded as applied.
     NoSuchPlan,
     /// Recorded; whether work for the processor was queued (a refund and the plan ended).
     Recorded {
@@ -75,12 +75,14 @@ fn plan_checkout(
 }
 
 fn apply(conn: &mut PgConnection, outcome: &InvoiceOutcome) -> Result<InvoiceApplied, StoreError> {
-    if !record_event(conn, &outcome.event, outcome.now)? {
-        return Ok(InvoiceApplied::Repeated);
-    }
+    // An invoice of a plan not known yet (its completion still on the way) is not recorded
+    // as applied, so that the processor's next delivery applies it.
     let Some(checkout) = plan_checkout(conn, &outcome.subscription)? else {
         return Ok(InvoiceApplied::NoSuchPlan);
     };
+    if !record_event(conn, &outcome.event, outcome.now)? {
+        return Ok(InvoiceApplied::Repeated);
+    }
     if outcome.opens_subscription {
         // The first payment was recorded with the checkout; it gains its PaymentIntent.
         if let (Some(intent), Some(first), true) = (

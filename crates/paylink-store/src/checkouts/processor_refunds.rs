@@ -56,7 +56,7 @@ pub struct ProcessorRefunds {
 pub enum RefundsApplied {
     /// The event was applied before.
     Repeated,
-    /// No payment has that processor id.
+    /// No payment has that processor id, yet: the event was not recorded as applied.
     NoSuchPayment,
     /// Applied.
     Recorded,
@@ -181,9 +181,8 @@ fn total(
 }
 
 fn apply(conn: &mut PgConnection, report: &ProcessorRefunds) -> Result<RefundsApplied, StoreError> {
-    if !record_event(conn, &report.event, report.now)? {
-        return Ok(RefundsApplied::Repeated);
-    }
+    // A refund of a payment not known yet (its checkout's completion still on the way) is not
+    // recorded as applied, so that the processor's next delivery applies it.
     let Some(payment) = payments::payments
         .filter(payments::provider.eq(&report.event.provider))
         .filter(payments::provider_reference.eq(&report.payment_intent))
@@ -194,6 +193,9 @@ fn apply(conn: &mut PgConnection, report: &ProcessorRefunds) -> Result<RefundsAp
     else {
         return Ok(RefundsApplied::NoSuchPayment);
     };
+    if !record_event(conn, &report.event, report.now)? {
+        return Ok(RefundsApplied::Repeated);
+    }
     let mut ids = report.new_refund_ids.iter().cloned();
     for item in &report.reports {
         let new_id = ids.next().unwrap_or_default();

@@ -378,6 +378,43 @@ impl crate::Store {
         .await
     }
 
+    /// Records that the processor made a Pending refund for less than was reserved (`actual`
+    /// minor units: what was left of the payment at the processor), releasing the rest.
+    pub async fn shrink_refund(
+        &self,
+        refund_id: &str,
+        actual: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = refund_id.to_owned();
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                let refund: RefundRow = dsl::refunds
+                    .filter(dsl::id.eq(&id))
+                    .select(RefundRow::as_select())
+                    .for_update()
+                    .first(conn)?;
+                let released = refund.amount_minor - actual;
+                if actual <= 0
+                    || released <= 0
+                    || RefundStatus::stored(&refund.status)? != RefundStatus::Pending
+                {
+                    return Ok(());
+                }
+                diesel::update(dsl::refunds.filter(dsl::id.eq(&id)))
+                    .set((dsl::amount_minor.eq(actual), dsl::updated_at.eq(now)))
+                    .execute(conn)?;
+                diesel::update(
+                    payment_dsl::payments.filter(payment_dsl::id.eq(&refund.payment_id)),
+                )
+                .set(payment_dsl::amount_refunded.eq(payment_dsl::amount_refunded - released))
+                .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Records what the processor said of a refund (see [`settle`]).
     pub async fn settle_refund(
         &self,
