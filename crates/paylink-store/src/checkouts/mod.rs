@@ -4,9 +4,11 @@
 
 mod closing;
 pub mod invoices;
+mod keeping;
 mod outcomes;
 pub mod payments;
 pub mod processor_refunds;
+mod refund_queries;
 pub mod refunds;
 
 pub use closing::Open;
