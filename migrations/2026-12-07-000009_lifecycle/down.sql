@@ -18,6 +18,8 @@ UPDATE payments SET status = 'Succeeded' WHERE status = 'Refunded';
 ALTER TABLE payments DROP CONSTRAINT payments_status_check;
 ALTER TABLE payments ADD CONSTRAINT payments_status_check
     CHECK (status IN ('Pending', 'Succeeded', 'Failed'));
+DROP INDEX checkouts_open_attempt;
+ALTER TABLE checkouts DROP COLUMN attempt_key;
 DROP INDEX checkouts_open_link;
 DROP INDEX checkouts_one_open_per_session;
 ALTER TABLE checkouts DROP COLUMN provider_subscription_id;

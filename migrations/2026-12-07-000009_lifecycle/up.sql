@@ -20,6 +20,11 @@ UPDATE checkouts SET status = 'Expired'
 CREATE UNIQUE INDEX checkouts_one_open_per_session ON checkouts (session_id)
     WHERE status = 'Open' AND session_id IS NOT NULL;
 CREATE INDEX checkouts_open_link ON checkouts (link_id) WHERE status = 'Open' AND link_id IS NOT NULL;
+-- A payer's attempt at a link (a cookie of the link's pages): a second tab, or the payer coming
+-- back, goes on with the attempt's open checkout.
+ALTER TABLE checkouts ADD COLUMN attempt_key text COLLATE "C";
+CREATE INDEX checkouts_open_attempt ON checkouts (link_id, attempt_key)
+    WHERE status = 'Open' AND attempt_key IS NOT NULL;
 
 -- A link can stop taking payments at a time (`expires_at`) or after a number of them
 -- (`max_payments`, counted in `payment_count` as payments are kept), as Stripe's payment links'

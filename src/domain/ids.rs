@@ -54,6 +54,19 @@ pub fn new_refund_id() -> String {
     format!("re_pl_{}", Alphanumeric.sample_string(&mut rand::rng(), 24))
 }
 
+/// Random characters of a payer's attempt key.
+const ATTEMPT_KEY_CHARS: usize = 24;
+
+/// A new key for a payer's attempt at a link: 24 random URL-safe characters.
+pub fn new_attempt_key() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), ATTEMPT_KEY_CHARS)
+}
+
+/// Whether `text` has the shape of an attempt key.
+pub fn is_attempt_key(text: &str) -> bool {
+    text.len() == ATTEMPT_KEY_CHARS && text.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A new callback event id: `evt_` and 24 random URL-safe characters; a merchant's server
 /// de-duplicates callbacks by it.
 pub fn new_event_id() -> String {

@@ -70,6 +70,7 @@ struct NewCheckout<'a> {
     account_code: Option<String>,
     reference: Option<String>,
     payer_email: Option<String>,
+    attempt_key: Option<String>,
 }
 
 /// A new Open checkout, taking a payment until `lifetime` from `now`.
@@ -91,6 +92,7 @@ fn checkout_row(
         account_code,
         reference,
         payer_email,
+        attempt_key,
     } = new;
     let (link_id, session_id) = match owner {
         Owner::Link(id) => (Some(id.clone()), None),
@@ -119,6 +121,7 @@ fn checkout_row(
         reference,
         payer_email,
         fee_amount: fee_minor,
+        attempt_key,
     }
 }
 
@@ -145,16 +148,23 @@ fn unpayable_currency() -> StartError {
 }
 
 impl Paying {
-    /// Opens a checkout for a link from its posted form and returns where to send the payer.
-    pub async fn start_link(&self, link_id: &str, form: PayForm) -> Result<String, StartError> {
+    /// Opens a checkout for a link from its posted form and returns where to send the payer;
+    /// the payer's `attempt` goes on with the checkout it has open when it still fits.
+    pub async fn start_link(
+        &self,
+        link_id: &str,
+        form: PayForm,
+        attempt: Option<&str>,
+    ) -> Result<String, StartError> {
         let provider = self.provider.clone();
         let owner = Owner::Link(link_id.to_owned());
         let row_owner = owner.clone();
         let lifetime = self.lifetime();
         let now = Utc::now();
+        let attempt_key = attempt.map(str::to_owned);
         let (opened, line) = self
             .store
-            .open_link_checkout(link_id, move |link, merchants_fee| {
+            .open_link_checkout(link_id, attempt, now, move |link, merchants_fee, open| {
                 let link = link.ok_or(StartError::NotFound)?;
                 if let Some(status) = checkout_rules::link_closed(link, now) {
                     return Err(StartError::LinkGone(status));
@@ -190,13 +200,21 @@ impl Paying {
                         account_code: link.account_code.clone(),
                         reference: Some(link.payment_name.clone()),
                         payer_email: checked.email,
+                        attempt_key: attempt_key.clone(),
                     },
                     now,
                     lifetime,
                 );
-                Ok((row, line))
+                // A second tab, or the payer coming back, goes on with the attempt's checkout.
+                match open {
+                    Some(open) if reusable(open, &row, now) => Ok((open.clone(), line)),
+                    _ => Ok((row, line)),
+                }
             })
             .await??;
+        if let Some(url) = &opened.provider_url {
+            return Ok(url.clone());
+        }
         self.hand_off(&owner, &opened, line).await
     }
 
@@ -265,6 +283,7 @@ impl Paying {
                         account_code: None,
                         reference: Some(name),
                         payer_email,
+                        attempt_key: None,
                     },
                     now,
                     lifetime,

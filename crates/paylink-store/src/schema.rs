@@ -254,6 +254,8 @@ diesel::table! {
         payer_email -> Nullable<Text>,
         /// The service fee within `amount_minor`, in minor units.
         fee_amount -> Int8,
+        /// The payer's attempt at a link.
+        attempt_key -> Nullable<Text>,
     }
 }
 

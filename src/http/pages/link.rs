@@ -27,9 +27,9 @@ pub(super) async fn show(app: &App, link_id: &str) -> Page {
 
 /// A posted form: a checkout is opened and the payer sent to pay, or the form is shown again
 /// with its problems.
-pub(super) async fn submit(app: &App, link_id: &str, body: &[u8]) -> Page {
+pub(super) async fn submit(app: &App, link_id: &str, body: &[u8], attempt: Option<&str>) -> Page {
     let form = PayForm::parse(body);
-    match app.paying.start_link(link_id, form.clone()).await {
+    match app.paying.start_link(link_id, form.clone(), attempt).await {
         Ok(url) => Page::Redirect(url),
         Err(StartError::NotFound) => Page::not_found(app),
         Err(StartError::LinkGone(status)) => match app.store.public_link(link_id).await {

@@ -15,6 +15,7 @@
 //! are random, and no page names another link); errors inside reach the log, never the page.
 //! Every page carries a Content-Security-Policy that allows only this server's stylesheet.
 
+mod attempt;
 mod checkout;
 mod form_guard;
 mod link;
@@ -85,13 +86,24 @@ pub(crate) async fn handle(
     }
     let segments: Vec<&str> = rest.split('/').collect();
     let method = request.method().clone();
+    // A link's page and form carry the payer's attempt, given when the browser has none.
+    let (attempt, set_attempt) = match (base, segments.as_slice()) {
+        (Base::Link, [_]) => match attempt::of_request(request.headers()) {
+            Some(key) => (Some(key), None),
+            None => {
+                let (key, cookie) = attempt::new(app);
+                (Some(key), cookie)
+            }
+        },
+        _ => (None, None),
+    };
     let page = match (base, segments.as_slice(), &method) {
         (_, [_, ..], m) if !matches!(*m, Method::GET | Method::HEAD | Method::POST) => {
             Page::method_not_allowed(app)
         }
         (Base::Link, [link_id], &Method::POST) => {
             match form_guard::form(app, client, request).await {
-                Ok(body) => link::submit(app, link_id, &body).await,
+                Ok(body) => link::submit(app, link_id, &body, attempt.as_deref()).await,
                 Err(page) => page,
             }
         }
@@ -119,6 +131,11 @@ pub(crate) async fn handle(
         _ => Page::not_found(app),
     };
     let mut response = page.respond();
+    if let Some(cookie) = set_attempt {
+        response
+            .headers_mut()
+            .append(http::header::SET_COOKIE, cookie);
+    }
     if method == Method::HEAD {
         *response.body_mut() = Body::default();
     }

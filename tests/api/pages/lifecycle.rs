@@ -473,3 +473,53 @@ async fn a_link_past_its_expiry_is_closed_and_a_late_payment_given_back() {
         "{filtered}"
     );
 }
+
+/// POSTs a link's form as a browser that keeps `cookie` does.
+async fn post_with_cookie(app: &TestApp, page: &str, cookie: &str) -> Answer {
+    answer(
+        client()
+            .post(app.url(page))
+            .header("cookie", cookie)
+            .form(&[("method", "card")])
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_payers_second_tab_on_a_link_goes_on_with_their_checkout() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Tabs on links").await;
+    let (_, page) = create_link(&app, &merchant, json!({})).await;
+    let shown = get(&app, &page).await;
+    let set_cookie = shown.header("set-cookie").to_owned();
+    for attribute in [
+        "paylink_attempt=",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Secure",
+        "Path=/l",
+    ] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+    let first = post_with_cookie(&app, &page, &cookie).await;
+    let second = post_with_cookie(&app, &page, &cookie).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    assert_eq!(
+        first.location_path(),
+        second.location_path(),
+        "one payer, one checkout"
+    );
+    // Another payer (another browser) gets a checkout of their own.
+    let other = post_form(&app, &page, &[("method", "card")]).await;
+    assert_ne!(other.location_path(), first.location_path());
+    assert_eq!(app.row_count("checkouts").await, 2);
+    assert!(
+        other.header("set-cookie").starts_with("paylink_attempt="),
+        "a browser without an attempt is given one"
+    );
+}

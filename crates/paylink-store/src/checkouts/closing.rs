@@ -19,6 +19,13 @@ pub enum Open<'a> {
     Session(&'a str),
     /// A payment link's.
     Link(&'a str),
+    /// One payer's attempt at a payment link.
+    Attempt {
+        /// The link.
+        link: &'a str,
+        /// The attempt's key.
+        key: &'a str,
+    },
 }
 
 /// Moves a locked checkout to `to` for `cause`, as the lifecycle allows.
@@ -61,11 +68,19 @@ fn open_checkouts(conn: &mut PgConnection, of: Open<'_>) -> Result<Vec<CheckoutR
             .select(CheckoutRow::as_select())
             .for_update()
             .load(conn)?,
+        Open::Attempt { link, key } => open
+            .filter(dsl::link_id.eq(link))
+            .filter(dsl::attempt_key.eq(key))
+            .select(CheckoutRow::as_select())
+            .order(dsl::created_at.desc())
+            .for_update()
+            .load(conn)?,
     };
     Ok(rows)
 }
 
-/// The session's open checkout, locked; there is at most one.
+/// The open checkout of a session (there is at most one) or of a payer's attempt (the newest),
+/// locked.
 pub(super) fn open_of(
     conn: &mut PgConnection,
     of: Open<'_>,

@@ -76,6 +76,8 @@ pub struct CheckoutRow {
     pub payer_email: Option<String>,
     /// The service fee within `amount_minor`, in minor units; 0 when none was added.
     pub fee_amount: i64,
+    /// The payer's attempt at a link (a cookie of its pages), when the browser keeps one.
+    pub attempt_key: Option<String>,
 }
 
 /// A link as its public page shows it.
@@ -233,13 +235,20 @@ impl crate::Store {
     }
 
     /// Opens a checkout for a link: with the link locked against changes, `decide` sees it as it
-    /// is now (`None` when there is none), with its merchant's service fee in the link's
-    /// currency as it is now, and returns the checkout to store, with what else it needs of the
-    /// link, or why not.
+    /// is now (`None` when there is none), its merchant's service fee in the link's currency as
+    /// it is now, and the open checkout of the payer's `attempt`, and returns the checkout to
+    /// store (that very open one to go on with it), with what else it needs of the link, or why
+    /// not. Another row replaces the attempt's open checkout, which is closed.
     pub async fn open_link_checkout<T, R>(
         &self,
         link_id: &str,
-        decide: impl FnOnce(Option<&PaymentLinkRow>, Option<&ServiceFeeRow>) -> Opened<T, R>
+        attempt: Option<&str>,
+        now: DateTime<Utc>,
+        decide: impl FnOnce(
+            Option<&PaymentLinkRow>,
+            Option<&ServiceFeeRow>,
+            Option<&CheckoutRow>,
+        ) -> Opened<T, R>
         + Send
         + 'static,
     ) -> Result<Opened<T, R>, StoreError>
@@ -248,6 +257,7 @@ impl crate::Store {
         R: Send + 'static,
     {
         let link_id = link_id.to_owned();
+        let attempt = attempt.map(str::to_owned);
         self.run(move |conn| {
             conn.transaction(|conn| {
                 let link = link_by_id(conn, &link_id, true)?;
@@ -255,7 +265,23 @@ impl crate::Store {
                     Some(link) => service_fees::find(conn, &link.merchant_uid, &link.currency)?,
                     None => None,
                 };
-                insert_decided(conn, decide(link.as_ref(), fee.as_ref()))
+                let open = match (&link, &attempt) {
+                    (Some(link), Some(key)) => closing::open_of(
+                        conn,
+                        Open::Attempt {
+                            link: &link.link_id,
+                            key,
+                        },
+                    )?,
+                    _ => None,
+                };
+                let decided = decide(link.as_ref(), fee.as_ref(), open.as_ref());
+                match (&decided, &open) {
+                    (Ok((row, _)), Some(open)) if row.id == open.id => return Ok(decided),
+                    (Ok(_), Some(open)) => closing::replace(conn, open, now)?,
+                    _ => {}
+                }
+                insert_decided(conn, decided)
             })
         })
         .await
