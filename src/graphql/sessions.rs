@@ -3,17 +3,20 @@
 use juniper::ID;
 use paylink_store::checkouts::payments::{PaymentRow, PaymentsOf};
 use paylink_store::deliveries::DeliveryRow;
-use paylink_store::sessions::{SessionRow, SessionView};
+use paylink_store::listing::Listing;
+use paylink_store::sessions::{ListedSession, SessionLists, SessionRow, SessionView};
 
 use super::contacts::to_contact;
 use super::deliveries::to_link_delivery;
 use super::generated::{
     CreatePaymentPlanSessionInput, PaymentPlanFrequency, PaymentPlanSession,
-    PaymentPlanSessionStatus, UpdatePaymentPlanSessionInput,
+    PaymentPlanSessionStatus, PaymentPlanSessions, UpdatePaymentPlanSessionInput,
 };
+use super::listing::{ListArgs, boundary, list_request, total_row_count, unknown_boundary};
 use super::patch::{set_optional, set_required};
 use super::payments::{to_callback, to_payment};
 use super::scalars::{Amount, Date, DateTime, Url};
+use super::sql_query::fields::SessionFields;
 use super::{ApiError, Context};
 use crate::domain::session_rules::{self, SessionStatus};
 use crate::domain::{ids, timestamps};
@@ -28,6 +31,45 @@ pub(super) struct Wanted {
     pub(super) payments: bool,
     /// `callbacks`.
     pub(super) callbacks: bool,
+}
+
+impl From<Wanted> for SessionLists {
+    fn from(wanted: Wanted) -> Self {
+        Self {
+            deliveries: wanted.deliveries,
+            payments: wanted.payments,
+            callbacks: wanted.callbacks,
+        }
+    }
+}
+
+/// `paymentPlanSessions`: one page of the caller's sessions, each with its contact and the
+/// lists its items select (read for the whole page at once), counted as well when asked.
+pub(super) async fn list(
+    ctx: &Context,
+    wanted: Wanted,
+    args: ListArgs,
+) -> Result<PaymentPlanSessions, ApiError> {
+    let request = list_request::<SessionFields>(args)?;
+    let after = boundary(&request);
+    let Listing { rows, total } = ctx
+        .store
+        .list_sessions(&ctx.merchant_uid, request, wanted.into())
+        .await?
+        .ok_or_else(|| unknown_boundary(after, "payment plan sessions"))?;
+    Ok(PaymentPlanSessions {
+        items: rows
+            .into_iter()
+            .map(
+                |ListedSession {
+                     view,
+                     payments,
+                     callbacks,
+                 }| to_session(ctx, view, payments, callbacks),
+            )
+            .collect::<Result<_, _>>()?,
+        total_row_count: total_row_count(total),
+    })
 }
 
 /// `paymentPlanSession(id)`: the caller's session, or null.

@@ -16,6 +16,7 @@ use crate::settings::Settings;
 use crate::sms_endpoint::SmsEndpoint;
 use crate::{ceiling, database, load, machine, pgbench, scenarios, seed, targets};
 use paylink::graphql::payment_links::{self, ListArgs};
+use paylink_store::direct::StatementOf;
 
 /// How long the outbox may take to drain after the last scenario.
 const DRAIN_WITHIN: Duration = Duration::from_secs(15);
@@ -202,7 +203,7 @@ fn pgbench_rows(
         let request = payment_links::list_request(args.clone())
             .map_err(|error| format!("{}: {error:?}", scenario.id))?;
         let statement = store
-            .page_statement(merchant_uid, &request)?
+            .page_statement(merchant_uid, &StatementOf::Links(request))?
             .ok_or_else(|| format!("{}: the page runs no statement", scenario.id))?;
         for protocol in pgbench::Protocol::ALL {
             for &concurrency in &settings.concurrency {

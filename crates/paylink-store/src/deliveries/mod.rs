@@ -174,6 +174,10 @@ enum Listed<'a> {
     SessionCallbacks(&'a str),
     /// A payment link's deliveries.
     Link(&'a str),
+    /// The deliveries of the links of these sessions.
+    SessionsLinks(&'a [String]),
+    /// The callbacks of these sessions.
+    SessionsCallbacks(&'a [String]),
 }
 
 /// The merchant's outbox rows of `listed`, newest first.
@@ -195,6 +199,12 @@ fn listing(
             .filter(dsl::session_id.eq(id))
             .filter(dsl::channel.eq(CALLBACK_CHANNEL)),
         Listed::Link(id) => query.filter(dsl::link_id.eq(id)),
+        Listed::SessionsLinks(ids) => query
+            .filter(dsl::session_id.eq_any(ids))
+            .filter(dsl::channel.ne(CALLBACK_CHANNEL)),
+        Listed::SessionsCallbacks(ids) => query
+            .filter(dsl::session_id.eq_any(ids))
+            .filter(dsl::channel.eq(CALLBACK_CHANNEL)),
     };
     Ok(query.load(conn)?)
 }
@@ -215,6 +225,24 @@ pub(crate) fn callbacks_for_session(
     session_id: &str,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     listing(conn, merchant_uid, Listed::SessionCallbacks(session_id))
+}
+
+/// The deliveries of the links of `session_ids`, newest first.
+pub(crate) fn for_sessions(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_ids: &[String],
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    listing(conn, merchant_uid, Listed::SessionsLinks(session_ids))
+}
+
+/// The callbacks of `session_ids`, newest first.
+pub(crate) fn callbacks_for_sessions(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_ids: &[String],
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    listing(conn, merchant_uid, Listed::SessionsCallbacks(session_ids))
 }
 
 /// A payment link's deliveries, newest first.
