@@ -2,12 +2,30 @@
 
 use juniper::ID;
 use paylink_store::contacts::ContactRow;
+use paylink_store::listing::Listing;
 
-use super::generated::{Contact, CreateContactInput, UpdateContactInput};
+use super::generated::{Contact, Contacts, CreateContactInput, UpdateContactInput};
+use super::listing::{ListArgs, boundary, list_request, total_row_count, unknown_boundary};
 use super::patch::set_optional;
 use super::scalars::DateTime;
+use super::sql_query::fields::ContactFields;
 use super::{ApiError, Context};
 use crate::domain::{contact_rules, ids, timestamps};
+
+/// `contacts`: one page of the caller's contacts, counted as well when asked.
+pub(super) async fn list(ctx: &Context, args: ListArgs) -> Result<Contacts, ApiError> {
+    let request = list_request::<ContactFields>(args)?;
+    let after = boundary(&request);
+    let Listing { rows, total } = ctx
+        .store
+        .list_contacts(&ctx.merchant_uid, request)
+        .await?
+        .ok_or_else(|| unknown_boundary(after, "contacts"))?;
+    Ok(Contacts {
+        items: rows.into_iter().map(to_contact).collect(),
+        total_row_count: total_row_count(total),
+    })
+}
 
 /// `contact(id)`: the caller's contact, or null.
 pub(super) async fn get(ctx: &Context, id: ID) -> Result<Option<Contact>, ApiError> {

@@ -7,6 +7,7 @@ pub mod contract;
 mod deliveries;
 pub mod document_cost;
 mod error;
+pub mod listing;
 mod merchants;
 mod patch;
 pub mod payment_links;

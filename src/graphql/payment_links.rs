@@ -1,103 +1,41 @@
 //! Resolvers of the payment-link operations: they turn generated inputs into rows, check the
 //! rules, and call the store on a blocking thread.
 
-use paylink_store::payment_links::{
-    Cursor, Direction, ListRequest, Listing, PageStart, PaymentLinkRow,
-};
+use paylink_store::listing::{LinkColumn, ListRequest, Listing};
+use paylink_store::payment_links::PaymentLinkRow;
 
 use super::generated::{
-    AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, MoveDirection, PaymentLink,
-    PaymentLinkInput, PaymentLinks, SqlQuery, UpdatePaymentLinkInput,
+    AcceptedPaymentMethodsEnum, CallToActionType, FeeMode, PaymentLink, PaymentLinkInput,
+    PaymentLinks, UpdatePaymentLinkInput,
 };
+pub use super::listing::ListArgs;
+use super::listing::{boundary, total_row_count, unknown_boundary};
 use super::patch::{set_optional, set_required};
-use super::sql_query::{self, CompiledQuery};
+use super::sql_query::fields::LinkFields;
 use super::{ApiError, Context};
-use crate::domain::{ids, paging, payment_link_rules, timestamps};
-
-/// The arguments of `paymentLinks`, as generated from the schema.
-#[derive(Clone, Debug, Default)]
-pub struct ListArgs {
-    /// Whether `total_row_count` is selected.
-    pub count_wanted: bool,
-    /// `direction`.
-    pub direction: Option<MoveDirection>,
-    /// `limit`.
-    pub limit: Option<i32>,
-    /// `offset`: the boundary item's sort value.
-    pub offset: Option<String>,
-    /// `offset_id`: the boundary item's `link_id`.
-    pub offset_id: Option<String>,
-    /// `query`.
-    pub query: Option<SqlQuery>,
-}
+use crate::domain::{ids, payment_link_rules, timestamps};
 
 /// The store's request for `paymentLinks` with these arguments: the one conversion the
 /// resolver and the benchmark (which runs the same SQL through pgbench) share.
-pub fn list_request(args: ListArgs) -> Result<ListRequest, ApiError> {
-    let ListArgs {
-        count_wanted,
-        direction,
-        limit,
-        offset,
-        offset_id,
-        query,
-    } = args;
-    let limit = paging::limit(limit)?;
-    let (offset, offset_id) = (paging::cursor_part(offset), paging::cursor_part(offset_id));
-    if let Some(id) = &offset_id {
-        crate::domain::storable_text("offset_id", id)?;
-    }
-    let CompiledQuery { filter, sort } = sql_query::compile(query.as_ref())?;
-    let offset = offset
-        .map(|text| sql_query::parse_value(sort.column, &text, "offset"))
-        .transpose()?;
-    let direction = match direction.unwrap_or(MoveDirection::Forward) {
-        MoveDirection::Forward => Direction::Forward,
-        MoveDirection::Backward => Direction::Backward,
-    };
-    let start = match (offset, offset_id) {
-        (Some(value), link_id) => PageStart::At(Cursor {
-            value: Some(value),
-            link_id,
-        }),
-        // The boundary's sort value (NULL included) is read from the link itself.
-        (None, Some(link_id)) => PageStart::AfterLink(link_id),
-        (None, None) => PageStart::First,
-    };
-    Ok(ListRequest {
-        filter,
-        sort,
-        direction,
-        start,
-        limit,
-        count: count_wanted,
-    })
+pub fn list_request(args: ListArgs) -> Result<ListRequest<LinkColumn>, ApiError> {
+    super::listing::list_request::<LinkFields>(args)
 }
 
 /// `paymentLinks`: one page of the caller's links, counted as well when asked.
 pub(super) async fn list(ctx: &Context, args: ListArgs) -> Result<PaymentLinks, ApiError> {
     let request = list_request(args)?;
-    let cursor_link = match &request.start {
-        PageStart::AfterLink(link_id) => link_id.clone(),
-        _ => String::new(),
-    };
+    let after = boundary(&request);
     let Listing { rows, total } = ctx
         .store
         .list_links(&ctx.merchant_uid, request)
         .await?
-        .ok_or_else(|| {
-            ApiError::bad_input(
-                "offset_id",
-                format!("does not name one of your payment links: {cursor_link:?}"),
-            )
-        })?;
-    let total = total.unwrap_or(0);
+        .ok_or_else(|| unknown_boundary(after, "payment links"))?;
     Ok(PaymentLinks {
         items: rows
             .into_iter()
             .map(|row| to_payment_link(ctx, row))
             .collect::<Result<_, _>>()?,
-        total_row_count: i32::try_from(total).unwrap_or(i32::MAX),
+        total_row_count: total_row_count(total),
     })
 }
 

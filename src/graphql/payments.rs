@@ -15,9 +15,30 @@ use super::generated::{
     CallbackDelivery, Payment, PaymentStatus, Refund, RefundPaymentInput, RefundReason,
     RefundStatus,
 };
+use paylink_store::listing::Listing;
+
+use super::generated::Payments;
+use super::listing::{ListArgs, boundary, list_request, total_row_count, unknown_boundary};
 use super::scalars::{DateTime, Url};
+use super::sql_query::fields::PaymentFields;
 use super::{ApiError, Context};
 use crate::domain::{ids, money, timestamps};
+
+/// `payments`: one page of the caller's payments, whatever they paid, counted as well when
+/// asked.
+pub(super) async fn list(ctx: &Context, args: ListArgs) -> Result<Payments, ApiError> {
+    let request = list_request::<PaymentFields>(args)?;
+    let after = boundary(&request);
+    let Listing { rows, total } = ctx
+        .store
+        .list_payments(&ctx.merchant_uid, request)
+        .await?
+        .ok_or_else(|| unknown_boundary(after, "payments"))?;
+    Ok(Payments {
+        items: with_refunds(ctx, rows).await?,
+        total_row_count: total_row_count(total),
+    })
+}
 
 /// `paymentLinkPayments(link_id)`: the payments of one of the caller's links; another
 /// merchant's link is not found, as an unknown one is.
@@ -195,6 +216,8 @@ fn to_payment(row: PaymentRow, refunds: Vec<Refund>) -> Result<Payment, ApiError
         amount_refunded,
         refunds,
         payment_method: row.payment_method,
+        link_id: row.link_id,
+        session_id: row.session_id.map(ID::new),
         payer_phone: row.payer_phone,
         payer_email: row.payer_email,
         account_code: row.account_code,

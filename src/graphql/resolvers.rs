@@ -4,17 +4,19 @@
 use juniper::ID;
 
 use super::generated::{
-    Contact, ContactSelection, CreateContactInput, CreateContactSelection,
-    CreatePaymentLinkSelection, CreatePaymentPlanSessionInput, CreatePaymentPlanSessionSelection,
-    LinkDelivery, Merchant, MerchantSelection, MoveDirection, MutationResolvers, OperationSuccess,
-    Payment, PaymentLink, PaymentLinkDeliveriesSelection, PaymentLinkInput,
-    PaymentLinkPaymentsSelection, PaymentLinks, PaymentLinksSelection, PaymentPlanSession,
-    PaymentPlanSessionSelection, QueryResolvers, Refund, RefundPaymentInput,
-    RefundPaymentSelection, SendPaymentLinkInput, SendPaymentLinkSelection,
+    Contact, ContactSelection, Contacts, ContactsSelection, CreateContactInput,
+    CreateContactSelection, CreatePaymentLinkSelection, CreatePaymentPlanSessionInput,
+    CreatePaymentPlanSessionSelection, LinkDelivery, Merchant, MerchantSelection, MoveDirection,
+    MutationResolvers, OperationSuccess, Payment, PaymentLink, PaymentLinkDeliveriesSelection,
+    PaymentLinkInput, PaymentLinkPaymentsSelection, PaymentLinks, PaymentLinksSelection,
+    PaymentPlanSession, PaymentPlanSessionSelection, PaymentPlanSessions,
+    PaymentPlanSessionsSelection, Payments, PaymentsSelection, QueryResolvers, Refund,
+    RefundPaymentInput, RefundPaymentSelection, SendPaymentLinkInput, SendPaymentLinkSelection,
     SendPaymentPlanSessionLinkInput, SendPaymentPlanSessionLinkSelection, SqlQuery,
     UpdateContactInput, UpdateContactSelection, UpdatePaymentLinkInput, UpdatePaymentLinkSelection,
     UpdatePaymentPlanSessionInput, UpdatePaymentPlanSessionSelection,
 };
+use super::listing::ListArgs;
 use super::{
     ApiError, Context, Resolvers, contacts, deliveries, merchants, payment_links, payments,
     sessions,
@@ -30,7 +32,7 @@ impl QueryResolvers for Resolvers {
         offset_id: Option<String>,
         query: Option<SqlQuery>,
     ) -> Result<PaymentLinks, ApiError> {
-        let args = payment_links::ListArgs {
+        let args = ListArgs {
             count_wanted: selection.total_row_count(),
             direction,
             limit,
@@ -39,6 +41,73 @@ impl QueryResolvers for Resolvers {
             query,
         };
         payment_links::list(ctx, args).await
+    }
+
+    async fn payments(
+        ctx: &Context,
+        selection: PaymentsSelection<'_>,
+        direction: Option<MoveDirection>,
+        limit: Option<i32>,
+        offset: Option<String>,
+        offset_id: Option<String>,
+        query: Option<SqlQuery>,
+    ) -> Result<Payments, ApiError> {
+        let args = ListArgs {
+            count_wanted: selection.total_row_count(),
+            direction,
+            limit,
+            offset,
+            offset_id,
+            query,
+        };
+        payments::list(ctx, args).await
+    }
+
+    async fn payment_plan_sessions(
+        ctx: &Context,
+        selection: PaymentPlanSessionsSelection<'_>,
+        direction: Option<MoveDirection>,
+        limit: Option<i32>,
+        offset: Option<String>,
+        offset_id: Option<String>,
+        query: Option<SqlQuery>,
+    ) -> Result<PaymentPlanSessions, ApiError> {
+        let args = ListArgs {
+            count_wanted: selection.total_row_count(),
+            direction,
+            limit,
+            offset,
+            offset_id,
+            query,
+        };
+        // The lists each item selects (field names of PaymentPlanSession's SDL), read for the
+        // whole page at once.
+        let wanted = sessions::Wanted {
+            deliveries: selection.selects_within("items", "deliveries"),
+            payments: selection.selects_within("items", "payments"),
+            callbacks: selection.selects_within("items", "callbacks"),
+        };
+        sessions::list(ctx, wanted, args).await
+    }
+
+    async fn contacts(
+        ctx: &Context,
+        selection: ContactsSelection<'_>,
+        direction: Option<MoveDirection>,
+        limit: Option<i32>,
+        offset: Option<String>,
+        offset_id: Option<String>,
+        query: Option<SqlQuery>,
+    ) -> Result<Contacts, ApiError> {
+        let args = ListArgs {
+            count_wanted: selection.total_row_count(),
+            direction,
+            limit,
+            offset,
+            offset_id,
+            query,
+        };
+        contacts::list(ctx, args).await
     }
 
     async fn contact(

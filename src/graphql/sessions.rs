@@ -3,18 +3,21 @@
 use juniper::ID;
 use paylink_store::checkouts::payments::PaymentsOf;
 use paylink_store::deliveries::DeliveryRow;
-use paylink_store::sessions::{SessionRow, SessionView};
+use paylink_store::listing::Listing;
+use paylink_store::sessions::{ListedSession, SessionLists, SessionRow, SessionView};
 
 use super::contacts::to_contact;
 use super::deliveries::to_link_delivery;
 use super::generated::Payment;
 use super::generated::{
     CreatePaymentPlanSessionInput, PaymentPlanFrequency, PaymentPlanSession,
-    PaymentPlanSessionStatus, UpdatePaymentPlanSessionInput,
+    PaymentPlanSessionStatus, PaymentPlanSessions, UpdatePaymentPlanSessionInput,
 };
+use super::listing::{ListArgs, boundary, list_request, total_row_count, unknown_boundary};
 use super::patch::{set_optional, set_required};
 use super::payments::{to_callback, with_refunds};
 use super::scalars::{Amount, Date, DateTime, Url};
+use super::sql_query::fields::SessionFields;
 use super::{ApiError, Context};
 use crate::domain::session_rules::{self, SessionStatus};
 use crate::domain::{ids, timestamps};
@@ -29,6 +32,61 @@ pub(super) struct Wanted {
     pub(super) payments: bool,
     /// `callbacks`.
     pub(super) callbacks: bool,
+}
+
+impl From<Wanted> for SessionLists {
+    fn from(wanted: Wanted) -> Self {
+        Self {
+            deliveries: wanted.deliveries,
+            payments: wanted.payments,
+            callbacks: wanted.callbacks,
+        }
+    }
+}
+
+/// `paymentPlanSessions`: one page of the caller's sessions, each with its contact and the
+/// lists its items select (read for the whole page at once), counted as well when asked.
+pub(super) async fn list(
+    ctx: &Context,
+    wanted: Wanted,
+    args: ListArgs,
+) -> Result<PaymentPlanSessions, ApiError> {
+    let request = list_request::<SessionFields>(args)?;
+    let after = boundary(&request);
+    let Listing { rows, total } = ctx
+        .store
+        .list_sessions(&ctx.merchant_uid, request, wanted.into())
+        .await?
+        .ok_or_else(|| unknown_boundary(after, "payment plan sessions"))?;
+    // The page's payments with their refunds, read at once.
+    let all = rows
+        .iter()
+        .flat_map(|listed| listed.payments.iter().cloned())
+        .collect();
+    let mut payments: std::collections::HashMap<String, Payment> = with_refunds(ctx, all)
+        .await?
+        .into_iter()
+        .map(|payment| (payment.id.to_string(), payment))
+        .collect();
+    Ok(PaymentPlanSessions {
+        items: rows
+            .into_iter()
+            .map(
+                |ListedSession {
+                     view,
+                     payments: rows,
+                     callbacks,
+                 }| {
+                    let of_it = rows
+                        .iter()
+                        .filter_map(|row| payments.remove(&row.id))
+                        .collect();
+                    to_session(ctx, view, of_it, callbacks)
+                },
+            )
+            .collect::<Result<_, _>>()?,
+        total_row_count: total_row_count(total),
+    })
 }
 
 /// `paymentPlanSession(id)`: the caller's session, or null.

@@ -10,6 +10,7 @@ mod deliveries;
 mod faults;
 mod graphiql;
 mod hardening;
+mod listings;
 mod malformed;
 mod money;
 mod operations;

@@ -6,14 +6,14 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use paylink_store::direct::Connection;
-use paylink_store::payment_links::{Direction, Search, Sort};
+use paylink_store::listing::{Direction, LinkColumn, Search, Sort};
 
 use crate::Fallible;
 use crate::measure::{Recorder, Window};
 
 /// The `Search` paylink builds for `paymentLinks(limit: 10)`: no filter, newest first, forward
 /// from the start.
-pub(crate) fn first_page() -> Search {
+pub(crate) fn first_page() -> Search<LinkColumn> {
     Search {
         filter: None,
         sort: Sort::default(),
@@ -38,7 +38,7 @@ pub(crate) struct CeilingRun {
 pub(crate) fn run(
     url: &str,
     merchant_uid: &str,
-    search: &Search,
+    search: &Search<LinkColumn>,
     concurrency: usize,
     warmup: Duration,
     duration: Duration,

@@ -10,12 +10,15 @@ use crate::cpu::CpuSample;
 use crate::measure::Window;
 use crate::report::{self, CEILING, PGBENCH, Results, ScenarioInfo};
 use crate::row::{Row, ServerFacts};
+use crate::scenarios::Listed;
 use crate::scenarios::Scenario;
 use crate::server::{ServerOptions, ServerProcess};
 use crate::settings::Settings;
 use crate::sms_endpoint::SmsEndpoint;
 use crate::{ceiling, database, load, machine, pgbench, scenarios, seed, targets};
-use paylink::graphql::payment_links::{self, ListArgs};
+use paylink::graphql::listing::list_request;
+use paylink::graphql::sql_query::fields::{LinkFields, PaymentFields};
+use paylink_store::direct::StatementOf;
 
 /// How long the outbox may take to drain after the last scenario.
 const DRAIN_WITHIN: Duration = Duration::from_secs(15);
@@ -54,14 +57,20 @@ pub(crate) fn run(settings: &Settings, runtime: &Runtime) -> Fallible<Outcome> {
         &url,
         &mut conn,
         &mut store,
-        settings.links,
-        settings.merchants,
+        seed::Sizes {
+            links: settings.links,
+            payments: settings.payments,
+            merchants: settings.merchants,
+        },
     )?;
     drop(store);
     let seed_secs = seeding.elapsed().as_secs_f64();
     eprintln!(
-        "paylink-bench: seeded {} links ({} for the first merchant), {} sessions in {seed_secs:.1} s",
-        fixture.counts.links, fixture.counts.links_of_first_merchant, fixture.counts.sessions
+        "paylink-bench: seeded {} links ({} for the first merchant), {} payments, {} sessions in {seed_secs:.1} s",
+        fixture.counts.links,
+        fixture.counts.links_of_first_merchant,
+        fixture.counts.payments,
+        fixture.counts.sessions
     );
 
     let mut rows = if settings.wants(CEILING) {
@@ -177,7 +186,7 @@ fn pgbench_rows(
     conn: &mut PgConnection,
     cores: usize,
 ) -> Fallible<Vec<Row>> {
-    let listings: Vec<(&Scenario, &ListArgs)> = scenarios
+    let listings: Vec<(&Scenario, &Listed)> = scenarios
         .iter()
         .filter_map(|scenario| Some((scenario, scenario.listing.as_ref()?)))
         .collect();
@@ -198,9 +207,14 @@ fn pgbench_rows(
         .unwrap_or(std::path::Path::new("."))
         .join("pgbench");
     let mut rows = Vec::new();
-    for (scenario, args) in listings {
-        let request = payment_links::list_request(args.clone())
-            .map_err(|error| format!("{}: {error:?}", scenario.id))?;
+    for (scenario, listed) in listings {
+        let request = match listed {
+            Listed::Links(args) => list_request::<LinkFields>(args.clone()).map(StatementOf::Links),
+            Listed::Payments(args) => {
+                list_request::<PaymentFields>(args.clone()).map(StatementOf::Payments)
+            }
+        }
+        .map_err(|error| format!("{}: {error:?}", scenario.id))?;
         let statement = store
             .page_statement(merchant_uid, &request)?
             .ok_or_else(|| format!("{}: the page runs no statement", scenario.id))?;

@@ -6,16 +6,28 @@ use bytes::Bytes;
 use http::HeaderValue;
 use juniper::{DefaultScalarValue, FromInputValue, InputValue};
 use paylink::graphql::generated::SqlQuery;
-use paylink::graphql::payment_links::ListArgs;
+use paylink::graphql::listing::ListArgs;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::load::{RequestTemplate, Workload};
 use crate::seed::Fixture;
 
-/// The fields every listing selects.
+/// The fields every listing of links selects.
 const ITEM_FIELDS: &str =
     "link_id link_url link_name payment_name amount currency is_active created_date";
+/// The fields every listing of payments selects.
+const PAYMENT_FIELDS: &str =
+    "id amount currency status paymentMethod payerEmail linkId reference createdAt";
+
+/// A listing scenario's arguments, from which the store's statement is made for pgbench to run.
+#[derive(Clone, Debug)]
+pub(crate) enum Listed {
+    /// `paymentLinks`.
+    Links(ListArgs),
+    /// `payments`.
+    Payments(ListArgs),
+}
 
 /// One scenario.
 #[derive(Clone, Debug)]
@@ -26,9 +38,9 @@ pub(crate) struct Scenario {
     pub(crate) description: String,
     /// What it sends.
     pub(crate) workload: Workload,
-    /// For a listing: the `paymentLinks` arguments it sends, from which the store's statement
-    /// is made for pgbench to run.
-    pub(crate) listing: Option<ListArgs>,
+    /// For a listing: the arguments it sends, from which the store's statement is made for
+    /// pgbench to run.
+    pub(crate) listing: Option<Listed>,
 }
 
 /// Every HTTP scenario, in the order they run: the deep page right after the first page that it
@@ -48,6 +60,9 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
     let name_query = json!({ "query_list": [
         { "key": "link_name", "operator": "LIKE", "value": "tuition%" }
     ] });
+    let payer_query = json!({ "query_list": [
+        { "key": "payerEmail", "operator": "EQUAL", "value": fixture.payer.email }
+    ] });
     vec![
         Scenario {
             id: "first-page",
@@ -59,7 +74,7 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 ),
                 "\"items\":[{",
             ),
-            listing: Some(first_page_args()),
+            listing: Some(Listed::Links(first_page_args())),
         },
         Scenario {
             id: "first-page-persisted",
@@ -87,11 +102,11 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 ),
                 "\"items\":[{",
             ),
-            listing: Some(ListArgs {
+            listing: Some(Listed::Links(ListArgs {
                 offset: Some(fixture.deep.created_date.clone()),
                 offset_id: Some(fixture.deep.link_id.clone()),
                 ..first_page_args()
-            }),
+            })),
         },
         Scenario {
             id: "first-page-total",
@@ -117,7 +132,7 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 first_merchant(filtered("FilterAmount"), json!({ "q": amount_query.clone() })),
                 "\"items\":[{",
             ),
-            listing: Some(filtered_args(&amount_query)),
+            listing: Some(Listed::Links(filtered_args(&amount_query))),
         },
         Scenario {
             id: "filter-name",
@@ -126,7 +141,39 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
                 first_merchant(filtered("FilterName"), json!({ "q": name_query.clone() })),
                 "\"items\":[{",
             ),
-            listing: Some(filtered_args(&name_query)),
+            listing: Some(Listed::Links(filtered_args(&name_query))),
+        },
+        Scenario {
+            id: "payments",
+            description: format!(
+                "payments(limit: 10), newest first, of the merchant's {} payments",
+                first.payments
+            ),
+            workload: workload(
+                first_merchant(
+                    format!("query Payments {{ payments(limit: 10) {{ items {{ {PAYMENT_FIELDS} }} }} }}"),
+                    json!({}),
+                ),
+                "\"items\":[{",
+            ),
+            listing: Some(Listed::Payments(first_page_args())),
+        },
+        Scenario {
+            id: "payments-payer",
+            description: format!(
+                "payments with payerEmail = {:?} ({} of them), newest first",
+                fixture.payer.email, fixture.payer.payments
+            ),
+            workload: workload(
+                first_merchant(
+                    format!(
+                        "query PayerPayments($q: SqlQuery) {{ payments(limit: 10, query: $q) {{ items {{ {PAYMENT_FIELDS} }} }} }}"
+                    ),
+                    json!({ "q": payer_query.clone() }),
+                ),
+                "\"items\":[{",
+            ),
+            listing: Some(Listed::Payments(filtered_args(&payer_query))),
         },
         Scenario {
             id: "create",
@@ -177,7 +224,7 @@ pub(crate) fn all(fixture: &Fixture) -> Vec<Scenario> {
     ]
 }
 
-/// `paymentLinks(limit: 10)`'s arguments.
+/// `paymentLinks(limit: 10)`'s (or `payments(limit: 10)`'s) arguments.
 fn first_page_args() -> ListArgs {
     ListArgs {
         limit: Some(10),
@@ -185,7 +232,7 @@ fn first_page_args() -> ListArgs {
     }
 }
 
-/// `paymentLinks(limit: 10, query: $q)`'s arguments, `query` read from the JSON variable
+/// A listing's `(limit: 10, query: $q)` arguments, `query` read from the JSON variable
 /// the scenario sends, as the server reads it.
 fn filtered_args(query: &Value) -> ListArgs {
     let input: InputValue<DefaultScalarValue> =

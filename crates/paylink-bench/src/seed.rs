@@ -1,11 +1,14 @@
 //! Seeding the run's database quickly: merchants and their API keys through paylink's own
-//! functions, then payment links, contacts and Active payment-plan sessions with one set-based
-//! `INSERT ... SELECT ... FROM generate_series` each (the links with their secondary indexes
-//! and count triggers off, then indexes built and links counted once), then `VACUUM ANALYZE`.
+//! functions, then payment links, payments (with their checkouts), contacts and Active
+//! payment-plan sessions with one set-based `INSERT ... SELECT ... FROM generate_series` each
+//! (the links and the payments with their secondary indexes off, then indexes built once; the
+//! links with their count triggers off, then counted once), then `VACUUM ANALYZE`.
 //!
 //! The first merchant holds 95 % of the links (95,000 of the default 100,000) and the others
 //! share the rest, so that one merchant has a page 90,000 rows deep. Five links share each
-//! `created_date`, so paging must break ties by `link_id`.
+//! `created_date`, so paging must break ties by `link_id`. Payment `j` pays link `j` modulo the
+//! number of links and belongs to that link's merchant, so the payments are spread as the links
+//! are, five to a `created_at` too.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::connection::SimpleConnection;
@@ -27,6 +30,8 @@ pub(crate) struct Fixture {
     pub(crate) merchants: Vec<Merchant>,
     /// The boundary of the deep page: the item it starts after.
     pub(crate) deep: DeepCursor,
+    /// A payer of the first merchant's, for the search by payer.
+    pub(crate) payer: Payer,
     /// Every Active session, mixed across merchants: (index into `merchants`, session id).
     pub(crate) sessions: Vec<(usize, String)>,
     /// Seeded row counts.
@@ -42,6 +47,28 @@ pub(crate) struct Merchant {
     pub(crate) key: String,
     /// Its links.
     pub(crate) links: u32,
+    /// Its payments.
+    pub(crate) payments: u32,
+}
+
+/// A payer's email and how many of the first merchant's payments carry it.
+#[derive(Clone, Debug)]
+pub(crate) struct Payer {
+    /// `payerEmail`.
+    pub(crate) email: String,
+    /// The first merchant's payments with it.
+    pub(crate) payments: u32,
+}
+
+/// How much to seed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sizes {
+    /// Payment links.
+    pub(crate) links: u32,
+    /// Payments.
+    pub(crate) payments: u32,
+    /// Merchants.
+    pub(crate) merchants: u32,
 }
 
 /// The first merchant's item the deep page starts after, in the default order.
@@ -64,6 +91,8 @@ pub(crate) struct SeedCounts {
     pub(crate) links: u32,
     /// Payment links of the first merchant.
     pub(crate) links_of_first_merchant: u32,
+    /// Payments, each with its checkout.
+    pub(crate) payments: u32,
     /// Contacts, each with a phone number.
     pub(crate) contacts: u32,
     /// Active payment-plan sessions.
@@ -72,16 +101,20 @@ pub(crate) struct SeedCounts {
     pub(crate) deep_page_offset: u32,
 }
 
-/// Seeds `links` links over `merchants` merchants, with contacts and sessions.
-/// `conn` runs the bulk SQL, with connections of its own to `url` for the parts that run
-/// side by side; `store` stores merchants and keys as the service does.
+/// Seeds `sizes.links` links and `sizes.payments` payments over `sizes.merchants` merchants,
+/// with contacts and sessions. `conn` runs the bulk SQL, with connections of its own to `url`
+/// for the parts that run side by side; `store` stores merchants and keys as the service does.
 pub(crate) fn seed(
     url: &str,
     conn: &mut PgConnection,
     store: &mut Connection,
-    links: u32,
-    merchants: u32,
+    sizes: Sizes,
 ) -> Fallible<Fixture> {
+    let Sizes {
+        links,
+        payments,
+        merchants,
+    } = sizes;
     let first_links = if merchants == 1 {
         links
     } else {
@@ -90,11 +123,16 @@ pub(crate) fn seed(
     let deep_rows = links / 100 * 90;
     let uids = seed_merchants(store, merchants)?;
     let uid_list: Vec<String> = uids.iter().map(|m| m.uid.clone()).collect();
-    without_secondary_indexes(url, conn, |conn| {
+    without_secondary_indexes(url, conn, "payment_links", |conn| {
         without_count_triggers(conn, |_| {
             side_by_side(url, halves(links), |conn, range| {
                 seed_links(conn, &uid_list, range, first_links)
             })
+        })
+    })?;
+    without_secondary_indexes(url, conn, "payments", |_| {
+        side_by_side(url, halves(payments), |conn, range| {
+            seed_payments(conn, &uid_list, range, links, first_links)
         })
     })?;
     let sessions = merchants * SESSIONS_PER_MERCHANT;
@@ -104,17 +142,21 @@ pub(crate) fn seed(
     let mut merchants_out = uids;
     for merchant in &mut merchants_out {
         merchant.links = link_count(store, &merchant.uid)?;
+        merchant.payments = payment_count(conn, &merchant.uid)?;
     }
     let deep = deep_cursor(conn, &uid_list[0], deep_rows)?;
+    let payer = payer(conn, &uid_list[0])?;
     let sessions_list = session_ids(conn, &uid_list)?;
     Ok(Fixture {
         merchants: merchants_out,
         deep,
+        payer,
         sessions: sessions_list,
         counts: SeedCounts {
             merchants,
             links,
             links_of_first_merchant: first_links,
+            payments,
             contacts: sessions,
             sessions,
             deep_page_offset: deep_rows,
@@ -140,6 +182,7 @@ fn seed_merchants(store: &mut Connection, count: u32) -> Fallible<Vec<Merchant>>
                 uid: merchant.merchant_uid,
                 key,
                 links: 0,
+                payments: 0,
             })
         })
         .collect()
@@ -183,6 +226,71 @@ fn seed_links(
     Ok(())
 }
 
+/// Payments `range` and their checkouts: payment `j` pays link `j % links`, for that link's
+/// merchant and amount; `created_at` steps back one second every five payments from a fixed
+/// instant. One payer email in 5,000 recurs (every 5,000th payment's), one payment in ten has
+/// none; a tenth are still Pending (bank debits) and a twentieth Refunded.
+fn seed_payments(
+    conn: &mut PgConnection,
+    uids: &[String],
+    range: std::ops::Range<u32>,
+    links: u32,
+    first_links: u32,
+) -> Fallible<()> {
+    let newest: DateTime<Utc> = "2026-06-30T12:00:00.123456Z".parse()?;
+    let series = format!(
+        "SELECT j, j % $3 AS i, $4 - (j / {LINKS_PER_TIMESTAMP}) * interval '1 second' AS at \
+         FROM generate_series($5, $6 - 1) AS j"
+    );
+    let merchant =
+        "CASE WHEN i < $2 THEN $1[1] ELSE $1[2 + i % greatest(cardinality($1) - 1, 1)] END";
+    diesel::sql_query(format!(
+        "INSERT INTO checkouts (id, merchant_uid, link_id, amount_minor, currency, payment_method, \
+           provider, status, created_at, updated_at, expires_at) \
+         SELECT 'co_' || substr(md5('bench-checkout-' || j), 1, 24), {merchant}, \
+           'pt_link_' || substr(md5('bench-link-' || i), 1, 24), \
+           100 + (i::bigint * 7919) % 99901, 'USD', \
+           CASE WHEN j % 10 = 0 THEN 'ach' ELSE 'card' END, 'test', 'Completed', at, at, \
+           at + interval '1 hour' \
+         FROM ({series}) AS s"
+    ))
+    .bind::<Array<Text>, _>(uids)
+    .bind::<Integer, _>(i32::try_from(first_links)?)
+    .bind::<Integer, _>(i32::try_from(links)?)
+    .bind::<Timestamptz, _>(newest)
+    .bind::<Integer, _>(i32::try_from(range.start)?)
+    .bind::<Integer, _>(i32::try_from(range.end)?)
+    .execute(conn)?;
+    diesel::sql_query(format!(
+        "INSERT INTO payments (id, merchant_uid, checkout_id, link_id, amount_minor, currency, \
+           payment_method, payer_phone, provider, provider_reference, status, created_at, \
+           updated_at, amount_refunded, account_code, reference, payer_email) \
+         SELECT 'pay_' || substr(md5('bench-payment-' || j), 1, 24), {merchant}, \
+           'co_' || substr(md5('bench-checkout-' || j), 1, 24), \
+           'pt_link_' || substr(md5('bench-link-' || i), 1, 24), \
+           100 + (i::bigint * 7919) % 99901, 'USD', \
+           CASE WHEN j % 10 = 0 THEN 'ach' ELSE 'card' END, \
+           CASE WHEN j % 3 = 0 THEN '+1415555' || lpad((j % 10000)::text, 4, '0') END, 'test', \
+           'test_pi_' || j, \
+           CASE WHEN j % 10 = 0 THEN 'Pending' WHEN j % 20 = 1 THEN 'Refunded' \
+                ELSE 'Succeeded' END, \
+           at, at, \
+           CASE WHEN j % 20 = 1 THEN 100 + (i::bigint * 7919) % 99901 ELSE 0 END, \
+           CASE WHEN j % 4 = 0 THEN 'acc-' || j % 13 END, \
+           (ARRAY['Tuition', 'Membership', 'Donation', 'Invoice', 'Booking'])[1 + i % 5], \
+           CASE WHEN j % 10 <> 9 THEN 'payer' || j % 5000 || '@example.com' END \
+         FROM ({series}) AS s"
+    ))
+    .bind::<Array<Text>, _>(uids)
+    .bind::<Integer, _>(i32::try_from(first_links)?)
+    .bind::<Integer, _>(i32::try_from(links)?)
+    .bind::<Timestamptz, _>(newest)
+    .bind::<Integer, _>(i32::try_from(range.start)?)
+    .bind::<Integer, _>(i32::try_from(range.end)?)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// How many connections seed side by side: one per core of the machines `make bench` is for.
 const SIDE_BY_SIDE: u32 = 2;
 
@@ -220,13 +328,14 @@ fn side_by_side<T: Send>(
     })
 }
 
-/// Runs `work` with `payment_links`' secondary indexes dropped, then makes them again from their
-/// own definitions, on connections side by side: building an index once over every row is
-/// several times faster than growing it one row at a time, which is what lets 10 million
-/// links seed in minutes.
+/// Runs `work` with `table`'s secondary indexes dropped, then makes them again from their own
+/// definitions, on connections side by side: building an index once over every row is several
+/// times faster than growing it one row at a time, which is what lets 10 million links seed in
+/// minutes.
 fn without_secondary_indexes(
     url: &str,
     conn: &mut PgConnection,
+    table: &str,
     work: impl FnOnce(&mut PgConnection) -> Fallible<()>,
 ) -> Fallible<()> {
     #[derive(QueryableByName)]
@@ -239,8 +348,9 @@ fn without_secondary_indexes(
     let indexes = diesel::sql_query(
         "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition \
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-         WHERE i.indrelid = 'payment_links'::regclass AND NOT i.indisunique",
+         WHERE i.indrelid = $1::regclass AND NOT i.indisunique",
     )
+    .bind::<Text, _>(table)
     .load::<Index>(conn)?;
     for index in &indexes {
         conn.batch_execute(&format!(r#"DROP INDEX "{}""#, index.name))?;
@@ -307,6 +417,47 @@ fn seed_sessions(conn: &mut PgConnection, uids: &[String], count: u32) -> Fallib
     .bind::<Integer, _>(count)
     .execute(conn)?;
     Ok(())
+}
+
+fn payment_count(conn: &mut PgConnection, merchant_uid: &str) -> Fallible<u32> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+    let count = diesel::sql_query("SELECT count(*) AS count FROM payments WHERE merchant_uid = $1")
+        .bind::<Text, _>(merchant_uid)
+        .get_result::<Count>(conn)?
+        .count;
+    Ok(u32::try_from(count)?)
+}
+
+/// The first merchant's most frequent payer email (the first in byte order among ties), and
+/// how many of its payments carry it.
+fn payer(conn: &mut PgConnection, merchant_uid: &str) -> Fallible<Payer> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        email: String,
+        #[diesel(sql_type = BigInt)]
+        payments: i64,
+    }
+    let found = diesel::sql_query(
+        "SELECT payer_email AS email, count(*) AS payments FROM payments \
+         WHERE merchant_uid = $1 AND payer_email IS NOT NULL \
+         GROUP BY payer_email ORDER BY count(*) DESC, payer_email LIMIT 1",
+    )
+    .bind::<Text, _>(merchant_uid)
+    .get_results::<Found>(conn)?
+    .pop()
+    .unwrap_or(Found {
+        email: "nobody@example.com".into(),
+        payments: 0,
+    });
+    Ok(Payer {
+        email: found.email,
+        payments: u32::try_from(found.payments)?,
+    })
 }
 
 fn link_count(store: &mut Connection, merchant_uid: &str) -> Fallible<u32> {

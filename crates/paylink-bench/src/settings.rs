@@ -41,6 +41,9 @@ pub(crate) struct Settings {
     /// Payment links seeded.
     #[arg(long, env = "BENCH_LINKS", default_value_t = 100_000)]
     pub(crate) links: u32,
+    /// Payments seeded, spread over the merchants as the links are (95 % for the first).
+    #[arg(long, env = "BENCH_PAYMENTS", default_value_t = 100_000)]
+    pub(crate) payments: u32,
     /// Merchants seeded; the first holds 95 % of the links, the others share the rest.
     #[arg(long, env = "BENCH_MERCHANTS", default_value_t = 20)]
     pub(crate) merchants: u32,
@@ -127,6 +130,7 @@ impl Settings {
             warmup_secs: self.warmup_secs,
             concurrency: self.concurrency.clone(),
             links: self.links,
+            payments: self.payments,
             merchants: self.merchants,
             pool_size: self.pool_size(cores),
             database: self.database.clone(),
@@ -146,6 +150,8 @@ pub(crate) struct RecordedSettings {
     pub(crate) concurrency: Vec<usize>,
     /// `BENCH_LINKS`.
     pub(crate) links: u32,
+    /// `BENCH_PAYMENTS`.
+    pub(crate) payments: u32,
     /// `BENCH_MERCHANTS`.
     pub(crate) merchants: u32,
     /// The server's pool size.

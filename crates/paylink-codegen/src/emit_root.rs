@@ -118,6 +118,20 @@ fn emit_selection(
                     .any(|child| child.field_original_name() == field)
             }
 
+            #[doc = "Whether the client selected `field` under the result's field `within` (both SDL names), such as `deliveries` under `items`: for a resolver that reads lists of each item only when they are selected."]
+            pub fn selects_within(&self, within: &str, field: &str) -> bool {
+                self.look_ahead
+                    .children()
+                    .iter()
+                    .filter(|child| child.field_original_name() == within)
+                    .any(|child| {
+                        child
+                            .children()
+                            .iter()
+                            .any(|grandchild| grandchild.field_original_name() == field)
+                    })
+            }
+
             #(#methods)*
         }
 

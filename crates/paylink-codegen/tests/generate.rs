@@ -457,7 +457,7 @@ fn root_types_become_resolver_traits_and_delegating_objects() {
             _ => None,
         })
         .collect();
-    assert_eq!(asked, ["new", "total"]);
+    assert_eq!(asked, ["new", "selects_within", "total"]);
 
     let code = compact(&file);
     assert!(

@@ -4,10 +4,13 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::StoreError;
+use crate::listing::{ContactColumn, Contacts, ListRequest, Listing};
 use crate::schema::contacts::{self, dsl};
 
 /// A contact row.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
+)]
 #[diesel(table_name = contacts, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ContactRow {
     /// Public id.
@@ -55,6 +58,19 @@ pub(crate) fn find(
         .optional()?)
 }
 
+/// The merchant's contacts of `ids`, in no particular order.
+pub(crate) fn of_ids(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    ids: &[String],
+) -> Result<Vec<ContactRow>, StoreError> {
+    Ok(dsl::contacts
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::id.eq_any(ids))
+        .select(ContactRow::as_select())
+        .load(conn)?)
+}
+
 /// Changes one of the merchant's contacts under a row lock; see
 /// [`payment_links::update`](crate::payment_links::update) for the contract of `change`.
 pub(crate) fn update<E>(
@@ -90,6 +106,17 @@ where
 }
 
 impl crate::Store {
+    /// One page of the merchant's contacts: see [`crate::listing`]. `None` when the request
+    /// starts after a contact the merchant does not have.
+    pub async fn list_contacts(
+        &self,
+        merchant_uid: &str,
+        request: ListRequest<ContactColumn>,
+    ) -> Result<Option<Listing<ContactRow>>, StoreError> {
+        self.list_then::<Contacts, _, _>(merchant_uid, request, |_, _, rows| Ok(rows))
+            .await
+    }
+
     /// Stores a new contact.
     pub async fn insert_contact(&self, row: ContactRow) -> Result<ContactRow, StoreError> {
         self.run(move |conn| insert(conn, &row)).await

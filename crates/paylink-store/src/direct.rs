@@ -15,12 +15,27 @@ use crate::plans::{PlannedConnection, Planning};
 
 use crate::StoreError;
 use crate::api_keys::{self, ApiKey, NewApiKey};
+use crate::checkouts::payments::PaymentRow;
+use crate::contacts::ContactRow;
 use crate::deliveries::{self, DeliveryRow};
+use crate::listing::{
+    self, Filter, LinkColumn, Links, ListRequest, PaymentColumn, Payments, Search,
+};
 use crate::merchants::{self, Merchant};
 use crate::migrations;
-use crate::payment_links::{self, Filter, ListRequest, PaymentLinkRow, Search};
+use crate::payment_links::{self, PaymentLinkRow};
+use crate::sessions::SessionRow;
 
 pub use crate::sql::PlainStatement;
+
+/// A listing whose statement [`Connection::page_statement`] writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatementOf {
+    /// `paymentLinks`.
+    Links(ListRequest<LinkColumn>),
+    /// `payments`.
+    Payments(ListRequest<PaymentColumn>),
+}
 
 /// One PostgreSQL connection, used from one thread at a time, planning as the pool's do.
 pub struct Connection(PlannedConnection);
@@ -73,11 +88,42 @@ impl Connection {
             .execute(self.by_default()?)?)
     }
 
+    /// Stores payments as they are, in one statement per thousand: seeding through the service
+    /// could not choose their times or statuses. Their checkouts must exist.
+    pub fn insert_payments(&mut self, rows: &[PaymentRow]) -> Result<usize, StoreError> {
+        let conn = self.by_default()?;
+        let mut stored = 0;
+        // 18 columns each keeps a statement well under PostgreSQL's 65,535 bind parameters.
+        for chunk in rows.chunks(1_000) {
+            stored += diesel::insert_into(crate::schema::payments::table)
+                .values(chunk)
+                .execute(conn)?;
+        }
+        Ok(stored)
+    }
+
+    /// Stores contacts as they are, in one statement.
+    pub fn insert_contacts(&mut self, rows: &[ContactRow]) -> Result<usize, StoreError> {
+        Ok(diesel::insert_into(crate::schema::contacts::table)
+            .values(rows)
+            .execute(self.by_default()?)?)
+    }
+
+    /// Stores payment-plan sessions as they are (their stored status included), in one
+    /// statement. Their contacts must exist.
+    pub fn insert_sessions(&mut self, rows: &[SessionRow]) -> Result<usize, StoreError> {
+        Ok(
+            diesel::insert_into(crate::schema::payment_plan_sessions::table)
+                .values(rows)
+                .execute(self.by_default()?)?,
+        )
+    }
+
     /// How many links of the merchant match `filter` (all of them without one).
     pub fn count_links(
         &mut self,
         merchant_uid: &str,
-        filter: Option<&Filter>,
+        filter: Option<&Filter<LinkColumn>>,
     ) -> Result<i64, StoreError> {
         payment_links::count(self.by_default()?, merchant_uid, filter)
     }
@@ -87,25 +133,36 @@ impl Connection {
     pub fn page_links(
         &mut self,
         merchant_uid: &str,
-        search: &Search,
+        search: &Search<LinkColumn>,
     ) -> Result<Vec<PaymentLinkRow>, StoreError> {
-        let planning = payment_links::planning(search.filter.as_ref(), search.sort.column);
-        payment_links::page(self.0.planning(planning)?, merchant_uid, search)
+        let planning = listing::search::planning(search.filter.as_ref(), search.sort.column);
+        listing::search::page::<Links>(self.0.planning(planning)?, merchant_uid, search)
     }
 
-    /// The first statement [`crate::Store::list_links`] runs for `request` (without its count),
-    /// as text with its values, for running the very same SQL with another client (the
-    /// benchmark's pgbench ceiling). `None` when the page runs no statement, or starts after a
-    /// link the merchant does not have.
+    /// The first statement a listing runs for `request` (without its count), as text with its
+    /// values, for running the very same SQL with another client (the benchmark's pgbench
+    /// ceiling). `None` when the page runs no statement, or starts after a row the merchant does
+    /// not have.
     pub fn page_statement(
         &mut self,
         merchant_uid: &str,
-        request: &ListRequest,
+        request: &StatementOf,
     ) -> Result<Option<PlainStatement>, StoreError> {
-        Ok(
-            payment_links::search_for(self.by_default()?, merchant_uid, request.clone())?
-                .and_then(|search| payment_links::first_statement(merchant_uid, &search)),
-        )
+        fn first<T: listing::Table>(
+            conn: &mut PgConnection,
+            merchant_uid: &str,
+            request: &ListRequest<T::Column>,
+        ) -> Result<Option<PlainStatement>, StoreError> {
+            match listing::search_for::<T>(conn, merchant_uid, request.clone())? {
+                Some(search) => listing::search::first_statement::<T>(merchant_uid, &search),
+                None => Ok(None),
+            }
+        }
+        let conn = self.by_default()?;
+        match request {
+            StatementOf::Links(request) => first::<Links>(conn, merchant_uid, request),
+            StatementOf::Payments(request) => first::<Payments>(conn, merchant_uid, request),
+        }
     }
 
     /// Queues a delivery as a server does: stored and announced to every server's dispatcher

@@ -19,6 +19,7 @@ pub mod deliveries;
 pub mod direct;
 mod error;
 pub mod idempotency;
+pub mod listing;
 pub mod merchants;
 pub mod migrations;
 pub mod payment_links;

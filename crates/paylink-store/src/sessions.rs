@@ -6,12 +6,15 @@ use paylink_lifecycle::{Cause, SessionStatus, Status, Step, step};
 
 use crate::StoreError;
 use crate::checkouts::{Open, close_open};
+use crate::listing::{ListRequest, Listing, SessionColumn, Sessions};
 use crate::processor_tasks::{self, TaskKind};
 use crate::schema::payment_plan_sessions::{self, dsl};
 
 /// A session row. `status` holds the stored status; an Active session whose `expiration_date`
 /// has passed is Expired ([`SessionStatus::at`]), which is recorded the next time it is written.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
+)]
 #[diesel(table_name = payment_plan_sessions, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct SessionRow {
     /// Public id.
@@ -272,7 +275,123 @@ fn view(
     })
 }
 
+/// Which lists of each listed session to read as well as its contact; each costs one query
+/// for the whole page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionLists {
+    /// Its deliveries.
+    pub deliveries: bool,
+    /// Its payments.
+    pub payments: bool,
+    /// Its callbacks to the merchant.
+    pub callbacks: bool,
+}
+
+/// A session of a listing, with what its API view needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedSession {
+    /// The session, its contact and (when asked) its deliveries.
+    pub view: SessionView,
+    /// Its payments, newest first; empty unless asked for.
+    pub payments: Vec<crate::checkouts::payments::PaymentRow>,
+    /// Its callbacks, newest first; empty unless asked for.
+    pub callbacks: Vec<crate::deliveries::DeliveryRow>,
+}
+
+/// The page's sessions with their contacts and the lists asked for, read for the whole page at
+/// once.
+fn listed(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    sessions: Vec<SessionRow>,
+    lists: SessionLists,
+) -> Result<Vec<ListedSession>, StoreError> {
+    use std::collections::HashMap;
+
+    fn by_session<T>(
+        rows: Vec<T>,
+        session: impl Fn(&T) -> Option<&str>,
+    ) -> HashMap<String, Vec<T>> {
+        let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+        for row in rows {
+            if let Some(id) = session(&row) {
+                grouped.entry(id.to_owned()).or_default().push(row);
+            }
+        }
+        grouped
+    }
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
+    let contact_ids: Vec<String> = sessions.iter().map(|s| s.contact_id.clone()).collect();
+    let contacts: HashMap<String, crate::contacts::ContactRow> =
+        crate::contacts::of_ids(conn, merchant_uid, &contact_ids)?
+            .into_iter()
+            .map(|contact| (contact.id.clone(), contact))
+            .collect();
+    let mut deliveries = if lists.deliveries {
+        by_session(
+            crate::deliveries::for_sessions(conn, merchant_uid, &ids)?,
+            |row| row.session_id.as_deref(),
+        )
+    } else {
+        HashMap::new()
+    };
+    let mut payments = if lists.payments {
+        by_session(
+            crate::checkouts::payments::of_sessions(conn, merchant_uid, &ids)?,
+            |row| row.session_id.as_deref(),
+        )
+    } else {
+        HashMap::new()
+    };
+    let mut callbacks = if lists.callbacks {
+        by_session(
+            crate::deliveries::callbacks_for_sessions(conn, merchant_uid, &ids)?,
+            |row| row.session_id.as_deref(),
+        )
+    } else {
+        HashMap::new()
+    };
+    sessions
+        .into_iter()
+        .map(|session| {
+            // Several sessions may share a contact.
+            let contact = contacts
+                .get(&session.contact_id)
+                .cloned()
+                .ok_or(StoreError::NotFound)?;
+            let id = session.id.clone();
+            Ok(ListedSession {
+                view: SessionView {
+                    session,
+                    contact,
+                    deliveries: deliveries.remove(&id).unwrap_or_default(),
+                },
+                payments: payments.remove(&id).unwrap_or_default(),
+                callbacks: callbacks.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 impl crate::Store {
+    /// One page of the merchant's sessions (see [`crate::listing`]), each with its contact and
+    /// the lists asked for. `None` when the request starts after a session the merchant does not
+    /// have.
+    pub async fn list_sessions(
+        &self,
+        merchant_uid: &str,
+        request: ListRequest<SessionColumn>,
+        lists: SessionLists,
+    ) -> Result<Option<Listing<ListedSession>>, StoreError> {
+        self.list_then::<Sessions, _, _>(merchant_uid, request, move |conn, merchant_uid, rows| {
+            listed(conn, merchant_uid, rows, lists)
+        })
+        .await
+    }
+
     /// One of the merchant's sessions, with its contact and, when asked, its deliveries.
     pub async fn find_session(
         &self,

@@ -1,5 +1,5 @@
-//! Hand-written SQL with placeholders and the values bound to them: the payment-link listings,
-//! built from a filter ([`SqlBuilder`]), and the crate's fixed statements ([`fixed`]). Column
+//! Hand-written SQL with placeholders and the values bound to them: the listings, built from a
+//! filter ([`SqlBuilder`]), and the crate's fixed statements ([`fixed`]). Column
 //! names come only from this crate; every client value is a bound parameter.
 //!
 //! The statements run prepared and stay in the connection's statement cache, keyed by their
@@ -11,11 +11,13 @@
 use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::pg::data_types::PgInterval;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Bytea, Int4, Interval, Text, Timestamptz, Untyped};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Bytea, Date, Int4, Int8, Interval, Text, Timestamptz, Untyped,
+};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::value::Value;
@@ -52,6 +54,42 @@ pub(crate) enum Bind {
     Integers(Vec<i32>),
     /// An array of timestamps.
     Timestamps(Vec<DateTime<Utc>>),
+    /// An array of 64-bit integers.
+    BigInts(Vec<i64>),
+    /// An array of dates.
+    Dates(Vec<NaiveDate>),
+}
+
+impl Bind {
+    /// The values as one array bind, for `= ANY($n)`; callers give values of one kind (booleans
+    /// are never listed).
+    pub(crate) fn array(values: &[Value]) -> Self {
+        fn each<T>(values: &[Value], pick: impl Fn(&Value) -> Option<T>) -> Vec<T> {
+            values.iter().filter_map(pick).collect()
+        }
+        match values.first() {
+            Some(Value::Integer(_)) => Self::Integers(each(values, |v| match v {
+                Value::Integer(i) => Some(*i),
+                _ => None,
+            })),
+            Some(Value::BigInt(_)) => Self::BigInts(each(values, |v| match v {
+                Value::BigInt(i) => Some(*i),
+                _ => None,
+            })),
+            Some(Value::Timestamp(_)) => Self::Timestamps(each(values, |v| match v {
+                Value::Timestamp(t) => Some(*t),
+                _ => None,
+            })),
+            Some(Value::Date(_)) => Self::Dates(each(values, |v| match v {
+                Value::Date(d) => Some(*d),
+                _ => None,
+            })),
+            _ => Self::Texts(each(values, |v| match v {
+                Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })),
+        }
+    }
 }
 
 /// A statement as plain text: its SQL with `$n` placeholders, and the text of each bind in order.
@@ -82,6 +120,8 @@ impl Bind {
         match self {
             Self::One(Value::Text(text)) => text.clone(),
             Self::One(Value::Integer(number)) => number.to_string(),
+            Self::One(Value::BigInt(number)) => number.to_string(),
+            Self::One(Value::Date(day)) => day.to_string(),
             Self::One(Value::Boolean(flag)) => flag.to_string(),
             Self::One(Value::Timestamp(at)) => timestamp(at),
             Self::Count(count) => count.to_string(),
@@ -96,6 +136,8 @@ impl Bind {
             Self::Texts(texts) => array(texts, String::clone),
             Self::Integers(numbers) => array(numbers, i32::to_string),
             Self::Timestamps(times) => array(times, timestamp),
+            Self::BigInts(numbers) => array(numbers, i64::to_string),
+            Self::Dates(days) => array(days, NaiveDate::to_string),
         }
     }
 }
@@ -270,6 +312,8 @@ fn push_bind<'b>(mut out: AstPass<'_, 'b, Pg>, bind: &'b Bind) -> QueryResult<()
     match bind {
         Bind::One(Value::Text(value)) => out.push_bind_param::<Text, _>(value),
         Bind::One(Value::Integer(value)) => out.push_bind_param::<Int4, _>(value),
+        Bind::One(Value::BigInt(value)) => out.push_bind_param::<Int8, _>(value),
+        Bind::One(Value::Date(value)) => out.push_bind_param::<Date, _>(value),
         Bind::One(Value::Boolean(value)) => out.push_bind_param::<Bool, _>(value),
         Bind::One(Value::Timestamp(value)) => out.push_bind_param::<Timestamptz, _>(value),
         Bind::Count(value) => out.push_bind_param::<BigInt, _>(value),
@@ -278,6 +322,8 @@ fn push_bind<'b>(mut out: AstPass<'_, 'b, Pg>, bind: &'b Bind) -> QueryResult<()
         Bind::Texts(values) => out.push_bind_param::<Array<Text>, _>(values),
         Bind::Integers(values) => out.push_bind_param::<Array<Int4>, _>(values),
         Bind::Timestamps(values) => out.push_bind_param::<Array<Timestamptz>, _>(values),
+        Bind::BigInts(values) => out.push_bind_param::<Array<Int8>, _>(values),
+        Bind::Dates(values) => out.push_bind_param::<Array<Date>, _>(values),
     }
 }
 

@@ -1,15 +1,19 @@
 //! Compiles PayTheory's `SqlQuery` input (a filter list and a sort list) into the store's typed
-//! filter and sort. It lives with the GraphQL layer because its input is a generated GraphQL
-//! type; the domain knows nothing of GraphQL. Every client value becomes a typed [`Value`]; nothing the client sends is SQL.
+//! filter and sort, for any listing: each names its keys once ([`fields`]). It lives with the
+//! GraphQL layer because its input is a generated GraphQL type; the domain knows nothing of
+//! GraphQL. Every client value becomes a typed [`Value`]; nothing the client sends is SQL.
 //! Errors name the offending item by its path, such as `query_list[2].query_group[0].value`.
 
-use paylink_store::payment_links::{Column, ColumnKind, Filter, Sort, Test, Value};
+pub mod fields;
+
+use paylink_store::listing::{Column, ColumnKind, Filter, Sort, Test, Value};
 
 use super::generated::{
-    AcceptedPaymentMethodsEnum, CallToActionType, ConjunctiveOperator, FeeMode, Operator,
-    QueryPair, SortDirection, SortPair, SqlQuery,
+    ConjunctiveOperator, Operator, QueryPair, SortDirection, SortPair, SqlQuery,
 };
+use super::scalars::Amount;
 use crate::domain::{self, InvalidField, timestamps};
+use fields::{Field, Fields, Spelling};
 
 /// Most query items in one query, groups included.
 pub const MAX_ITEMS: usize = 50;
@@ -18,19 +22,24 @@ pub const MAX_DEPTH: usize = 4;
 /// Most entries of `in_values`.
 pub const MAX_IN_VALUES: usize = 100;
 
-/// A compiled query.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CompiledQuery {
+/// A compiled query over the columns `C`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledQuery<C> {
     /// The filter, if the query has one.
-    pub filter: Option<Filter>,
+    pub filter: Option<Filter<C>>,
     /// The order.
-    pub sort: Sort,
+    pub sort: Sort<C>,
 }
 
-/// Compiles an optional `SqlQuery`.
-pub fn compile(query: Option<&SqlQuery>) -> Result<CompiledQuery, InvalidField> {
+/// Compiles an optional `SqlQuery` for the listing whose keys `F` names.
+pub fn compile<F: Fields>(
+    query: Option<&SqlQuery>,
+) -> Result<CompiledQuery<F::Column>, InvalidField> {
     let Some(query) = query else {
-        return Ok(CompiledQuery::default());
+        return Ok(CompiledQuery {
+            filter: None,
+            sort: Sort::default(),
+        });
     };
     let filter = match query.query_list.as_deref() {
         None | Some([]) => None,
@@ -42,58 +51,62 @@ pub fn compile(query: Option<&SqlQuery>) -> Result<CompiledQuery, InvalidField> 
                     format!("has {count} items in all; at most {MAX_ITEMS} are allowed"),
                 ));
             }
-            Some(compile_list("query_list", items, 0)?)
+            Some(compile_list::<F>("query_list", items, 0)?)
         }
     };
-    let sort = compile_sort(query.sort_list.as_deref().unwrap_or_default())?;
+    let sort = compile_sort::<F>(query.sort_list.as_deref().unwrap_or_default())?;
     Ok(CompiledQuery { filter, sort })
 }
 
-/// Parses a value given as text for `column`, as filters and paging cursors give them.
-pub fn parse_value(column: Column, text: &str, field: &str) -> Result<Value, InvalidField> {
-    domain::storable_text(field, text)?;
+/// Parses a value given as text for `field`, as filters and paging cursors give them.
+pub fn parse_value<C: Column>(
+    field: &Field<C>,
+    text: &str,
+    path: &str,
+) -> Result<Value, InvalidField> {
+    domain::storable_text(path, text)?;
     let invalid = |expected: &str| {
         InvalidField::new(
-            field,
-            format!("must be {expected} for {}, not {text:?}", column.name()),
+            path,
+            format!("must be {expected} for {}, not {text:?}", field.key),
         )
     };
-    match column.kind() {
-        ColumnKind::Text => Ok(Value::Text(text.to_owned())),
-        ColumnKind::Enum => {
-            let names = enum_names(column);
+    match (field.spelling, field.column.kind()) {
+        (Spelling::Enum(names), _) => {
+            let names = names();
             if names.contains(&text) {
                 Ok(Value::Text(text.to_owned()))
             } else {
                 Err(invalid(&format!("one of {}", names.join(", "))))
             }
         }
-        ColumnKind::Integer => text
+        (Spelling::Amount, _) => Amount::parse(text.trim())
+            .map(|amount| Value::BigInt(amount.minor()))
+            .ok_or_else(|| invalid("an amount such as 12.50")),
+        (Spelling::Plain, ColumnKind::Text | ColumnKind::Enum) => Ok(Value::Text(text.to_owned())),
+        (Spelling::Plain, ColumnKind::Integer) => text
             .trim()
             .parse::<i32>()
             .map(Value::Integer)
             .map_err(|_| invalid("an integer")),
-        ColumnKind::Boolean => match text.trim() {
+        (Spelling::Plain, ColumnKind::BigInt) => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::BigInt)
+            .map_err(|_| invalid("an integer")),
+        (Spelling::Plain, ColumnKind::Boolean) => match text.trim() {
             t if t.eq_ignore_ascii_case("true") => Ok(Value::Boolean(true)),
             t if t.eq_ignore_ascii_case("false") => Ok(Value::Boolean(false)),
             _ => Err(invalid("true or false")),
         },
-        ColumnKind::Timestamp => timestamps::parse(text)
+        (Spelling::Plain, ColumnKind::Timestamp) => timestamps::parse(text)
             .map(Value::Timestamp)
             .ok_or_else(|| invalid("an RFC 3339 timestamp or a date (YYYY-MM-DD)")),
-    }
-}
-
-/// The value names of an enum column.
-fn enum_names(column: Column) -> Vec<&'static str> {
-    match column {
-        Column::FeeMode => FeeMode::ALL.iter().map(|v| v.as_str()).collect(),
-        Column::CallToAction => CallToActionType::ALL.iter().map(|v| v.as_str()).collect(),
-        Column::AcceptedPaymentMethods => AcceptedPaymentMethodsEnum::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect(),
-        _ => Vec::new(),
+        (Spelling::Plain, ColumnKind::Date) => {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map(Value::Date)
+                .map_err(|_| invalid("a date (YYYY-MM-DD)"))
+        }
     }
 }
 
@@ -106,31 +119,34 @@ fn count_items(items: &[Option<QueryPair>]) -> usize {
         + items.iter().filter(|item| item.is_none()).count()
 }
 
-fn column(key: Option<&str>, field: String) -> Result<Column, InvalidField> {
+fn field<F: Fields>(
+    key: Option<&str>,
+    path: String,
+) -> Result<&'static Field<F::Column>, InvalidField> {
     let Some(key) = key else {
         return Err(InvalidField::new(
-            field,
+            path,
             "is required: name the field to test",
         ));
     };
-    Column::from_name(key).ok_or_else(|| {
-        let names: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+    F::by_key(key).ok_or_else(|| {
+        let keys: Vec<&str> = F::FIELDS.iter().map(|field| field.key).collect();
         InvalidField::new(
-            field,
+            path,
             format!(
                 "{key:?} is not a field you can query; use one of {}",
-                names.join(", ")
+                keys.join(", ")
             ),
         )
     })
 }
 
 /// Compiles one list (the top-level one or a group's).
-fn compile_list(
+fn compile_list<F: Fields>(
     path: &str,
     items: &[Option<QueryPair>],
     depth: usize,
-) -> Result<Filter, InvalidField> {
+) -> Result<Filter<F::Column>, InvalidField> {
     if depth > MAX_DEPTH {
         return Err(InvalidField::new(
             path,
@@ -171,7 +187,7 @@ fn compile_list(
                 _ => join = Some(next),
             },
         }
-        compiled.push(compile_item(&item_path, item, depth)?);
+        compiled.push(compile_item::<F>(&item_path, item, depth)?);
     }
     Ok(match join {
         Some(ConjunctiveOperator::OrNext) => Filter::Any(compiled),
@@ -179,7 +195,11 @@ fn compile_list(
     })
 }
 
-fn compile_item(path: &str, item: &QueryPair, depth: usize) -> Result<Filter, InvalidField> {
+fn compile_item<F: Fields>(
+    path: &str,
+    item: &QueryPair,
+    depth: usize,
+) -> Result<Filter<F::Column>, InvalidField> {
     if let Some(group) = &item.query_group {
         if item.key.is_some() || item.operator.is_some() {
             return Err(InvalidField::new(
@@ -193,22 +213,25 @@ fn compile_item(path: &str, item: &QueryPair, depth: usize) -> Result<Filter, In
                 "must have at least one item",
             ));
         }
-        return compile_list(&format!("{path}.query_group"), group, depth + 1);
+        return compile_list::<F>(&format!("{path}.query_group"), group, depth + 1);
     }
-    let column = column(item.key.as_deref(), format!("{path}.key"))?;
+    let field = field::<F>(item.key.as_deref(), format!("{path}.key"))?;
     let operator = item.operator.ok_or_else(|| {
         InvalidField::new(
             format!("{path}.operator"),
             "is required with a key: say how to compare it",
         )
     })?;
-    check_operator(column, operator, &format!("{path}.operator"))?;
+    check_operator(field, operator, &format!("{path}.operator"))?;
     let value = || -> Result<Value, InvalidField> {
-        let field = format!("{path}.value");
+        let value_path = format!("{path}.value");
         let text = item.value.as_deref().ok_or_else(|| {
-            InvalidField::new(&field, format!("is required with {}", operator.as_str()))
+            InvalidField::new(
+                &value_path,
+                format!("is required with {}", operator.as_str()),
+            )
         })?;
-        parse_value(column, text, &field)
+        parse_value(field, text, &value_path)
     };
     let pattern = || -> Result<String, InvalidField> {
         let field = format!("{path}.value");
@@ -237,18 +260,23 @@ fn compile_item(path: &str, item: &QueryPair, depth: usize) -> Result<Filter, In
         Operator::LessEqual => Test::Le(value()?),
         Operator::Like => Test::Like(pattern()?),
         Operator::NotLike => Test::NotLike(pattern()?),
-        Operator::InList => Test::In(in_values(path, column, item)?),
-        Operator::NotInList => Test::NotIn(in_values(path, column, item)?),
+        Operator::InList => Test::In(in_values(path, field, item)?),
+        Operator::NotInList => Test::NotIn(in_values(path, field, item)?),
         Operator::IsNull => Test::IsNull,
         Operator::IsNotNull => Test::IsNotNull,
         Operator::EqualTrue => Test::IsTrue,
         Operator::EqualFalse => Test::IsFalse,
     };
-    Ok(Filter::Test(column, test))
+    Ok(Filter::Test(field.column, test))
 }
 
-/// Refuses an operator that does not apply to the column's type.
-fn check_operator(column: Column, operator: Operator, field: &str) -> Result<(), InvalidField> {
+/// Refuses an operator that does not apply to the field's type.
+fn check_operator<C: Column>(
+    field: &Field<C>,
+    operator: Operator,
+    path: &str,
+) -> Result<(), InvalidField> {
+    let column = field.column;
     let kind = column.kind();
     let (allowed, applies_to) = match operator {
         Operator::Equal | Operator::NotEqual => (true, "every field"),
@@ -258,7 +286,11 @@ fn check_operator(column: Column, operator: Operator, field: &str) -> Result<(),
         | Operator::LessEqual => (
             matches!(
                 kind,
-                ColumnKind::Integer | ColumnKind::Timestamp | ColumnKind::Text
+                ColumnKind::Integer
+                    | ColumnKind::BigInt
+                    | ColumnKind::Timestamp
+                    | ColumnKind::Date
+                    | ColumnKind::Text
             ),
             "numbers, dates and strings",
         ),
@@ -273,35 +305,42 @@ fn check_operator(column: Column, operator: Operator, field: &str) -> Result<(),
         Ok(())
     } else {
         Err(InvalidField::new(
-            field,
+            path,
             format!(
                 "{} cannot be used with {} ({}); it applies to {applies_to}",
                 operator.as_str(),
-                column.name(),
-                kind_name(column),
+                field.key,
+                kind_name(field),
             ),
         ))
     }
 }
 
-fn kind_name(column: Column) -> &'static str {
-    match (column.kind(), column.nullable()) {
-        (ColumnKind::Text, false) => "a string",
-        (ColumnKind::Text, true) => "a nullable string",
-        (ColumnKind::Enum, _) => "an enum",
-        (ColumnKind::Integer, false) => "an integer",
-        (ColumnKind::Integer, true) => "a nullable integer",
-        (ColumnKind::Boolean, _) => "a boolean",
-        (ColumnKind::Timestamp, _) => "a date",
+fn kind_name<C: Column>(field: &Field<C>) -> &'static str {
+    let nullable = field.column.nullable();
+    match (field.spelling, field.column.kind()) {
+        (Spelling::Amount, _) => "an amount",
+        (_, ColumnKind::Text) if nullable => "a nullable string",
+        (_, ColumnKind::Text) => "a string",
+        (_, ColumnKind::Enum) => "an enum",
+        (_, ColumnKind::Integer | ColumnKind::BigInt) if nullable => "a nullable integer",
+        (_, ColumnKind::Integer | ColumnKind::BigInt) => "an integer",
+        (_, ColumnKind::Boolean) => "a boolean",
+        (_, ColumnKind::Timestamp) => "a date",
+        (_, ColumnKind::Date) => "a calendar date",
     }
 }
 
-fn in_values(path: &str, column: Column, item: &QueryPair) -> Result<Vec<Value>, InvalidField> {
-    let field = format!("{path}.in_values");
+fn in_values<C: Column>(
+    path: &str,
+    field: &Field<C>,
+    item: &QueryPair,
+) -> Result<Vec<Value>, InvalidField> {
+    let list_path = format!("{path}.in_values");
     let values = item.in_values.as_deref().unwrap_or_default();
     if values.is_empty() || values.len() > MAX_IN_VALUES {
         return Err(InvalidField::new(
-            field,
+            list_path,
             format!(
                 "must have 1 to {MAX_IN_VALUES} values, not {}",
                 values.len()
@@ -312,28 +351,43 @@ fn in_values(path: &str, column: Column, item: &QueryPair) -> Result<Vec<Value>,
         .iter()
         .enumerate()
         .map(|(i, value)| {
-            let entry = format!("{field}[{i}]");
+            let entry = format!("{list_path}[{i}]");
             let text = value
                 .as_deref()
                 .ok_or_else(|| InvalidField::new(&entry, "must not be null"))?;
-            parse_value(column, text, &entry)
+            parse_value(field, text, &entry)
         })
         .collect()
 }
 
-fn compile_sort(sort_list: &[Option<SortPair>]) -> Result<Sort, InvalidField> {
+fn compile_sort<F: Fields>(
+    sort_list: &[Option<SortPair>],
+) -> Result<Sort<F::Column>, InvalidField> {
     match sort_list {
         [] => Ok(Sort::default()),
         [None] => Err(InvalidField::new("sort_list[0]", "must not be null")),
-        [Some(pair)] => Ok(Sort {
-            column: column(pair.key.as_deref(), "sort_list[0].key".into())?,
-            descending: pair.direction == Some(SortDirection::Desc),
-        }),
+        [Some(pair)] => {
+            let field = field::<F>(pair.key.as_deref(), "sort_list[0].key".into())?;
+            if !field.column.sortable() {
+                return Err(InvalidField::new(
+                    "sort_list[0].key",
+                    format!(
+                        "{} is another object's field: it can be filtered on, not sorted by",
+                        field.key
+                    ),
+                ));
+            }
+            Ok(Sort {
+                column: field.column,
+                descending: pair.direction == Some(SortDirection::Desc),
+            })
+        }
         more => Err(InvalidField::new(
             "sort_list",
             format!(
-                "may have one sort key, not {}; link_id always breaks ties",
-                more.len()
+                "may have one sort key, not {}; {} always breaks ties",
+                more.len(),
+                F::ID
             ),
         )),
     }

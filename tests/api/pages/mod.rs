@@ -112,8 +112,13 @@ fn path_of(url: &str) -> String {
     parsed.path().to_owned()
 }
 
-/// Creates a link from `fields` (merged over a minimal valid input) and returns its page's path.
-async fn create_link(app: &TestApp, merchant: &Merchant, fields: Value) -> (String, String) {
+/// Creates a link from `fields` (merged over a minimal valid input) and returns its id and its
+/// page's path.
+pub(crate) async fn create_link(
+    app: &TestApp,
+    merchant: &Merchant,
+    fields: Value,
+) -> (String, String) {
     let mut input = json!({
         "merchant_uid": merchant.uid, "link_name": "Dues", "payment_name": "Monthly dues",
         "amount": 2500,
@@ -174,9 +179,13 @@ async fn set_fee(
         .expect("the merchant exists");
 }
 
-/// A contact and a session for it, with `fields` over a valid input; returns the session's id
-/// and its page's path.
-async fn create_session(app: &TestApp, merchant: &Merchant, fields: Value) -> (String, String) {
+/// A contact ("Jo Doe", jo@example.com) and a session for it, with `fields` over a valid input;
+/// returns the session's id and its page's path.
+pub(crate) async fn create_session(
+    app: &TestApp,
+    merchant: &Merchant,
+    fields: Value,
+) -> (String, String) {
     let contact = app
         .gql(
             merchant,
@@ -210,13 +219,13 @@ async fn session_payments(app: &TestApp, merchant: &Merchant, id: &str) -> Value
 }
 
 /// Today's date, for a plan whose first payment is taken when it is set up.
-fn today() -> String {
+pub(crate) fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
 }
 
 /// Opens a checkout from a page's form and pays it with a test card; returns the done page's
 /// path.
-async fn pay_in_test_mode(app: &TestApp, page: &str, form: &[(&str, &str)]) -> String {
+pub(crate) async fn pay_in_test_mode(app: &TestApp, page: &str, form: &[(&str, &str)]) -> String {
     let opened = post_form(app, page, form).await;
     assert_eq!(opened.status, 303, "{}", opened.body);
     let checkout = opened.location_path();

@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use paylink_lifecycle::{Cause, PaymentStatus, Status, Step, step};
 
 use crate::StoreError;
+use crate::listing::{ListRequest, Listing, PaymentColumn, Payments};
 use crate::schema::payments::{self, dsl};
 
 /// A payment row.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = payments)]
 pub struct PaymentRow {
     /// Public id.
@@ -147,7 +148,32 @@ fn list(
     Ok(query.load(conn)?)
 }
 
+/// The merchant's payments of `session_ids`, newest first.
+pub(crate) fn of_sessions(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_ids: &[String],
+) -> Result<Vec<PaymentRow>, StoreError> {
+    Ok(dsl::payments
+        .filter(dsl::merchant_uid.eq(merchant_uid))
+        .filter(dsl::session_id.eq_any(session_ids))
+        .select(PaymentRow::as_select())
+        .order((dsl::created_at.desc(), dsl::id.desc()))
+        .load(conn)?)
+}
+
 impl crate::Store {
+    /// One page of the merchant's payments, whatever they paid: see [`crate::listing`]. `None`
+    /// when the request starts after a payment the merchant does not have.
+    pub async fn list_payments(
+        &self,
+        merchant_uid: &str,
+        request: ListRequest<PaymentColumn>,
+    ) -> Result<Option<Listing<PaymentRow>>, StoreError> {
+        self.list_then::<Payments, _, _>(merchant_uid, request, |_, _, rows| Ok(rows))
+            .await
+    }
+
     /// The merchant's payments of one of its links or sessions, newest first; another
     /// merchant's link or session has none.
     pub async fn payments(

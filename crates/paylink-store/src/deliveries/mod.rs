@@ -178,6 +178,10 @@ enum Listed<'a> {
     SessionCallbacks(&'a str),
     /// A payment link's deliveries.
     Link(&'a str),
+    /// The deliveries of the links of these sessions.
+    SessionsLinks(&'a [String]),
+    /// The callbacks of these sessions.
+    SessionsCallbacks(&'a [String]),
 }
 
 /// The merchant's outbox rows of `listed`, newest first.
@@ -201,6 +205,12 @@ fn listing(
         Listed::Link(id) => query
             .filter(dsl::link_id.eq(id))
             .filter(dsl::channel.ne(RECEIPT_CHANNEL)),
+        Listed::SessionsLinks(ids) => query
+            .filter(dsl::session_id.eq_any(ids))
+            .filter(dsl::channel.ne_all([CALLBACK_CHANNEL, RECEIPT_CHANNEL])),
+        Listed::SessionsCallbacks(ids) => query
+            .filter(dsl::session_id.eq_any(ids))
+            .filter(dsl::channel.eq(CALLBACK_CHANNEL)),
     };
     Ok(query.load(conn)?)
 }
@@ -221,6 +231,24 @@ pub(crate) fn callbacks_for_session(
     session_id: &str,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     listing(conn, merchant_uid, Listed::SessionCallbacks(session_id))
+}
+
+/// The deliveries of the links of `session_ids`, newest first.
+pub(crate) fn for_sessions(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_ids: &[String],
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    listing(conn, merchant_uid, Listed::SessionsLinks(session_ids))
+}
+
+/// The callbacks of `session_ids`, newest first.
+pub(crate) fn callbacks_for_sessions(
+    conn: &mut PgConnection,
+    merchant_uid: &str,
+    session_ids: &[String],
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    listing(conn, merchant_uid, Listed::SessionsCallbacks(session_ids))
 }
 
 /// A payment link's deliveries, newest first.

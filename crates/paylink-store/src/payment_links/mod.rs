@@ -1,19 +1,5 @@
-//! Payment links: insert, read, update under a row lock, and filtered, sorted, keyset-paged
-//! listing ([`page`]).
-
-mod column;
-mod filter;
-mod search;
-
-pub use column::{Column, ColumnKind};
-pub use filter::{Cursor, Direction, Filter, Search, Sort, Test};
-#[cfg(test)]
-pub(crate) use search::explain;
-#[cfg(feature = "direct")]
-pub(crate) use search::first_statement;
-pub(crate) use search::page;
-#[cfg(any(test, feature = "direct"))]
-pub(crate) use search::planning;
+//! Payment links: insert, read, and update under a row lock. Their filtered, sorted, keyset-paged
+//! listing is [`crate::listing`]'s, described by [`crate::listing::Links`].
 
 pub use crate::value::Value;
 
@@ -22,6 +8,7 @@ use diesel::prelude::*;
 use paylink_lifecycle::{Cause, LinkState, LinkStatus, step};
 
 use crate::StoreError;
+use crate::listing::{LinkColumn, Links, ListRequest, Listing};
 use crate::schema::payment_links::{self, dsl};
 
 /// A payment link row. Enum-valued columns hold the SDL value names (`SERVICE_FEE`, ...).
@@ -194,43 +181,6 @@ fn terms_changed(before: &PaymentLinkRow, after: &PaymentLinkRow) -> bool {
     )
 }
 
-/// Where a listing starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PageStart {
-    /// The first page in the direction of the listing.
-    First,
-    /// After (or before, going backward) this boundary.
-    At(Cursor),
-    /// After (or before) this link of the merchant, whose sort value is read from it.
-    AfterLink(String),
-}
-
-/// A listing as a client asks for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListRequest {
-    /// Which links.
-    pub filter: Option<Filter>,
-    /// In which order.
-    pub sort: Sort,
-    /// Which way from the start.
-    pub direction: Direction,
-    /// Where the page starts.
-    pub start: PageStart,
-    /// Page size.
-    pub limit: i64,
-    /// Whether to count every matching link too.
-    pub count: bool,
-}
-
-/// One page of links, and how many match in all when asked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Listing {
-    /// The page, in display order.
-    pub rows: Vec<PaymentLinkRow>,
-    /// Every matching link's count, when the request asked for it.
-    pub total: Option<i64>,
-}
-
 impl crate::Store {
     /// Stores a new link.
     pub async fn insert_link(&self, row: PaymentLinkRow) -> Result<PaymentLinkRow, StoreError> {
@@ -273,59 +223,20 @@ impl crate::Store {
     pub async fn list_links(
         &self,
         merchant_uid: &str,
-        request: ListRequest,
-    ) -> Result<Option<Listing>, StoreError> {
-        let merchant_uid = merchant_uid.to_owned();
-        let planning = search::planning(request.filter.as_ref(), request.sort.column);
-        self.run_planned(planning, move |conn| {
-            let count_wanted = request.count;
-            let Some(search) = search_for(conn, &merchant_uid, request)? else {
-                return Ok(None);
-            };
-            let rows = page(conn, &merchant_uid, &search)?;
-            let total = count_wanted
-                .then(|| count(conn, &merchant_uid, search.filter.as_ref()))
-                .transpose()?;
-            Ok(Some(Listing { rows, total }))
-        })
-        .await
+        request: ListRequest<LinkColumn>,
+    ) -> Result<Option<Listing<PaymentLinkRow>>, StoreError> {
+        self.list_then::<Links, _, _>(merchant_uid, request, |_, _, rows| Ok(rows))
+            .await
     }
 }
 
-/// The search a request makes: its start as a cursor, read from the link it names when it
-/// starts after one. `None` when the merchant has no such link.
-pub(crate) fn search_for(
-    conn: &mut PgConnection,
-    merchant_uid: &str,
-    request: ListRequest,
-) -> Result<Option<Search>, StoreError> {
-    let cursor = match request.start {
-        PageStart::First => None,
-        PageStart::At(cursor) => Some(cursor),
-        PageStart::AfterLink(link_id) => {
-            let Some(row) = find(conn, merchant_uid, &link_id)? else {
-                return Ok(None);
-            };
-            Some(Cursor {
-                value: request.sort.column.value_of(&row),
-                link_id: Some(link_id),
-            })
-        }
-    };
-    Ok(Some(Search {
-        filter: request.filter,
-        sort: request.sort,
-        direction: request.direction,
-        cursor,
-        limit: request.limit,
-    }))
-}
-
 /// How many links of the merchant match `filter` (all of them without one).
+#[cfg(any(test, feature = "direct"))]
 pub(crate) fn count(
     conn: &mut PgConnection,
     merchant_uid: &str,
-    filter: Option<&Filter>,
+    filter: Option<&crate::listing::Filter<LinkColumn>>,
 ) -> Result<i64, StoreError> {
-    search::count(conn, merchant_uid, filter)
+    use crate::listing::Table as _;
+    Links::count(conn, merchant_uid, filter)
 }

@@ -8,9 +8,11 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use paylink_testdb::TestDb;
 
-use crate::payment_links::{
-    self, Column, Direction, Filter, ListRequest, PageStart, Sort, Test, Value,
-};
+use crate::listing::search::planning;
+use crate::listing::{Direction, LinkColumn as Column, ListRequest, PageStart, Sort, Test};
+use crate::payment_links::Value;
+
+type Filter = crate::listing::Filter<Column>;
 use crate::plans::{PlannedConnection, Planning};
 use crate::{PoolSettings, Store, StoreError};
 
@@ -46,7 +48,7 @@ fn only_a_filter_on_the_order_column_answered_by_a_range_is_planned_generically(
     ];
     for filter in &generic {
         assert_eq!(
-            payment_links::planning(filter.as_ref(), by_amount),
+            planning(filter.as_ref(), by_amount),
             Planning::Generic,
             "{filter:?}"
         );
@@ -77,7 +79,7 @@ fn only_a_filter_on_the_order_column_answered_by_a_range_is_planned_generically(
     ];
     for (filter, order) in &custom {
         assert_eq!(
-            payment_links::planning(filter.as_ref(), *order),
+            planning(filter.as_ref(), *order),
             Planning::Custom,
             "{filter:?} by {order:?}"
         );

@@ -2,8 +2,10 @@
 //! connection and then only executes it. Checked with `pg_prepared_statements`, which lists the
 //! statements the session holds.
 
+use crate::listing::search::{explain, page};
+use crate::listing::{Cursor, Direction, Filter, LinkColumn, Links, Search, Sort, Test};
 use crate::merchants;
-use crate::payment_links::{self, Column, Cursor, Direction, Filter, Search, Sort, Test, Value};
+use crate::payment_links::{self, Value};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use paylink_testdb::TestDb;
@@ -50,15 +52,15 @@ fn listings_and_inserts_are_prepared_once_per_connection() {
     let mut seen = Vec::new();
     for limit in [10, 7, 3] {
         search.limit = limit;
-        let page = payment_links::page(&mut conn, MERCHANT, &search).expect("page");
+        let page = page::<Links>(&mut conn, MERCHANT, &search).expect("page");
         let last = page.last().expect("a full page");
         search.cursor = Some(Cursor {
             value: Some(Value::Timestamp(last.created_date)),
-            link_id: Some(last.link_id.clone()),
+            id: Some(last.link_id.clone()),
         });
         seen.extend(page.into_iter().map(|link| link.link_id));
     }
-    let again = payment_links::page(
+    let again = page::<Links>(
         &mut conn,
         MERCHANT,
         &Search {
@@ -69,11 +71,11 @@ fn listings_and_inserts_are_prepared_once_per_connection() {
     .expect("first page again");
     assert_eq!(again.len(), 20);
     let active = Search {
-        filter: Some(Filter::Test(Column::IsActive, Test::IsTrue)),
+        filter: Some(Filter::Test(LinkColumn::IsActive, Test::IsTrue)),
         ..first_page.clone()
     };
     for _ in 0..3 {
-        payment_links::page(&mut conn, MERCHANT, &active).expect("filtered page");
+        page::<Links>(&mut conn, MERCHANT, &active).expect("filtered page");
     }
     let listings = prepared_on(&mut conn, "FROM payment_links WHERE");
     assert_eq!(listings.len(), 3, "{listings:#?}");
@@ -86,7 +88,7 @@ fn listings_and_inserts_are_prepared_once_per_connection() {
     assert_eq!(distinct.len(), 20, "no link twice across pages: {seen:?}");
 
     // Diagnostics run once and are not kept.
-    payment_links::explain(&mut conn, MERCHANT, &first_page).expect("explain");
+    explain::<Links>(&mut conn, MERCHANT, &first_page).expect("explain");
     assert_eq!(prepared_on(&mut conn, "FROM payment_links WHERE").len(), 3);
 }
 

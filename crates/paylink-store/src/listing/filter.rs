@@ -1,6 +1,7 @@
-//! What a listing asks for: a filter tree over columns, a sort, a direction, a cursor, a limit.
+//! What a listing asks for: a filter tree over one table's columns, a sort, a direction, a
+//! cursor, a limit.
 
-use super::column::Column;
+use super::Column;
 use crate::value::Value;
 
 /// One comparison of a column.
@@ -36,31 +37,31 @@ pub enum Test {
     IsFalse,
 }
 
-/// A filter tree.
+/// A filter tree over the columns `C` of one table.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Filter {
+pub enum Filter<C> {
     /// Every item matches.
-    All(Vec<Filter>),
+    All(Vec<Filter<C>>),
     /// Some item matches.
-    Any(Vec<Filter>),
+    Any(Vec<Filter<C>>),
     /// One column test.
-    Test(Column, Test),
+    Test(C, Test),
 }
 
 /// The listing order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sort {
-    /// The sort key; `link_id` breaks ties.
-    pub column: Column,
+pub struct Sort<C> {
+    /// The sort key; the table's id breaks ties.
+    pub column: C,
     /// Largest first (NULLs still last).
     pub descending: bool,
 }
 
-impl Default for Sort {
-    /// Newest first.
+impl<C: Column> Default for Sort<C> {
+    /// The table's own order when the client names none: newest first.
     fn default() -> Self {
         Self {
-            column: Column::CreatedDate,
+            column: C::NEWEST_FIRST,
             descending: true,
         }
     }
@@ -82,16 +83,16 @@ pub struct Cursor {
     /// The boundary item's sort value; `None` is NULL.
     pub value: Option<Value>,
     /// The boundary item's id. Without it the boundary lies past every item with `value`.
-    pub link_id: Option<String>,
+    pub id: Option<String>,
 }
 
 /// One page request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Search {
-    /// Which links qualify.
-    pub filter: Option<Filter>,
+pub struct Search<C> {
+    /// Which rows qualify.
+    pub filter: Option<Filter<C>>,
     /// Display order.
-    pub sort: Sort,
+    pub sort: Sort<C>,
     /// Direction from the cursor.
     pub direction: Direction,
     /// Where the page starts; `None`: the first page (forward) or the last (backward).

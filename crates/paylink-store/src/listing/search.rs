@@ -1,34 +1,20 @@
-//! Filtered, sorted, keyset-paged reads of one merchant's links.
+//! Filtered, sorted, keyset-paged reads of one merchant's rows of a [`Table`].
 //!
-//! Display order is the sort key in its direction with NULLs last, then `link_id` in the same
-//! direction. A page is read in "scan order": display order going forward, its reverse going
-//! backward. For a nullable key the rows with a value and the rows without one are read by two
-//! queries, one after the other, so that each is a plain range over an index
-//! `(merchant_uid, key, link_id)`; an `OR key IS NULL` would defeat the index.
-
-use std::sync::LazyLock;
+//! Display order is the sort key in its direction with NULLs last, then the table's id in the
+//! same direction. A page is read in "scan order": display order going forward, its reverse
+//! going backward. For a nullable key the rows with a value and the rows without one are read by
+//! two queries, one after the other, so that each is a plain range over an index
+//! `(merchant_uid, key, id)`; an `OR key IS NULL` would defeat the index.
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use super::PaymentLinkRow;
-use super::column::Column;
 use super::filter::{Direction, Filter, Search, Test};
+use super::{Column, ColumnSql, Table};
 use crate::StoreError;
 use crate::plans::Planning;
 use crate::sql::{self, Bind, SqlBuilder};
 use crate::value::Value;
-
-/// The columns a listing reads: those of [`PaymentLinkRow`], as diesel selects them for it, so
-/// that the row struct is the one place they are listed.
-static COLUMNS: LazyLock<String> = LazyLock::new(|| {
-    let select = crate::schema::payment_links::table.select(PaymentLinkRow::as_select());
-    let sql = diesel::debug_query::<diesel::pg::Pg, _>(&select).to_string();
-    sql.strip_prefix("SELECT ")
-        .and_then(|rest| rest.split(" FROM ").next())
-        .expect("diesel writes a select as SELECT ... FROM ...")
-        .to_owned()
-});
 
 /// The two runs of a listing: rows with a sort value, and rows whose sort value is NULL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,19 +24,19 @@ enum Segment {
 }
 
 /// The page, in display order.
-pub(crate) fn page(
+pub(crate) fn page<T: Table>(
     conn: &mut PgConnection,
     merchant_uid: &str,
-    search: &Search,
-) -> Result<Vec<PaymentLinkRow>, StoreError> {
+    search: &Search<T::Column>,
+) -> Result<Vec<T::Row>, StoreError> {
     let mut rows = Vec::new();
     for segment in segments(search) {
         let remaining = search.limit - rows.len() as i64;
         if remaining <= 0 {
             break;
         }
-        if let Some(query) = segment_query(merchant_uid, search, segment, remaining) {
-            rows.extend(query.into_query().load::<PaymentLinkRow>(conn)?);
+        if let Some(query) = segment_query::<T>(merchant_uid, search, segment, remaining)? {
+            rows.extend(query.into_query().load::<T::Row>(conn)?);
         }
     }
     if search.direction == Direction::Backward {
@@ -59,36 +45,41 @@ pub(crate) fn page(
     Ok(rows)
 }
 
-/// How many links match the filter. Without one, the merchant's total is the sum of its
-/// counter slots (migration `link_counts`): at most 16 rows, whatever the number of links. A
-/// filter is counted over the links it matches, through the same indexes as the page.
-pub(super) fn count(
+/// How many of the merchant's rows match `filter` (all of them without one), counted through
+/// the same indexes as the page; with `at_most`, counting stops there, so that its cost is
+/// bounded whatever the number of rows.
+pub(crate) fn count<T: Table>(
     conn: &mut PgConnection,
     merchant_uid: &str,
-    filter: Option<&Filter>,
+    filter: Option<&Filter<T::Column>>,
+    at_most: Option<i64>,
 ) -> Result<i64, StoreError> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        count: i64,
-    }
     let mut sql = SqlBuilder::default();
-    match filter {
-        None => {
-            sql.push(
-                "SELECT coalesce(sum(links), 0)::bigint AS count FROM payment_link_counts \
-                 WHERE merchant_uid = ",
-            );
-            sql.push_value(&Value::Text(merchant_uid.to_owned()));
-        }
-        Some(filter) => {
-            sql.push("SELECT count(*) AS count FROM payment_links WHERE merchant_uid = ");
-            sql.push_value(&Value::Text(merchant_uid.to_owned()));
-            sql.push(" AND ");
-            push_filter(&mut sql, filter);
-        }
+    sql.push(if at_most.is_some() {
+        "SELECT count(*) AS count FROM (SELECT 1 FROM "
+    } else {
+        "SELECT count(*) AS count FROM "
+    })
+    .push(T::NAME)
+    .push(" WHERE merchant_uid = ");
+    sql.push_value(&Value::Text(merchant_uid.to_owned()));
+    if let Some(filter) = filter {
+        sql.push(" AND ");
+        push_filter(&mut sql, merchant_uid, filter);
+    }
+    if let Some(at_most) = at_most {
+        sql.push(" LIMIT ");
+        sql.push_bind(Bind::Count(at_most));
+        sql.push(") AS matched");
     }
     Ok(sql.into_query().get_result::<Count>(conn)?.count)
+}
+
+/// One row of a count.
+#[derive(QueryableByName)]
+pub(crate) struct Count {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) count: i64,
 }
 
 /// How a listing's statements (its page and its count) are planned: generically when one index
@@ -97,8 +88,8 @@ pub(super) fn count(
 /// index then depends on how many rows the values match. The README's "Benchmarks" has the
 /// measurements behind this (a generic plan for a name filter took 30 to 67 ms on some
 /// patterns, against 0.1 ms planned with them).
-pub(crate) fn planning(filter: Option<&Filter>, order: Column) -> Planning {
-    fn ranged(filter: &Filter, order: Column) -> bool {
+pub(crate) fn planning<C: Column>(filter: Option<&Filter<C>>, order: C) -> Planning {
+    fn ranged<C: Column>(filter: &Filter<C>, order: C) -> bool {
         match filter {
             Filter::All(items) => items.iter().all(|item| ranged(item, order)),
             Filter::Any(items) => match items.as_slice() {
@@ -133,19 +124,24 @@ pub(crate) fn planning(filter: Option<&Filter>, order: Column) -> Planning {
 /// The page's first statement (rows with a sort value, in scan order) as plain text; it is the
 /// only one run when it fills the page.
 #[cfg(feature = "direct")]
-pub(crate) fn first_statement(merchant_uid: &str, search: &Search) -> Option<sql::PlainStatement> {
-    segments(search)
-        .into_iter()
-        .find_map(|segment| segment_query(merchant_uid, search, segment, search.limit))
-        .map(|query| query.plain())
+pub(crate) fn first_statement<T: Table>(
+    merchant_uid: &str,
+    search: &Search<T::Column>,
+) -> Result<Option<sql::PlainStatement>, StoreError> {
+    for segment in segments(search) {
+        if let Some(query) = segment_query::<T>(merchant_uid, search, segment, search.limit)? {
+            return Ok(Some(query.plain()));
+        }
+    }
+    Ok(None)
 }
 
 /// PostgreSQL's plan for each query of the page, for checking index use.
 #[cfg(test)]
-pub(crate) fn explain(
+pub(crate) fn explain<T: Table>(
     conn: &mut PgConnection,
     merchant_uid: &str,
-    search: &Search,
+    search: &Search<T::Column>,
 ) -> Result<String, StoreError> {
     #[derive(QueryableByName)]
     struct PlanLine {
@@ -157,7 +153,7 @@ pub(crate) fn explain(
     conn.batch_execute(planning(search.filter.as_ref(), search.sort.column).statement())?;
     let mut plan = String::new();
     for segment in segments(search) {
-        if let Some(mut query) = segment_query(merchant_uid, search, segment, search.limit) {
+        if let Some(mut query) = segment_query::<T>(merchant_uid, search, segment, search.limit)? {
             query.prepend("EXPLAIN ").one_off();
             for line in query.into_query().load::<PlanLine>(conn)? {
                 plan.push_str(&line.line);
@@ -169,7 +165,7 @@ pub(crate) fn explain(
 }
 
 /// The segments in scan order.
-fn segments(search: &Search) -> Vec<Segment> {
+fn segments<C: Column>(search: &Search<C>) -> Vec<Segment> {
     match (search.sort.column.nullable(), search.direction) {
         (false, _) => vec![Segment::Valued],
         (true, Direction::Forward) => vec![Segment::Valued, Segment::Null],
@@ -177,14 +173,27 @@ fn segments(search: &Search) -> Vec<Segment> {
     }
 }
 
+/// The SQL of a column rows can be ordered by; a joined column is refused (the API never asks
+/// for one).
+pub(crate) fn order_sql<C: Column>(column: C) -> Result<&'static str, StoreError> {
+    match column.sql() {
+        ColumnSql::Own(sql) => Ok(sql),
+        ColumnSql::Joined(_) => Err(StoreError::Database(format!(
+            "{} belongs to another table: rows cannot be ordered by it",
+            column.name()
+        ))),
+    }
+}
+
 /// The query for one segment, or `None` when no row of it can be on the page.
-fn segment_query(
+fn segment_query<T: Table>(
     merchant_uid: &str,
-    search: &Search,
+    search: &Search<T::Column>,
     segment: Segment,
     limit: i64,
-) -> Option<SqlBuilder> {
-    let column = search.sort.column.name();
+) -> Result<Option<SqlBuilder>, StoreError> {
+    let column = order_sql(search.sort.column)?;
+    let id = T::ID;
     // Scanning ascending: display ascending read forward, or display descending read backward.
     let ascending = search.sort.descending == (search.direction == Direction::Backward);
     let (after, order) = if ascending {
@@ -195,12 +204,14 @@ fn segment_query(
 
     let mut sql = SqlBuilder::default();
     sql.push("SELECT ")
-        .push(&COLUMNS)
-        .push(" FROM payment_links WHERE merchant_uid = ");
+        .push(T::select_list())
+        .push(" FROM ")
+        .push(T::NAME)
+        .push(" WHERE merchant_uid = ");
     sql.push_value(&Value::Text(merchant_uid.to_owned()));
     if let Some(filter) = &search.filter {
         sql.push(" AND ");
-        push_filter(&mut sql, filter);
+        push_filter(&mut sql, merchant_uid, filter);
     }
     if search.sort.column.nullable() {
         sql.push(&format!(
@@ -222,43 +233,41 @@ fn segment_query(
         let position = |s| order.iter().position(|x| *x == s);
         match position(segment).cmp(&position(cursor_segment)) {
             // This whole segment lies before the cursor in scan order.
-            std::cmp::Ordering::Less => return None,
+            std::cmp::Ordering::Less => return Ok(None),
             std::cmp::Ordering::Greater => {}
-            std::cmp::Ordering::Equal => match (&cursor.value, &cursor.link_id) {
-                (Some(value), Some(link_id)) => {
-                    // A row comparison is one index condition on (key, link_id): both columns
-                    // run in the same direction and this segment holds no NULL keys, so it means
+            std::cmp::Ordering::Equal => match (&cursor.value, &cursor.id) {
+                (Some(value), Some(boundary)) => {
+                    // A row comparison is one index condition on (key, id): both columns run in
+                    // the same direction and this segment holds no NULL keys, so it means
                     // exactly "k after a, or k = a and id after b", and plans faster than the OR.
-                    sql.push(&format!(" AND ({column}, link_id) {after} ("));
+                    sql.push(&format!(" AND ({column}, {id}) {after} ("));
                     sql.push_value(value);
                     sql.push(", ");
-                    sql.push_value(&Value::Text(link_id.clone()));
+                    sql.push_value(&Value::Text(boundary.clone()));
                     sql.push(")");
                 }
                 (Some(value), None) => {
                     sql.push(&format!(" AND {column} {after} "));
                     sql.push_value(value);
                 }
-                (None, Some(link_id)) => {
-                    sql.push(&format!(" AND link_id {after} "));
-                    sql.push_value(&Value::Text(link_id.clone()));
+                (None, Some(boundary)) => {
+                    sql.push(&format!(" AND {id} {after} "));
+                    sql.push_value(&Value::Text(boundary.clone()));
                 }
                 // A NULL boundary without an id: nothing after it can be told apart.
-                (None, None) => return None,
+                (None, None) => return Ok(None),
             },
         }
     }
-    // In the NULL segment every key is NULL, so only link_id orders the rows; the key stays in
-    // the ORDER BY all the same, because the planner matches (key, link_id) to the index's order
-    // but does not see that `key IS NULL` leaves link_id alone, and would sort the segment.
-    sql.push(&format!(
-        " ORDER BY {column} {order}, link_id {order} LIMIT "
-    ));
+    // In the NULL segment every key is NULL, so only the id orders the rows; the key stays in
+    // the ORDER BY all the same, because the planner matches (key, id) to the index's order but
+    // does not see that `key IS NULL` leaves the id alone, and would sort the segment.
+    sql.push(&format!(" ORDER BY {column} {order}, {id} {order} LIMIT "));
     sql.push_bind(Bind::Count(limit));
-    Some(sql)
+    Ok(Some(sql))
 }
 
-fn push_filter(sql: &mut SqlBuilder, filter: &Filter) {
+fn push_filter<C: Column>(sql: &mut SqlBuilder, merchant_uid: &str, filter: &Filter<C>) {
     match filter {
         Filter::All(items) | Filter::Any(items) if items.is_empty() => {
             sql.push("TRUE");
@@ -274,16 +283,30 @@ fn push_filter(sql: &mut SqlBuilder, filter: &Filter) {
                 if i > 0 {
                     sql.push(join);
                 }
-                push_filter(sql, item);
+                push_filter(sql, merchant_uid, item);
             }
             sql.push(")");
         }
-        Filter::Test(column, test) => push_test(sql, *column, test),
+        Filter::Test(column, test) => match column.sql() {
+            ColumnSql::Own(name) => push_test(sql, name, test),
+            ColumnSql::Joined(join) => {
+                // The row the listed row points at is one of the merchant's and there is
+                // exactly one, so testing it among the merchant's rows of its table that pass
+                // is the same test, NULLs included, and lets an index of that table find them.
+                sql.push(&format!(
+                    "{} IN (SELECT id FROM {} WHERE merchant_uid = ",
+                    join.via, join.table
+                ));
+                sql.push_value(&Value::Text(merchant_uid.to_owned()));
+                sql.push(" AND ");
+                push_test(sql, join.column, test);
+                sql.push(")");
+            }
+        },
     }
 }
 
-fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
-    let name = column.name();
+fn push_test(sql: &mut SqlBuilder, name: &str, test: &Test) {
     let compare = |sql: &mut SqlBuilder, operator: &str, value: &Value| {
         sql.push(&format!("{name} {operator} "));
         sql.push_value(value);
@@ -309,12 +332,12 @@ fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
         }
         Test::In(values) => {
             sql.push(&format!("{name} = ANY("));
-            sql.push_bind(array(values));
+            sql.push_bind(Bind::array(values));
             sql.push(")");
         }
         Test::NotIn(values) => {
             sql.push(&format!("({name} IS NULL OR NOT ({name} = ANY("));
-            sql.push_bind(array(values));
+            sql.push_bind(Bind::array(values));
             sql.push(")))");
         }
         Test::IsNull => {
@@ -329,47 +352,5 @@ fn push_test(sql: &mut SqlBuilder, column: Column, test: &Test) {
         Test::IsFalse => {
             sql.push(&format!("{name} IS FALSE"));
         }
-    }
-}
-
-/// The values as one array bind; callers give values of one kind (booleans are never listed).
-fn array(values: &[Value]) -> Bind {
-    match values.first() {
-        Some(Value::Integer(_)) => Bind::Integers(
-            values
-                .iter()
-                .filter_map(|v| {
-                    if let Value::Integer(i) = v {
-                        Some(*i)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
-        Some(Value::Timestamp(_)) => Bind::Timestamps(
-            values
-                .iter()
-                .filter_map(|v| {
-                    if let Value::Timestamp(t) = v {
-                        Some(*t)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
-        _ => Bind::Texts(
-            values
-                .iter()
-                .filter_map(|v| {
-                    if let Value::Text(t) = v {
-                        Some(t.clone())
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
     }
 }
