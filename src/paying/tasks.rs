@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use paylink_payments::{
     ExpireOutcome, PaymentError, RefundReason as StripeReason, RefundRequest, RefundStatus,
 };
+use paylink_store::checkouts::CheckoutRow;
 use paylink_store::checkouts::refunds::{RefundOutcome, RefundReason};
 use paylink_store::lifecycle::{PaymentStatus, RefundStatus as Stored, Status as _};
 use paylink_store::processor_tasks::{TaskKind, TaskResult, TaskRow};
@@ -269,23 +270,45 @@ impl TaskRunner {
         TaskResult::Abandoned(error.reason().to_owned())
     }
 
-    async fn cancel_subscription(&self, task: &TaskRow, now: DateTime<Utc>) -> TaskResult {
-        let view = match self.paying.store.checkout_view(&task.subject_id).await {
-            Ok(Some(view)) => view,
-            Ok(None) => return TaskResult::Abandoned("the checkout no longer exists".into()),
-            Err(error) => return retry(task, &error.to_string(), now),
+    /// A Stripe checkout a task acts on, with the client to act through; the task's result
+    /// instead when there is nothing to do or it cannot be done now.
+    async fn stripe_checkout(
+        &self,
+        task: &TaskRow,
+        now: DateTime<Utc>,
+    ) -> Result<(CheckoutRow, &paylink_payments::Stripe), TaskResult> {
+        let checkout = match self.paying.store.checkout_view(&task.subject_id).await {
+            Ok(Some(view)) => view.checkout,
+            Ok(None) => {
+                return Err(TaskResult::Abandoned(
+                    "the checkout no longer exists".into(),
+                ));
+            }
+            Err(error) => return Err(retry(task, &error.to_string(), now)),
         };
-        let Some(subscription) = view.checkout.provider_subscription_id.as_deref() else {
-            return TaskResult::Done;
-        };
-        let Provider::Stripe(stripe) = &self.paying.provider else {
-            return retry(
+        // Test mode has nothing at a processor to act on.
+        if checkout.provider == super::TEST {
+            return Err(TaskResult::Done);
+        }
+        match &self.paying.provider {
+            Provider::Stripe(stripe) => Ok((checkout, stripe)),
+            Provider::Test => Err(retry(
                 task,
                 "this server does not take payments through Stripe",
                 now,
-            );
+            )),
+        }
+    }
+
+    async fn cancel_subscription(&self, task: &TaskRow, now: DateTime<Utc>) -> TaskResult {
+        let (checkout, stripe) = match self.stripe_checkout(task, now).await {
+            Ok(found) => found,
+            Err(result) => return result,
         };
-        let key = format!("{}-cancel", view.checkout.id);
+        let Some(subscription) = checkout.provider_subscription_id.as_deref() else {
+            return TaskResult::Done;
+        };
+        let key = format!("{}-cancel", checkout.id);
         match stripe.cancel_subscription(subscription, &key).await {
             Ok(()) => TaskResult::Done,
             Err(error) => self.failed_request(task, &error, now, false).await,
@@ -293,25 +316,14 @@ impl TaskRunner {
     }
 
     async fn expire_checkout(&self, task: &TaskRow, now: DateTime<Utc>) -> TaskResult {
-        let view = match self.paying.store.checkout_view(&task.subject_id).await {
-            Ok(Some(view)) => view,
-            Ok(None) => return TaskResult::Abandoned("the checkout no longer exists".into()),
-            Err(error) => return retry(task, &error.to_string(), now),
+        let (checkout, stripe) = match self.stripe_checkout(task, now).await {
+            Ok(found) => found,
+            Err(result) => return result,
         };
-        let Some(provider_id) = view.checkout.provider_checkout_id.as_deref() else {
+        let Some(provider_id) = checkout.provider_checkout_id.as_deref() else {
             return TaskResult::Done;
         };
-        if view.checkout.provider == super::TEST {
-            return TaskResult::Done;
-        }
-        let Provider::Stripe(stripe) = &self.paying.provider else {
-            return retry(
-                task,
-                "this server does not take payments through Stripe",
-                now,
-            );
-        };
-        let key = format!("{}-expire", view.checkout.id);
+        let key = format!("{}-expire", checkout.id);
         match stripe.expire_checkout(provider_id, &key).await {
             // A checkout the payer completed first is paid: its event is applied, and the
             // payment refunded, when it arrives.

@@ -173,17 +173,7 @@ async fn a_session_past_its_expiration_stays_expired() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Clock").await;
     let (session, _) = create_session(&app, &merchant, json!({})).await;
-    let id = session.clone();
-    app.sql(move |conn| {
-        use diesel::prelude::*;
-        diesel::sql_query(
-            "UPDATE payment_plan_sessions SET expiration_date = now() - interval '1 minute' WHERE id = $1",
-        )
-        .bind::<diesel::sql_types::Text, _>(id)
-        .execute(conn)
-        .expect("expiring");
-    })
-    .await;
+    time_runs_out(&app, Deadline::Session, &session).await;
     let revived = update_session(
         &app,
         &merchant,
@@ -257,13 +247,8 @@ async fn a_checkout_past_its_time_cannot_be_paid() {
     let merchant = app.merchant("Late").await;
     let (session, page) = create_session(&app, &merchant, json!({ "startDate": today() })).await;
     let checkout = open_checkout(&app, &page, &[("method", "card")]).await;
-    app.sql(|conn| {
-        use diesel::prelude::*;
-        diesel::sql_query("UPDATE checkouts SET expires_at = now() - interval '1 second'")
-            .execute(conn)
-            .expect("expiring");
-    })
-    .await;
+    let checkout_id = checkout.rsplit('/').next().unwrap().to_owned();
+    time_runs_out(&app, Deadline::Checkout, &checkout_id).await;
     let done = pay(&app, &checkout).await;
     assert!(done.contains("This payment page expired"), "{done}");
     assert_eq!(
@@ -305,17 +290,7 @@ async fn a_payment_for_a_session_that_expired_meanwhile_is_refunded() {
     .await;
     let checkout = open_checkout(&app, &page, &[("method", "card")]).await;
     // The offer runs out while the payer is on the card page.
-    let id = session.clone();
-    app.sql(move |conn| {
-        use diesel::prelude::*;
-        diesel::sql_query(
-            "UPDATE payment_plan_sessions SET expiration_date = now() - interval '1 second' WHERE id = $1",
-        )
-        .bind::<diesel::sql_types::Text, _>(id)
-        .execute(conn)
-        .expect("expiring");
-    })
-    .await;
+    time_runs_out(&app, Deadline::Session, &session).await;
     let done = pay(&app, &checkout).await;
     assert!(
         done.contains("This payment could not be accepted"),
@@ -420,17 +395,7 @@ async fn a_link_past_its_expiry_is_closed_and_a_late_payment_given_back() {
         "2099-01-01T00:00:00.000000Z"
     );
     let checkout = open_checkout(&app, &page, &[("method", "card")]).await;
-    let id = link_id.clone();
-    app.sql(move |conn| {
-        use diesel::prelude::*;
-        diesel::sql_query(
-            "UPDATE payment_links SET expires_at = now() - interval '1 second' WHERE link_id = $1",
-        )
-        .bind::<diesel::sql_types::Text, _>(id)
-        .execute(conn)
-        .expect("expiring");
-    })
-    .await;
+    time_runs_out(&app, Deadline::Link, &link_id).await;
     let answer = get(&app, &page).await;
     assert_eq!(answer.status, 410);
     assert!(text_of(&answer.body).contains("This payment link has expired"));

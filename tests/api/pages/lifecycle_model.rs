@@ -18,9 +18,10 @@ use std::collections::HashMap;
 
 use paylink_store::lifecycle::{Cause, SessionStatus, Status as _, step};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
+use super::model_support::{Seen, check_refund_bounds, expect, fail, run_model, settle_tasks};
 use super::*;
 
 /// The seed `make test` runs with.
@@ -139,7 +140,7 @@ struct Case<'a> {
     link: (String, String),
     model: Model,
     /// Every status each session was seen in, in order.
-    seen: Vec<Vec<String>>,
+    seen: Vec<Seen>,
 }
 
 const SESSION_STATE: &str = "query($id: ID!) {
@@ -155,14 +156,6 @@ fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or_default()
-}
-
-fn fail(message: String) -> TestCaseError {
-    TestCaseError::fail(message)
-}
-
-fn expect(ok: bool, message: impl FnOnce() -> String) -> Result<(), TestCaseError> {
-    if ok { Ok(()) } else { Err(fail(message())) }
 }
 
 impl<'a> Case<'a> {
@@ -187,7 +180,7 @@ impl<'a> Case<'a> {
                 kept_link_payments: 0,
                 given_back: vec![0; SESSIONS],
             },
-            seen: vec![vec!["Active".to_owned()]; SESSIONS],
+            seen: (0..SESSIONS).map(|_| Seen::active()).collect(),
         }
     }
 
@@ -421,18 +414,7 @@ impl<'a> Case<'a> {
     }
 
     async fn session_clock_runs_out(&mut self, session: usize) -> Result<(), TestCaseError> {
-        let id = self.sessions[session].0.clone();
-        self.app
-            .sql(move |conn| {
-                use diesel::prelude::*;
-                diesel::sql_query(
-                    "UPDATE payment_plan_sessions SET expiration_date = now() - interval '1 second' WHERE id = $1",
-                )
-                .bind::<diesel::sql_types::Text, _>(id)
-                .execute(conn)
-                .expect("expiring a session");
-            })
-            .await;
+        time_runs_out(self.app, Deadline::Session, &self.sessions[session].0).await;
         self.model.session_clock[session] = true;
         Ok(())
     }
@@ -442,18 +424,12 @@ impl<'a> Case<'a> {
             return Ok(());
         }
         let index = index % self.model.checkouts.len();
-        let id = self.model.checkouts[index].id.clone();
-        self.app
-            .sql(move |conn| {
-                use diesel::prelude::*;
-                diesel::sql_query(
-                    "UPDATE checkouts SET expires_at = now() - interval '1 second' WHERE id = $1",
-                )
-                .bind::<diesel::sql_types::Text, _>(id)
-                .execute(conn)
-                .expect("expiring a checkout");
-            })
-            .await;
+        time_runs_out(
+            self.app,
+            Deadline::Checkout,
+            &self.model.checkouts[index].id,
+        )
+        .await;
         self.model.checkouts[index].clock_ran_out = true;
         Ok(())
     }
@@ -494,19 +470,9 @@ impl<'a> Case<'a> {
             expect(status == expected.name(), || {
                 format!("session {session} is {status}, the model says {expected:?}")
             })?;
-            let seen = &mut self.seen[session];
-            if seen.last() != Some(&status) {
-                let from =
-                    SessionStatus::stored(seen.last().unwrap()).map_err(|e| fail(e.to_string()))?;
-                let to = SessionStatus::stored(&status).map_err(|e| fail(e.to_string()))?;
-                expect(
-                    [Cause::Merchant, Cause::Provider, Cause::Clock, Cause::Payer]
-                        .into_iter()
-                        .any(|cause| step(from, to, cause).is_ok()),
-                    || format!("session {session} went {from:?} -> {to:?}, which no one may do"),
-                )?;
-                seen.push(status);
-            }
+            self.seen[session]
+                .saw(&status)
+                .map_err(|error| fail(format!("session {session}: {error}")))?;
             let payments = state["payments"].as_array().cloned().unwrap_or_default();
             check_payments(&payments, settled, |kept, given_back| {
                 let completed = usize::from(expected == SessionStatus::Completed)
@@ -526,7 +492,7 @@ impl<'a> Case<'a> {
         })
         .map_err(fail)?;
         self.check_checkouts().await?;
-        self.check_refund_bounds().await
+        check_refund_bounds(self.app).await
     }
 
     /// A session that was set up and then cancelled keeps its payment: cancelling ends the plan,
@@ -589,31 +555,6 @@ impl<'a> Case<'a> {
             format!("more than one open checkout for a session: {open_per_session:?}")
         })
     }
-
-    async fn check_refund_bounds(&self) -> Result<(), TestCaseError> {
-        let over: i64 = self
-            .app
-            .sql(|conn| {
-                use diesel::prelude::*;
-                #[derive(QueryableByName)]
-                struct Row {
-                    #[diesel(sql_type = diesel::sql_types::BigInt)]
-                    over: i64,
-                }
-                diesel::sql_query(
-                    "SELECT count(*) AS over FROM payments p WHERE p.amount_refunded > p.amount_minor \
-                     OR p.amount_refunded <> (SELECT COALESCE(SUM(r.amount_minor), 0) FROM refunds r \
-                         WHERE r.payment_id = p.id AND r.status <> 'Failed')",
-                )
-                .get_result::<Row>(conn)
-                .expect("checking refunds")
-                .over
-            })
-            .await;
-        expect(over == 0, || {
-            format!("{over} payments whose refunds exceed them or do not add up")
-        })
-    }
 }
 
 /// Counts a list's kept payments (Succeeded, nothing refunded) and given-back ones (refunded in
@@ -655,31 +596,8 @@ async fn run_case(app: &TestApp, ops: Vec<Op>) -> Result<(), TestCaseError> {
             .map_err(|error| fail(format!("after step {index} {op:?}: {error}")))?;
     }
     // Once the processor tasks have run, every payment given back is Refunded.
-    for _ in 0..600 {
-        if open_tasks(app).await == 0 {
-            return case.check(true).await;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    Err(fail(
-        "processor tasks were still open after 30 s".to_owned(),
-    ))
-}
-
-async fn open_tasks(app: &TestApp) -> i64 {
-    app.sql(|conn| {
-        use diesel::prelude::*;
-        #[derive(QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            open: i64,
-        }
-        diesel::sql_query("SELECT count(*) AS open FROM processor_tasks WHERE done_at IS NULL")
-            .get_result::<Row>(conn)
-            .expect("counting tasks")
-            .open
-    })
-    .await
+    settle_tasks(app).await?;
+    case.check(true).await
 }
 
 #[test]
@@ -692,25 +610,11 @@ fn random_sequences_keep_the_money_right() {
         ("PAYLINK_RATE_LIMIT_PER_SECOND", "0".to_owned()),
         ("PAYLINK_PAGE_POSTS_PER_MINUTE", "0".to_owned()),
     ]));
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok());
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|value| value.parse().ok());
-    let config = Config {
-        cases: cases.unwrap_or(16),
-        rng_seed: RngSeed::Fixed(seed.unwrap_or(SEED)),
-        // A hand-driven runner has no source file to keep regressions beside.
-        failure_persistence: None,
-        max_shrink_iters: 100,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
-    let result = runner.run(&proptest::collection::vec(op(), 1..=MAX_STEPS), |ops| {
-        runtime.block_on(run_case(&app, ops))
-    });
-    if let Err(error) = result {
-        panic!("{error}");
-    }
+    run_model(
+        &runtime,
+        proptest::collection::vec(op(), 1..=MAX_STEPS),
+        16,
+        SEED,
+        |ops| run_case(&app, ops),
+    );
 }

@@ -18,14 +18,13 @@
 //! `PROPTEST_CASES` and `PROPTEST_RNG_SEED` run more, or others.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
-use paylink_store::lifecycle::{Cause, SessionStatus, Status as _, step};
 use paylink_test_servers::stripe_server::StripeServer;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
+use super::model_support::{Seen, check_refund_bounds, expect, fail, run_model, settle_tasks};
 use super::stripe::with_stripe_and;
 use super::*;
 
@@ -59,14 +58,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn fail(message: String) -> TestCaseError {
-    TestCaseError::fail(message)
-}
-
-fn expect(ok: bool, message: impl FnOnce() -> String) -> Result<(), TestCaseError> {
-    if ok { Ok(()) } else { Err(fail(message())) }
-}
-
 /// One case: a merchant, its sessions and link, and what was done at Stripe.
 struct Case<'a> {
     app: &'a TestApp,
@@ -79,7 +70,7 @@ struct Case<'a> {
     /// Events of this case's Stripe sessions already delivered.
     delivered: HashSet<String>,
     /// Every status each session was seen in, in order.
-    seen: Vec<Vec<String>>,
+    seen: Vec<Seen>,
 }
 
 const SESSION_STATE: &str = "query($id: ID!) {
@@ -103,7 +94,7 @@ impl<'a> Case<'a> {
             link,
             stripe_sessions: Vec::new(),
             delivered: HashSet::new(),
-            seen: vec![vec!["Active".to_owned()]; SESSIONS],
+            seen: (0..SESSIONS).map(|_| Seen::active()).collect(),
         }
     }
 
@@ -305,19 +296,9 @@ impl<'a> Case<'a> {
                 .as_str()
                 .unwrap_or("")
                 .to_owned();
-            let seen = &mut self.seen[index];
-            if seen.last() != Some(&status) {
-                let from =
-                    SessionStatus::stored(seen.last().unwrap()).map_err(|e| fail(e.to_string()))?;
-                let to = SessionStatus::stored(&status).map_err(|e| fail(e.to_string()))?;
-                expect(
-                    [Cause::Merchant, Cause::Provider, Cause::Clock, Cause::Payer]
-                        .into_iter()
-                        .any(|cause| step(from, to, cause).is_ok()),
-                    || format!("session {index} went {from:?} -> {to:?}, which no one may do"),
-                )?;
-                seen.push(status);
-            }
+            self.seen[index]
+                .saw(&status)
+                .map_err(|error| fail(format!("session {index}: {error}")))?;
         }
         let rows = checkout_money(self.app, &self.merchant.uid).await;
         let mut completed_per_session: HashMap<String, usize> = HashMap::new();
@@ -349,7 +330,7 @@ impl<'a> Case<'a> {
             || format!("a session set up twice: {completed_per_session:?}"),
         )?;
         for (index, (id, _)) in self.sessions.iter().enumerate() {
-            let cancelled = self.seen[index].last().map(String::as_str) == Some("Cancelled");
+            let cancelled = self.seen[index].last() == "Cancelled";
             let running = self.running_subscriptions(&rows, id);
             expect(running <= 1 && !(cancelled && running > 0), || {
                 format!(
@@ -525,58 +506,6 @@ async fn checkout_money(app: &TestApp, merchant_uid: &str) -> Vec<MoneyRow> {
     .await
 }
 
-async fn settle_tasks(app: &TestApp) -> Result<(), TestCaseError> {
-    for _ in 0..600 {
-        let open: i64 = app
-            .sql(|conn| {
-                use diesel::prelude::*;
-                #[derive(QueryableByName)]
-                struct Row {
-                    #[diesel(sql_type = diesel::sql_types::BigInt)]
-                    open: i64,
-                }
-                diesel::sql_query(
-                    "SELECT count(*) AS open FROM processor_tasks WHERE done_at IS NULL",
-                )
-                .get_result::<Row>(conn)
-                .expect("counting tasks")
-                .open
-            })
-            .await;
-        if open == 0 {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(fail(
-        "processor tasks were still open after 30 s".to_owned(),
-    ))
-}
-
-async fn check_refund_bounds(app: &TestApp) -> Result<(), TestCaseError> {
-    let over: i64 = app
-        .sql(|conn| {
-            use diesel::prelude::*;
-            #[derive(QueryableByName)]
-            struct Row {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                over: i64,
-            }
-            diesel::sql_query(
-                "SELECT count(*) AS over FROM payments p WHERE p.amount_refunded > p.amount_minor \
-                 OR p.amount_refunded <> (SELECT COALESCE(SUM(r.amount_minor), 0) FROM refunds r \
-                     WHERE r.payment_id = p.id AND r.status <> 'Failed')",
-            )
-            .get_result::<Row>(conn)
-            .expect("checking refunds")
-            .over
-        })
-        .await;
-    expect(over == 0, || {
-        format!("{over} payments whose refunds exceed them or do not add up")
-    })
-}
-
 async fn run_case(app: &TestApp, stripe: &StripeServer, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut case = Case::start(app, stripe).await;
     for (index, op) in ops.iter().enumerate() {
@@ -603,25 +532,11 @@ fn random_sequences_through_stripe_keep_the_money_right() {
         ("PAYLINK_PAGE_POSTS_PER_MINUTE", "0".to_owned()),
     ]));
     stripe.hold_webhooks(true);
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok());
-    let seed = std::env::var("PROPTEST_RNG_SEED")
-        .ok()
-        .and_then(|value| value.parse().ok());
-    let config = Config {
-        cases: cases.unwrap_or(12),
-        rng_seed: RngSeed::Fixed(seed.unwrap_or(SEED)),
-        // A hand-driven runner has no source file to keep regressions beside.
-        failure_persistence: None,
-        max_shrink_iters: 60,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
-    let result = runner.run(&proptest::collection::vec(op(), 1..=MAX_STEPS), |ops| {
-        runtime.block_on(run_case(&app, &stripe, ops))
-    });
-    if let Err(error) = result {
-        panic!("{error}");
-    }
+    run_model(
+        &runtime,
+        proptest::collection::vec(op(), 1..=MAX_STEPS),
+        12,
+        SEED,
+        |ops| run_case(&app, &stripe, ops),
+    );
 }

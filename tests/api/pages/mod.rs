@@ -10,6 +10,7 @@ mod lifecycle;
 mod lifecycle_model;
 mod lifecycle_model_stripe;
 mod links;
+mod model_support;
 mod receipts;
 mod receiver;
 mod refunds;
@@ -216,6 +217,44 @@ async fn session_payments(app: &TestApp, merchant: &Merchant, id: &str) -> Value
         .gql(merchant, SESSION_PAYMENTS, json!({ "id": id }))
         .await;
     ok(&body, "paymentPlanSession").clone()
+}
+
+/// What can run out of time, and the column that says when.
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    /// A session's `expiration_date`.
+    Session,
+    /// A checkout's `expires_at`.
+    Checkout,
+    /// A link's `expires_at`.
+    Link,
+}
+
+/// Moves one row's deadline a second into the past, as waiting would: the API refuses a past
+/// date, and waiting would make the test slow.
+async fn time_runs_out(app: &TestApp, deadline: Deadline, id: &str) {
+    let statement = match deadline {
+        Deadline::Session => {
+            "UPDATE payment_plan_sessions SET expiration_date = now() - interval '1 second' WHERE id = $1"
+        }
+        Deadline::Checkout => {
+            "UPDATE checkouts SET expires_at = now() - interval '1 second' WHERE id = $1"
+        }
+        Deadline::Link => {
+            "UPDATE payment_links SET expires_at = now() - interval '1 second' WHERE link_id = $1"
+        }
+    };
+    let id = id.to_owned();
+    let changed = app
+        .sql(move |conn| {
+            use diesel::prelude::*;
+            diesel::sql_query(statement)
+                .bind::<diesel::sql_types::Text, _>(id)
+                .execute(conn)
+                .expect("moving a deadline")
+        })
+        .await;
+    assert_eq!(changed, 1, "{deadline:?} has no such row");
 }
 
 /// Today's date, for a plan whose first payment is taken when it is set up.

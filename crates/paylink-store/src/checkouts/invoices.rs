@@ -11,11 +11,10 @@ use diesel::prelude::*;
 use paylink_lifecycle::{PaymentStatus, SessionStatus, Status};
 
 use super::CheckoutRow;
+use super::keeping::{GiveBack, give_back};
 use super::outcomes::{OutcomeEvent, record_event};
 use super::payments::{self, PaymentRow};
-use super::refunds::{self, Initiator, NewRefund, RefundReason};
 use crate::StoreError;
-use crate::processor_tasks::{self, TaskKind};
 use crate::schema::checkouts::dsl as checkouts;
 use crate::schema::payments::dsl;
 use crate::sessions::SessionRow;
@@ -144,7 +143,16 @@ fn apply(conn: &mut PgConnection, outcome: &InvoiceOutcome) -> Result<InvoiceApp
         },
     )?;
     let tasks_queued = outcome.paid && !plan_kept(conn, &checkout)? && {
-        give_back(conn, &checkout, &payment, outcome)?;
+        give_back(
+            conn,
+            &checkout,
+            GiveBack {
+                payment: Some(&payment),
+                end_plan: true,
+                refund_id: &outcome.new_refund_id,
+                now: outcome.now,
+            },
+        )?;
         true
     };
     Ok(InvoiceApplied::Recorded { tasks_queued })
@@ -162,36 +170,6 @@ fn plan_kept(conn: &mut PgConnection, checkout: &CheckoutRow) -> Result<bool, St
         .select(SessionRow::as_select())
         .first(conn)?;
     Ok(SessionStatus::stored(&session.status)? == SessionStatus::Completed)
-}
-
-fn give_back(
-    conn: &mut PgConnection,
-    checkout: &CheckoutRow,
-    payment: &PaymentRow,
-    outcome: &InvoiceOutcome,
-) -> Result<(), StoreError> {
-    processor_tasks::queue(
-        conn,
-        &checkout.merchant_uid,
-        TaskKind::CancelSubscription,
-        &checkout.id,
-        outcome.now,
-    )?;
-    refunds::reserve(
-        conn,
-        payment,
-        &NewRefund {
-            id: outcome.new_refund_id.clone(),
-            amount_minor: None,
-            reason: Some(RefundReason::NotPayable),
-            initiated_by: Initiator::Paylink,
-        },
-        outcome.now,
-    )?
-    .map_err(|refusal| {
-        StoreError::Database(format!("a new payment refused its refund: {refusal:?}"))
-    })?;
-    Ok(())
 }
 
 impl crate::Store {

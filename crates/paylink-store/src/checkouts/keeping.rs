@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use paylink_lifecycle::{Cause, LinkStatus, SessionStatus, Status, Step, step};
 
 use super::CheckoutRow;
-use super::outcomes::CheckoutOutcome;
 use super::payments::{self, PaymentRow};
 use super::refunds::{self, Initiator, NewRefund, RefundReason, RefundRow};
 use crate::StoreError;
@@ -82,24 +81,37 @@ pub(super) fn count_link_payment(
     Ok(())
 }
 
+/// What cannot be kept of a checkout: its payment, if any, and whether the plan it set up at
+/// the processor is to be ended.
+pub(super) struct GiveBack<'a> {
+    /// The payment to give back in full.
+    pub(super) payment: Option<&'a PaymentRow>,
+    /// Whether the checkout set a plan up at the processor.
+    pub(super) end_plan: bool,
+    /// The refund's id.
+    pub(super) refund_id: &'a str,
+    /// When.
+    pub(super) now: DateTime<Utc>,
+}
+
 /// Gives back what the processor took for a checkout whose session or link could no longer be
-/// paid, and ends a plan it set up: both queued for the processor in this transaction.
+/// paid, and ends a plan it set up: both queued for the processor in this transaction. The
+/// refund, when there was money to give back.
 pub(super) fn give_back(
     conn: &mut PgConnection,
     checkout: &CheckoutRow,
-    payment: Option<&PaymentRow>,
-    outcome: &CheckoutOutcome,
+    what: GiveBack<'_>,
 ) -> Result<Option<RefundRow>, StoreError> {
-    if checkout.provider_subscription_id.is_some() || outcome.subscription.is_some() {
+    if what.end_plan {
         processor_tasks::queue(
             conn,
             &checkout.merchant_uid,
             TaskKind::CancelSubscription,
             &checkout.id,
-            outcome.now,
+            what.now,
         )?;
     }
-    let Some(payment) = payment else {
+    let Some(payment) = what.payment else {
         return Ok(None);
     };
     let payment = payments::find_for_update(conn, &payment.id)?;
@@ -107,12 +119,12 @@ pub(super) fn give_back(
         conn,
         &payment,
         &NewRefund {
-            id: outcome.new_refund_id.clone(),
+            id: what.refund_id.to_owned(),
             amount_minor: None,
             reason: Some(RefundReason::NotPayable),
             initiated_by: Initiator::Paylink,
         },
-        outcome.now,
+        what.now,
     )?;
     Ok(reserved.ok())
 }

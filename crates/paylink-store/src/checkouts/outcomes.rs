@@ -9,7 +9,7 @@ use paylink_lifecycle::{
     Cause, CheckoutStatus, LinkStatus, PaymentStatus, SessionStatus, Status, step,
 };
 
-use super::keeping::{OwnerNow, count_link_payment, give_back, owner_now};
+use super::keeping::{GiveBack, OwnerNow, count_link_payment, give_back, owner_now};
 use super::payments::{self, PaymentRow};
 use super::refunds::RefundRow;
 use super::{CheckoutRow, move_checkout};
@@ -337,7 +337,17 @@ fn apply(
                 }
             }
         }
-        let refund = give_back(conn, &checkout, payment.as_ref(), outcome)?;
+        let refund = give_back(
+            conn,
+            &checkout,
+            GiveBack {
+                payment: payment.as_ref(),
+                end_plan: checkout.provider_subscription_id.is_some()
+                    || outcome.subscription.is_some(),
+                refund_id: &outcome.new_refund_id,
+                now: outcome.now,
+            },
+        )?;
         return Ok(Applied::Recorded(Some(Box::new(Completion {
             payment,
             session,
