@@ -335,3 +335,44 @@ async fn a_refund_event_before_its_payment_is_asked_for_again_and_then_applied()
     assert_eq!(payment["amountRefunded"], 1000, "{payment}");
     assert_eq!(payment["refunds"][0]["initiatedBy"], "processor");
 }
+
+#[tokio::test]
+async fn a_plans_first_payment_is_refundable_once_its_opening_invoice_names_its_payment() {
+    let (app, stripe) = with_stripe().await;
+    let merchant = app.merchant("First charge").await;
+    let (session_id, page) = create_session(&app, &merchant, json!({ "startDate": today() })).await;
+    let (_, session) = open(&app, &stripe, &page, &[("method", "card")]).await;
+    stripe.complete(&session).await;
+    let subscription = stripe.session(&session).unwrap().subscription.unwrap();
+    let first = session_payments(&app, &merchant, &session_id).await["payments"][0].clone();
+    assert_eq!(first["providerReference"], subscription.as_str(), "{first}");
+
+    // The invoice that opened the subscription, as Stripe's documentation shows it.
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let event = json!({
+        "id": "evt_opening_invoice", "object": "event", "type": "invoice.paid",
+        "created": created, "livemode": false, "api_version": "2024-06-20",
+        "data": { "object": {
+            "id": "in_opening", "object": "invoice", "subscription": subscription,
+            "billing_reason": "subscription_create", "amount_paid": 10000, "amount_due": 10000,
+            "currency": "usd", "payment_intent": "pi_opening", "status": "paid",
+        } },
+    });
+    assert_eq!(
+        super::stripe::post_signed(&app, &event.to_string()).await,
+        200
+    );
+    let first = session_payments(&app, &merchant, &session_id).await["payments"][0].clone();
+    assert_eq!(first["providerReference"], "pi_opening", "{first}");
+    assert_eq!(
+        session_payments(&app, &merchant, &session_id).await["payments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the opening invoice is the first payment, not another"
+    );
+}

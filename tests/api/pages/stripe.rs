@@ -345,7 +345,7 @@ async fn bank_debit_events_out_of_order_never_move_a_payment_back() {
 }
 
 /// Signs `payload` as Stripe does and posts it to the server's endpoint.
-async fn post_signed(app: &TestApp, payload: &str) -> u16 {
+pub(super) async fn post_signed(app: &TestApp, payload: &str) -> u16 {
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
