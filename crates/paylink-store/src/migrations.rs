@@ -8,6 +8,10 @@ use crate::StoreError;
 /// Every migration of the repository's `migrations/` folder.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// A digest of the migrations embedded in this build: a database made by applying
+/// [`MIGRATIONS`] can be named after it (the tests' template database is).
+pub const DIGEST: &str = env!("PAYLINK_MIGRATIONS_DIGEST");
+
 /// Key of the advisory lock that serialises migrations, so that several servers starting at once
 /// on one database do not race to apply the same migration.
 const MIGRATION_LOCK_KEY: i64 = 0x7061_796c_696e_6b01;

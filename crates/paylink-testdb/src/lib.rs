@@ -1,8 +1,9 @@
 //! Isolated PostgreSQL databases for tests.
 //!
-//! The first test of a run migrates a template database (named after a digest of `migrations/`, so
-//! a changed migration makes a new template); every test then gets its own database cloned from
-//! it with `CREATE DATABASE ... TEMPLATE`, which takes milliseconds, and drops it when done. Tests
+//! The first test of a run migrates a template database (named after a digest of the migrations
+//! the build embeds, so a changed migration makes a new template); every test then gets its own
+//! database cloned from it with `CREATE DATABASE ... TEMPLATE`, which takes milliseconds, and
+//! drops it when done. Tests
 //! therefore run in parallel, in one process or many (nextest), against a real server. Databases
 //! left behind by crashed runs are swept when a template is checked. Templates of older
 //! migration sets are kept (a concurrent run on another checkout may be using one); they are
@@ -18,7 +19,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use sha2::{Digest, Sha256};
 
 /// Name prefix of per-test databases.
 const TEST_DB_PREFIX: &str = "paylink_t_";
@@ -139,37 +139,6 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Digest of every migration's SQL, so a template is never reused across migration changes.
-fn migrations_digest() -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
-    let mut files = Vec::new();
-    collect_files(std::path::Path::new(dir), &mut files);
-    files.sort();
-    let mut hasher = Sha256::new();
-    for file in files {
-        hasher.update(file.to_string_lossy().as_bytes());
-        hasher.update(std::fs::read(&file).unwrap_or_default());
-    }
-    hasher.finalize()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn collect_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
 #[derive(QueryableByName)]
 struct DatabaseName {
     #[diesel(sql_type = Text)]
@@ -188,7 +157,9 @@ fn database_names(admin: &mut PgConnection, prefix: &str) -> Vec<String> {
 
 /// Makes sure the migrated template for the current migrations exists and returns its name.
 fn ensure_template(admin: &mut PgConnection, admin_url: &str) -> String {
-    let template = format!("{TEMPLATE_PREFIX}{}", migrations_digest());
+    // Named after the migrations this build applies, not the files on disk, which may have
+    // changed since it was compiled.
+    let template = format!("{TEMPLATE_PREFIX}{}", paylink_store::migrations::DIGEST);
     admin
         .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})"))
         .expect("taking the template lock");
