@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error_code;
 pub mod graphql;
 pub mod http;
+pub mod outbound;
 pub mod paying;
 pub mod receipts;
 pub mod server;

@@ -28,6 +28,7 @@ impl Server {
     /// Binds the listen address of `config`; the store is shared by all requests.
     pub async fn bind(config: &Config, store: Store) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
+        crate::outbound::warn_if_loosened(&config.outbound);
         let deliveries_queued = Arc::new(tokio::sync::Notify::new());
         let receipts = receipts(config);
         let dispatcher = Dispatcher::new(
@@ -88,6 +89,7 @@ impl Server {
             receipts,
             paying,
             page_limiter: crate::http::PageRateLimiter::new(config.payments.page_rate_limit),
+            outbound: Arc::new(config.outbound.clone()),
         };
         Ok(Self {
             listener,

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use paylink_notify::{
-    EmailSettings, EmailTransport, Field, Notifier, Secret, SmsSettings, SmsTransport, TwilioSender,
+    EmailSettings, EmailTransport, Field, Notifier, OutboundPolicy, Secret, SmsSettings,
+    SmsTransport, TwilioSender,
 };
 use url::Url;
 
@@ -27,6 +28,7 @@ impl DeliveryConfig {
     /// Reads the delivery settings through `get`.
     pub(super) fn from_lookup(
         get: &impl Fn(&Setting) -> Option<String>,
+        outbound: &OutboundPolicy,
     ) -> Result<Self, ConfigError> {
         let text = |setting: &Setting| setting.text(get(setting)).unwrap_or_default();
         let timeout = Duration::from_millis(
@@ -48,10 +50,11 @@ impl DeliveryConfig {
             transport: sms_transport(get)?,
             timeout,
         };
-        let notifier = Notifier::new(email, sms).map_err(|error| ConfigError {
-            variable: setting_of(error.field).env,
-            message: error.message,
-        })?;
+        let notifier =
+            Notifier::new(email, sms, outbound.clone()).map_err(|error| ConfigError {
+                variable: setting_of(error.field).env,
+                message: error.message,
+            })?;
         let lease_secs: u64 =
             settings::DELIVERY_LEASE_SECS.number(get(&settings::DELIVERY_LEASE_SECS))?;
         if Duration::from_secs(lease_secs) <= timeout {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
-pub use paylink_notify::Secret;
+pub use paylink_notify::{OutboundPolicy, Secret};
 
 pub use delivery::DeliveryConfig;
 pub use payments::PaymentsConfig;
@@ -72,6 +72,9 @@ pub struct Config {
     /// How long a resolved API key is trusted without asking the database again, so also how
     /// long a revoked key may keep working (`PAYLINK_API_KEY_CACHE_SECS`; 0 turns it off).
     pub api_key_cache_ttl: Duration,
+    /// What merchant-given URLs (callbacks) may reach beyond the outbound guard's rules
+    /// (`PAYLINK_OUTBOUND_ALLOW_HTTP`, `PAYLINK_OUTBOUND_ALLOWED_NETWORKS`).
+    pub outbound: OutboundPolicy,
     /// Email, SMS and the dispatcher.
     pub delivery: DeliveryConfig,
     /// The payments provider and the public pages' limits.
@@ -134,6 +137,14 @@ impl Config {
 
     fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |setting: &Setting| lookup(setting.env).filter(|value| !value.trim().is_empty());
+        let outbound = OutboundPolicy {
+            allow_http: settings::OUTBOUND_ALLOW_HTTP
+                .switch(get(&settings::OUTBOUND_ALLOW_HTTP))?,
+            allowed_networks: networks(
+                &settings::OUTBOUND_ALLOWED_NETWORKS,
+                get(&settings::OUTBOUND_ALLOWED_NETWORKS),
+            )?,
+        };
         Ok(Self {
             database_url: Secret::new(database_url(get(&settings::DATABASE_URL))?),
             listen: parse(&settings::LISTEN, get(&settings::LISTEN))?,
@@ -183,7 +194,8 @@ impl Config {
             api_key_cache_ttl: Duration::from_secs(
                 settings::API_KEY_CACHE_SECS.number(get(&settings::API_KEY_CACHE_SECS))?,
             ),
-            delivery: DeliveryConfig::from_lookup(&get)?,
+            delivery: DeliveryConfig::from_lookup(&get, &outbound)?,
+            outbound,
             payments: PaymentsConfig::from_lookup(&get)?,
         })
     }
@@ -262,6 +274,8 @@ mod tests {
             ("PAYLINK_DELIVERY_LEASE_SECS", "5"),
             ("PAYLINK_SMS_PROVIDER", "pigeon"),
             ("PAYLINK_SMTP_URL", "ftp://mail.example.com"),
+            ("PAYLINK_OUTBOUND_ALLOW_HTTP", "sometimes"),
+            ("PAYLINK_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8, intranet"),
         ] {
             let error = config(&[DB, (variable, bad)]).unwrap_err();
             assert_eq!(error.variable, variable, "{bad}");
@@ -304,6 +318,25 @@ mod tests {
             unregistered.is_empty(),
             "read but not registered: {unregistered:?}"
         );
+    }
+
+    #[test]
+    fn the_outbound_policy_is_strict_unless_loosened() {
+        assert_eq!(config(&[DB]).unwrap().outbound, OutboundPolicy::default());
+        let loosened = config(&[
+            DB,
+            ("PAYLINK_OUTBOUND_ALLOW_HTTP", "true"),
+            (
+                "PAYLINK_OUTBOUND_ALLOWED_NETWORKS",
+                "127.0.0.0/8, ::1, 10.20.0.0/16",
+            ),
+        ])
+        .unwrap()
+        .outbound;
+        assert!(loosened.allow_http);
+        assert_eq!(loosened.allowed_networks.len(), 3);
+        assert!(loosened.check_url("http://127.0.0.1:9000/hook").is_ok());
+        assert!(loosened.check_url("http://169.254.169.254/").is_err());
     }
 
     #[test]

@@ -213,6 +213,12 @@ pub const DELIVERY_LEASE_SECS: Setting = number("PAYLINK_DELIVERY_LEASE_SECS", "
 pub const DELIVERY_SETTLE_SECS: Setting = number("PAYLINK_DELIVERY_SETTLE_SECS", "60", 1, 3600);
 /// `PAYLINK_DELIVERY_POLL_MS`.
 pub const DELIVERY_POLL_MS: Setting = number("PAYLINK_DELIVERY_POLL_MS", "1000", 10, 60_000);
+/// `PAYLINK_OUTBOUND_ALLOW_HTTP`: a development setting; merchants' callbacks are https only
+/// without it.
+pub const OUTBOUND_ALLOW_HTTP: Setting = switch("PAYLINK_OUTBOUND_ALLOW_HTTP", "false");
+/// `PAYLINK_OUTBOUND_ALLOWED_NETWORKS`: ranges merchants' callbacks may reach despite the
+/// outbound guard's address rules.
+pub const OUTBOUND_ALLOWED_NETWORKS: Setting = text("PAYLINK_OUTBOUND_ALLOWED_NETWORKS", "");
 /// `PAYLINK_PAYMENTS_PROVIDER`.
 pub const PAYMENTS_PROVIDER: Setting = text("PAYLINK_PAYMENTS_PROVIDER", "test");
 /// `PAYLINK_STRIPE_BASE_URL`.
@@ -279,6 +285,8 @@ pub const SETTINGS: &[Setting] = &[
     DELIVERY_LEASE_SECS,
     DELIVERY_POLL_MS,
     DELIVERY_SETTLE_SECS,
+    OUTBOUND_ALLOW_HTTP,
+    OUTBOUND_ALLOWED_NETWORKS,
     PAYMENTS_PROVIDER,
     STRIPE_BASE_URL,
     STRIPE_SECRET_KEY,

@@ -39,6 +39,8 @@ pub struct Context {
     pub deliveries_queued: Arc<Notify>,
     /// Wakes the processor task runner when a change queued work for the processor.
     pub paying_tasks: Arc<Notify>,
+    /// What merchant-given URLs may reach: checked when a merchant sets one.
+    pub outbound: Arc<paylink_outbound::OutboundPolicy>,
 }
 
 impl juniper::Context for Context {}

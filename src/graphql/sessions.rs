@@ -21,6 +21,7 @@ use super::sql_query::fields::SessionFields;
 use super::{ApiError, Context};
 use crate::domain::session_rules::{self, SessionStatus};
 use crate::domain::{ids, timestamps};
+use crate::outbound::check_merchant_url;
 use paylink_store::lifecycle::Status as _;
 
 /// Which lists of a session a selection asks for; each costs a query.
@@ -137,6 +138,9 @@ pub(super) async fn create(
     input: CreatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
     let now = timestamps::now();
+    if let Some(url) = &input.callback_url {
+        check_merchant_url(&ctx.outbound, "callbackUrl", &url.0)?;
+    }
     let expiration_date = input.expiration_date.map(|d| d.0);
     session_rules::future_expiration(expiration_date, now)?;
     let row = SessionRow {
@@ -176,6 +180,10 @@ pub(super) async fn update(
     input: UpdatePaymentPlanSessionInput,
 ) -> Result<PaymentPlanSession, ApiError> {
     let id = input.id.to_string();
+    // Only a URL given now: one stored before is checked again at each send.
+    if let juniper::Nullable::Some(url) = &input.callback_url {
+        check_merchant_url(&ctx.outbound, "callbackUrl", &url.0)?;
+    }
     let missing = format!("payment plan session {id} not found");
     let now = timestamps::now();
     let view = ctx

@@ -50,6 +50,7 @@ pub(super) async fn run(
         links: Arc::clone(&app.links),
         deliveries_queued: Arc::clone(&app.deliveries_queued),
         paying_tasks: Arc::clone(&app.paying.tasks_queued),
+        outbound: Arc::clone(&app.outbound),
     };
     let mut answers = Vec::with_capacity(requests.len());
     for (request, named) in requests.iter().zip(named) {

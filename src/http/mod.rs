@@ -84,6 +84,8 @@ pub struct App {
     pub page_paths: PagePaths,
     /// Form posts per client address to the payer's pages.
     pub page_limiter: PageRateLimiter,
+    /// What merchant-given URLs may reach (the outbound guard's policy).
+    pub outbound: Arc<paylink_outbound::OutboundPolicy>,
 }
 
 /// The paths of the public link and session base URLs, under which the payer's pages are

@@ -128,6 +128,10 @@ impl ServerProcess {
             .env("DATABASE_URL", db.url())
             .env("PAYLINK_LISTEN", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "info")
+            // Merchants' callbacks may reach receivers on loopback over http; `vars` may
+            // override these.
+            .env("PAYLINK_OUTBOUND_ALLOW_HTTP", "true")
+            .env("PAYLINK_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
             .envs(vars.iter().map(|(name, value)| (*name, value.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -64,6 +64,13 @@ async fn serve(
         ("PAYLINK_DELIVERY_POLL_MS", "50".to_owned()),
         // Tests make requests as fast as they can; the rate-limit tests turn it on.
         ("PAYLINK_RATE_LIMIT_PER_SECOND", "0".to_owned()),
+        // Merchants' callbacks go to receivers on loopback over http; the outbound guard's
+        // own tests override these with "" to get the safe defaults.
+        ("PAYLINK_OUTBOUND_ALLOW_HTTP", "true".to_owned()),
+        (
+            "PAYLINK_OUTBOUND_ALLOWED_NETWORKS",
+            "127.0.0.0/8".to_owned(),
+        ),
     ]);
     for (name, value) in overrides {
         vars.insert(*name, value.clone());

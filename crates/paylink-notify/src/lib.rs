@@ -35,6 +35,8 @@
 //!         },
 //!         timeout: Duration::from_secs(10),
 //!     },
+//!     // Merchants' callbacks: https only, no private or loopback addresses.
+//!     paylink_notify::OutboundPolicy::default(),
 //! )?;
 //! let message = EmailMessage {
 //!     to: "bob@example.com".into(),
@@ -68,6 +70,7 @@ pub use config::{
 pub use error::{ConfigError, Field, SendError};
 pub use message::{Delivered, EmailMessage, SmsMessage};
 pub use notifier::Notifier;
+pub use paylink_outbound::OutboundPolicy;
 pub use paylink_provider_kit::Secret;
 pub use receipts::{Receipt, ReceiptError, ReceiptState, TwilioWebhooks};
 pub use webhook::WebhookMessage;

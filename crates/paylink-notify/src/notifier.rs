@@ -2,6 +2,8 @@
 
 use std::{fmt, sync::Arc};
 
+use paylink_outbound::OutboundPolicy;
+
 use crate::{
     ConfigError, Delivered, EmailMessage, EmailSettings, SendError, SmsMessage, SmsSettings,
     TwilioWebhooks, WebhookMessage, email::EmailSender, sms::SmsSender, webhook::WebhookSender,
@@ -28,10 +30,21 @@ impl Notifier {
     ///
     /// Errors name the setting to fix as a [`Field`](crate::Field), e.g. `SMTP URL: unsupported
     /// scheme ftp (use smtp:// or smtps://)` or `email sender: not a valid mailbox`.
-    pub fn new(email: EmailSettings, sms: SmsSettings) -> Result<Self, ConfigError> {
+    ///
+    /// Merchants' callbacks go through the outbound guard under `callbacks`
+    /// ([`OutboundPolicy::default`] is the safe one: https only, no private addresses).
+    pub fn new(
+        email: EmailSettings,
+        sms: SmsSettings,
+        callbacks: OutboundPolicy,
+    ) -> Result<Self, ConfigError> {
         // Callbacks wait as long as a text message does.
-        let webhooks = WebhookSender::new(sms.timeout)
-            .map_err(|error| ConfigError::new(crate::Field::CallbackClient, error.to_string()))?;
+        let webhooks = WebhookSender::new(sms.timeout, callbacks).map_err(|error| {
+            ConfigError::new(
+                crate::Field::CallbackClient,
+                format!("no HTTP client: {}", paylink_provider_kit::chain(&error)),
+            )
+        })?;
         Ok(Notifier {
             inner: Arc::new(Inner {
                 email: EmailSender::new(email)?,

@@ -5,11 +5,17 @@
 //! scheme Stripe uses for its own webhooks, so that a receiver can check the time as well as the
 //! body and refuse replays. A receiver de-duplicates by the event's `id` in the body: an attempt
 //! whose answer was lost is sent again.
+//!
+//! Every callback goes through the outbound guard ([`paylink_outbound`]): the URL is checked,
+//! its host resolved once, and the request made to the vetted address, without redirects. What
+//! the merchant reads of a failure never tells what lies behind the URL: [`REFUSED_REASON`],
+//! [`NO_ANSWER_REASON`], or the status that answered.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use paylink_provider_kit::{HttpClientError, chain, http_client, tidy};
+use paylink_outbound::{GuardError, OutboundGuard, OutboundPolicy, Prepared, REFUSED_REASON};
+use paylink_provider_kit::{chain, tidy};
 use reqwest::StatusCode;
 use sha2::Sha256;
 
@@ -42,35 +48,43 @@ pub fn signature(secret: &str, timestamp: u64, body: &str) -> String {
     format!("t={timestamp},v1={hex}")
 }
 
-/// Posts callbacks.
+/// Posts callbacks, each through the outbound guard.
 #[derive(Debug)]
 pub(crate) struct WebhookSender {
-    http: reqwest::Client,
-    timeout: Duration,
+    guard: OutboundGuard,
 }
 
+/// What a merchant reads when no answer came: the same words for a refused connection, a
+/// timeout, a cut connection or a name without an address, so that `lastError` cannot tell an
+/// open port from a closed one.
+pub const NO_ANSWER_REASON: &str = "the callback URL gave no answer";
+
 impl WebhookSender {
-    pub(crate) fn new(timeout: Duration) -> Result<Self, HttpClientError> {
+    pub(crate) fn new(timeout: Duration, policy: OutboundPolicy) -> Result<Self, reqwest::Error> {
         Ok(Self {
-            // A redirect is not followed: it is not an answer, the merchant configured this URL.
-            http: http_client(
+            guard: OutboundGuard::new(
+                policy,
                 concat!("paylink-callbacks/", env!("CARGO_PKG_VERSION")),
                 timeout,
             )?,
-            timeout,
         })
     }
 
     /// One attempt. A 2xx is delivered; 408, 429 and 5xx, no connection and no answer are
-    /// worth another attempt (the receiver de-duplicates by event id); any other answer is
-    /// about this request and repeats on retry.
+    /// worth another attempt (the receiver de-duplicates by event id); any other answer
+    /// (a redirect included: it is not followed) is about this request and repeats on retry.
+    /// A URL the outbound policy refuses is not called and fails for good.
     pub(crate) async fn send(&self, message: &WebhookMessage) -> Result<Delivered, SendError> {
+        let Prepared { url, client } = self
+            .guard
+            .prepare(&message.url)
+            .await
+            .map_err(guard_error)?;
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_secs());
-        let response = self
-            .http
-            .post(&message.url)
+        let response = client
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(
                 SIGNATURE_HEADER,
@@ -79,7 +93,7 @@ impl WebhookSender {
             .body(message.body.clone())
             .send()
             .await
-            .map_err(|error| self.transport_error(error))?;
+            .map_err(transport_error)?;
         let status = response.status();
         if status.is_success() {
             return Ok(Delivered {
@@ -99,23 +113,33 @@ impl WebhookSender {
             _ => Err(SendError::Permanent(reason)),
         }
     }
+}
 
-    fn transport_error(&self, error: reqwest::Error) -> SendError {
-        let (builder, connect, timeout) =
-            (error.is_builder(), error.is_connect(), error.is_timeout());
-        tracing::warn!(error = %tidy(&chain(&error.without_url())), "callback request failed");
-        if builder {
-            SendError::Permanent("the callback URL cannot be called".into())
-        } else if connect {
-            SendError::Transient("could not reach the callback URL".into())
-        } else if timeout {
-            SendError::Transient(format!(
-                "the callback URL did not answer within {:?}",
-                self.timeout
-            ))
-        } else {
-            SendError::Transient("the connection to the callback URL broke".into())
+/// The guard's refusal, for the merchant: no rule, address or DNS detail (those go to the log).
+fn guard_error(error: GuardError) -> SendError {
+    match error {
+        GuardError::Refused(refusal) => {
+            tracing::warn!(reason = %refusal, "callback refused by the outbound policy");
+            SendError::Permanent(REFUSED_REASON.into())
         }
+        GuardError::NoAddress | GuardError::LookupTimeout => {
+            tracing::warn!(%error, "callback not sent");
+            SendError::Transient(NO_ANSWER_REASON.into())
+        }
+        GuardError::Client(error) => {
+            tracing::warn!(error = %tidy(&chain(&error)), "callback client not built");
+            SendError::Transient("the callback could not be sent".into())
+        }
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> SendError {
+    let builder = error.is_builder();
+    tracing::warn!(error = %tidy(&chain(&error.without_url())), "callback request failed");
+    if builder {
+        SendError::Permanent("the callback URL cannot be called".into())
+    } else {
+        SendError::Transient(NO_ANSWER_REASON.into())
     }
 }
 

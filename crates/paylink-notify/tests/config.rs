@@ -3,8 +3,8 @@
 use std::{path::PathBuf, time::Duration};
 
 use paylink_notify::{
-    ConfigError, EmailSettings, EmailTransport, Field, Notifier, Secret, SendError, SmsSettings,
-    SmsTransport, TwilioSender,
+    ConfigError, EmailSettings, EmailTransport, Field, Notifier, OutboundPolicy, Secret, SendError,
+    SmsSettings, SmsTransport, TwilioSender,
 };
 
 const SMTP_PASSWORD: &str = "smtp-pa55word";
@@ -52,7 +52,7 @@ fn sms_files() -> SmsSettings {
 
 fn smtp(url: &str) -> Result<Notifier, ConfigError> {
     paylink_notify::install_crypto_provider();
-    Notifier::new(email(url), sms_files())
+    Notifier::new(email(url), sms_files(), OutboundPolicy::default())
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn bad_smtp_urls_name_the_setting() {
 fn a_bad_sender_mailbox_names_the_setting() {
     let mut settings = email("smtp://mail.example.com");
     settings.from = "Paylink no-reply at example".into();
-    let error = Notifier::new(settings, sms_files()).unwrap_err();
+    let error = Notifier::new(settings, sms_files(), OutboundPolicy::default()).unwrap_err();
     assert_eq!(error.field, Field::EmailFrom);
     assert!(
         error
@@ -170,7 +170,12 @@ fn bad_twilio_settings_name_the_setting() {
         ),
     ];
     for (settings, setting) in cases {
-        let error = Notifier::new(email("smtp://mail.example.com"), settings).unwrap_err();
+        let error = Notifier::new(
+            email("smtp://mail.example.com"),
+            settings,
+            OutboundPolicy::default(),
+        )
+        .unwrap_err();
         assert_eq!(error.field, setting, "{error}");
         assert!(
             error.to_string().starts_with(&format!("{setting}: ")),
@@ -181,6 +186,7 @@ fn bad_twilio_settings_name_the_setting() {
     Notifier::new(
         email("smtp://mail.example.com"),
         twilio("http://127.0.0.1:9999", sid, "t", from()),
+        OutboundPolicy::default(),
     )
     .expect("loopback http");
 }
@@ -193,7 +199,10 @@ fn debug_output_never_shows_secrets() {
     let texts = [
         format!("{email:?}"),
         format!("{sms:?}"),
-        format!("{:?}", Notifier::new(email.clone(), sms.clone()).unwrap()),
+        format!(
+            "{:?}",
+            Notifier::new(email.clone(), sms.clone(), OutboundPolicy::default()).unwrap()
+        ),
     ];
     for text in texts {
         assert!(!text.contains(SMTP_PASSWORD), "{text}");

@@ -27,6 +27,7 @@ fn notifier(email_dir: PathBuf, sms_path: PathBuf) -> Notifier {
             transport: SmsTransport::Files { path: sms_path },
             timeout: Duration::from_secs(5),
         },
+        paylink_notify::OutboundPolicy::default(),
     )
     .expect("valid settings")
 }

@@ -30,6 +30,7 @@ fn notifier(url: &str, timeout: Duration) -> Notifier {
             },
             timeout,
         },
+        paylink_notify::OutboundPolicy::default(),
     )
     .expect("valid settings")
 }

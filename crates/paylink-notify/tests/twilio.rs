@@ -34,6 +34,7 @@ fn notifier(base_url: &str, token: &str, sender: TwilioSender, timeout: Duration
             },
             timeout,
         },
+        paylink_notify::OutboundPolicy::default(),
     )
     .expect("valid settings")
 }

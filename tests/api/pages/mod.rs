@@ -11,6 +11,7 @@ mod lifecycle_model;
 mod lifecycle_model_stripe;
 mod links;
 mod model_support;
+mod outbound;
 mod receipts;
 mod receiver;
 mod refunds;
