@@ -81,6 +81,19 @@ impl DeliveryConfig {
                 settings::DELIVERY_RETRY_MAX_MS.number(get(&settings::DELIVERY_RETRY_MAX_MS))?,
             ),
         };
+        let callback_max_age = Duration::from_secs(
+            settings::CALLBACK_MAX_AGE_SECS.number(get(&settings::CALLBACK_MAX_AGE_SECS))?,
+        );
+        let callback_max_delay = Duration::from_millis(
+            settings::CALLBACK_RETRY_MAX_MS.number(get(&settings::CALLBACK_RETRY_MAX_MS))?,
+        );
+        let callback_retry = RetryPolicy {
+            max_attempts: settings::CALLBACK_MAX_ATTEMPTS
+                .number(get(&settings::CALLBACK_MAX_ATTEMPTS))?,
+            max_age: callback_max_age,
+            base_delay: retry.base_delay,
+            max_delay: callback_max_delay,
+        };
         let dispatch = DispatchSettings {
             batch: CLAIM_BATCH,
             lease: Duration::from_secs(lease_secs),
@@ -88,6 +101,7 @@ impl DeliveryConfig {
                 settings::DELIVERY_POLL_MS.number(get(&settings::DELIVERY_POLL_MS))?,
             ),
             retry,
+            callback_retry,
             settle_after: Duration::from_secs(
                 settings::DELIVERY_SETTLE_SECS.number(get(&settings::DELIVERY_SETTLE_SECS))?,
             ),

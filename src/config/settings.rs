@@ -207,6 +207,21 @@ pub const DELIVERY_RETRY_BASE_MS: Setting =
 /// `PAYLINK_DELIVERY_RETRY_MAX_MS`.
 pub const DELIVERY_RETRY_MAX_MS: Setting =
     number("PAYLINK_DELIVERY_RETRY_MAX_MS", "600000", 1, 86_400_000);
+/// `PAYLINK_CALLBACK_MAX_AGE_SECS`: how long a merchant's callback is retried, Stripe's three
+/// days by default.
+pub const CALLBACK_MAX_AGE_SECS: Setting = number(
+    "PAYLINK_CALLBACK_MAX_AGE_SECS",
+    "259200",
+    60,
+    30 * 24 * 3600,
+);
+/// `PAYLINK_CALLBACK_MAX_ATTEMPTS`: attempts at a callback in all, enough by default for three
+/// days at the longest wait.
+pub const CALLBACK_MAX_ATTEMPTS: Setting =
+    number("PAYLINK_CALLBACK_MAX_ATTEMPTS", "100", 1, 10_000);
+/// `PAYLINK_CALLBACK_RETRY_MAX_MS`: the longest wait between two attempts at a callback.
+pub const CALLBACK_RETRY_MAX_MS: Setting =
+    number("PAYLINK_CALLBACK_RETRY_MAX_MS", "3600000", 1, 86_400_000);
 /// `PAYLINK_DELIVERY_LEASE_SECS`.
 pub const DELIVERY_LEASE_SECS: Setting = number("PAYLINK_DELIVERY_LEASE_SECS", "60", 1, 3600);
 /// `PAYLINK_DELIVERY_SETTLE_SECS`.
@@ -282,6 +297,9 @@ pub const SETTINGS: &[Setting] = &[
     DELIVERY_MAX_AGE_SECS,
     DELIVERY_RETRY_BASE_MS,
     DELIVERY_RETRY_MAX_MS,
+    CALLBACK_MAX_ATTEMPTS,
+    CALLBACK_MAX_AGE_SECS,
+    CALLBACK_RETRY_MAX_MS,
     DELIVERY_LEASE_SECS,
     DELIVERY_POLL_MS,
     DELIVERY_SETTLE_SECS,

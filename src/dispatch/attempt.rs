@@ -92,8 +92,12 @@ pub(super) fn outcome(
         }
         Err(error) if error.is_transient() => {
             let now = timestamps::now();
-            let next = settings
-                .retry
+            let policy = if row.channel == CALLBACK_CHANNEL {
+                &settings.callback_retry
+            } else {
+                &settings.retry
+            };
+            let next = policy
                 .next_attempt(attempt, row.created_at, now, rand::random::<f64>())
                 // Not before the provider asked (429 with Retry-After).
                 .map(|at| match error.retry_after() {

@@ -34,6 +34,8 @@ pub struct DispatchSettings {
     pub poll: Duration,
     /// Retries of transient failures.
     pub retry: RetryPolicy,
+    /// Retries of a merchant's callbacks: longer, as a receiver may be down for a deploy.
+    pub callback_retry: RetryPolicy,
     /// How long after an attempt whose outcome is unknown the provider is asked about it: time
     /// for its status callback to settle it first, and for its records to show the message.
     pub settle_after: Duration,

@@ -70,10 +70,11 @@ impl WebhookSender {
         })
     }
 
-    /// One attempt. A 2xx is delivered; 408, 429 and 5xx, no connection and no answer are
-    /// worth another attempt (the receiver de-duplicates by event id); any other answer
-    /// (a redirect included: it is not followed) is about this request and repeats on retry.
-    /// A URL the outbound policy refuses is not called and fails for good.
+    /// One attempt. A 2xx is delivered; 410 Gone says the receiver wants no more and fails for
+    /// good; any other answer (a 404 while a receiver is being deployed, a redirect, which is
+    /// not followed), no connection and no answer are worth another attempt, as Stripe treats
+    /// its webhooks (the receiver de-duplicates by event id). A URL the outbound policy refuses
+    /// is not called and fails for good.
     pub(crate) async fn send(&self, message: &WebhookMessage) -> Result<Delivered, SendError> {
         let Prepared { url, client } = self
             .guard
@@ -109,8 +110,8 @@ impl WebhookSender {
                     retry_after,
                 })
             }
-            _ if crate::sms::twilio::is_transient(status) => Err(SendError::Transient(reason)),
-            _ => Err(SendError::Permanent(reason)),
+            _ if status == StatusCode::GONE => Err(SendError::Permanent(reason)),
+            _ => Err(SendError::Transient(reason)),
         }
     }
 }

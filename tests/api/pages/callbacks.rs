@@ -140,6 +140,56 @@ async fn a_callback_that_fails_is_sent_again_with_the_same_event() {
 }
 
 #[tokio::test]
+async fn a_receiver_answering_404_for_a_while_still_hears_of_the_payment_and_410_stops_it() {
+    let app = TestApp::start_with(&[
+        ("PAYLINK_DELIVERY_RETRY_BASE_MS", "50".to_owned()),
+        ("PAYLINK_CALLBACK_RETRY_MAX_MS", "200".to_owned()),
+    ])
+    .await;
+    let merchant = app.merchant("Deploying").await;
+    // A receiver mid-deploy: not found, then an error page, then there.
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[404, 400, 500]);
+    let (session, page) = create_session(
+        &app,
+        &merchant,
+        json!({ "callbackUrl": receiver.url("/hook"), "startDate": today() }),
+    )
+    .await;
+    pay_in_test_mode(&app, &page, &[("method", "card")]).await;
+    let log = sent_callbacks(&app, &merchant, &session).await;
+    assert_eq!(log[0]["attempts"], 4, "{log:?}");
+
+    // 410 Gone: the receiver wants no more, and gets no more.
+    let gone = Receiver::start().await;
+    gone.answer_with(&[410]);
+    let (session, page) = create_session(
+        &app,
+        &merchant,
+        json!({ "callbackUrl": gone.url("/hook"), "startDate": today() }),
+    )
+    .await;
+    pay_in_test_mode(&app, &page, &[("method", "card")]).await;
+    for _ in 0..600 {
+        let body = app
+            .gql(&merchant, CALLBACKS, json!({ "id": session }))
+            .await;
+        let log = ok(&body, "paymentPlanSession")["callbacks"].clone();
+        if log[0]["status"] == "Failed" {
+            assert_eq!(log[0]["attempts"], 1, "{log}");
+            assert!(
+                log[0]["lastError"].as_str().unwrap().contains("410"),
+                "{log}"
+            );
+            assert_eq!(gone.received().len(), 1);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the callback answered 410 was not Failed within 30 s");
+}
+
+#[tokio::test]
 async fn a_link_payment_and_a_session_without_callback_url_call_nobody() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Quiet").await;

@@ -169,7 +169,7 @@ async fn a_stored_callback_to_loopback_is_never_called_and_fails_neutrally() {
 /// is no port scanner.
 #[tokio::test]
 async fn a_callback_nobody_answers_says_no_answer_and_nothing_more() {
-    let app = TestApp::start_with(&[("PAYLINK_DELIVERY_MAX_ATTEMPTS", "1".to_owned())]).await;
+    let app = TestApp::start_with(&[("PAYLINK_CALLBACK_MAX_ATTEMPTS", "1".to_owned())]).await;
     let merchant = app.merchant("Closed").await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
