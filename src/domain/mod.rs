@@ -16,6 +16,7 @@ pub mod session_rules;
 #[cfg(test)]
 pub(crate) mod test_rows;
 pub mod timestamps;
+pub mod urls;
 
 /// A client-fixable problem with one input field.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

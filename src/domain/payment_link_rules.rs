@@ -3,7 +3,6 @@
 //! fields holds whichever of them a request touched.
 
 use paylink_store::payment_links::PaymentLinkRow;
-use url::Url;
 
 use super::InvalidField;
 use super::checkout_rules::{self, PayMethod};
@@ -192,13 +191,7 @@ fn methods_take(link: &PaymentLinkRow, currency: PayableCurrency) -> Result<(), 
 
 fn redirect_url(value: &str) -> Result<(), InvalidField> {
     at_most("redirect_url", value, MAX_REDIRECT_URL_CHARS)?;
-    match Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        _ => Err(InvalidField::new(
-            "redirect_url",
-            "must be an absolute http:// or https:// URL",
-        )),
-    }
+    super::urls::absolute_http(value).map_err(|problem| InvalidField::new("redirect_url", problem))
 }
 
 #[cfg(test)]
@@ -404,7 +397,12 @@ mod tests {
             field_of(|l| l.redirect_url = Some("https://example.com/ok".into())),
             None
         );
-        for bad in ["example.com", "ftp://example.com", "javascript:alert(1)"] {
+        for bad in [
+            "example.com",
+            "ftp://example.com",
+            "javascript:alert(1)",
+            "https://x/ok\n",
+        ] {
             assert_eq!(
                 field_of(|l| l.redirect_url = Some(bad.into())),
                 Some("redirect_url".into()),

@@ -144,11 +144,11 @@ impl Url {
     }
 
     fn from_input(text: &str) -> Result<Self, Box<str>> {
-        match url::Url::parse(text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-                Ok(Self(text.to_owned()))
+        match crate::domain::urls::absolute_http(text) {
+            Ok(()) => Ok(Self(text.to_owned())),
+            Err(problem) => {
+                Err(format!("Expected an absolute http(s) URL ({problem}), found {text:?}").into())
             }
-            _ => Err(format!("Expected an absolute http(s) URL, found {text:?}").into()),
         }
     }
 }

@@ -127,6 +127,11 @@ async fn every_validation_rule_rejects_with_its_field_and_writes_nothing() {
             "redirect_url",
             json!({ "redirect_url": "example.com/thanks" }),
         ),
+        // The parser would drop the newline and the payer's redirect header would break.
+        (
+            "redirect_url",
+            json!({ "redirect_url": "https://shop.example/thanks\n" }),
+        ),
         (
             "redirect_url",
             json!({ "redirect_url": "ftp://example.com" }),

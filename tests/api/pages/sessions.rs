@@ -213,3 +213,40 @@ async fn a_session_amount_its_currency_cannot_hold_is_refused() {
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
 }
+
+#[tokio::test]
+async fn a_session_url_with_a_control_character_is_refused_and_nothing_is_stored() {
+    let app = TestApp::start().await;
+    let merchant = app.merchant("Typed").await;
+    let contact = app
+        .gql(
+            &merchant,
+            crate::deliveries::CREATE_CONTACT,
+            json!({ "input": { "name": "A" } }),
+        )
+        .await;
+    let contact_id = ok(&contact, "createContact")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for field in ["callbackUrl", "successUrl", "cancelUrl"] {
+        let mut input = crate::deliveries::session_input(&contact_id);
+        input[field] = json!("https://merchant.example/back\r\nX-Injected: 1");
+        let body = app
+            .gql(
+                &merchant,
+                crate::deliveries::CREATE_SESSION,
+                json!({ "input": input }),
+            )
+            .await;
+        assert!(!body["errors"].is_null(), "{field}: {body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("control characters"),
+            "{body}"
+        );
+    }
+    assert_eq!(app.row_count("payment_plan_sessions").await, 0);
+}
