@@ -15,7 +15,7 @@ async fn form_posts_are_limited_per_client_address() {
     .await;
     let merchant = app.merchant("Limited").await;
     let (_, page) = create_link(&app, &merchant, json!({})).await;
-    let post_as = |client: &'static str| client_post(&app, &page, client);
+    let post_as = |client: &'static str| post_card_with(&app, &page, "x-forwarded-for", client);
     assert_eq!(post_as("203.0.113.7").await.status, 303);
     assert_eq!(post_as("203.0.113.7").await.status, 303);
     let refused = post_as("203.0.113.7").await;
@@ -26,19 +26,6 @@ async fn form_posts_are_limited_per_client_address() {
     assert_eq!(post_as("198.51.100.4").await.status, 303);
     assert_eq!(get(&app, &page).await.status, 200);
     assert_eq!(app.row_count("checkouts").await, 3);
-}
-
-async fn client_post(app: &TestApp, page: &str, forwarded_for: &str) -> Answer {
-    answer(
-        client()
-            .post(app.url(page))
-            .header("x-forwarded-for", forwarded_for)
-            .form(&[("method", "card")])
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await
 }
 
 #[tokio::test]

@@ -439,20 +439,6 @@ async fn a_link_past_its_expiry_is_closed_and_a_late_payment_given_back() {
     );
 }
 
-/// POSTs a link's form as a browser that keeps `cookie` does.
-async fn post_with_cookie(app: &TestApp, page: &str, cookie: &str) -> Answer {
-    answer(
-        client()
-            .post(app.url(page))
-            .header("cookie", cookie)
-            .form(&[("method", "card")])
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_payers_second_tab_on_a_link_goes_on_with_their_checkout() {
     let app = TestApp::start().await;
@@ -471,8 +457,8 @@ async fn a_payers_second_tab_on_a_link_goes_on_with_their_checkout() {
     }
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
 
-    let first = post_with_cookie(&app, &page, &cookie).await;
-    let second = post_with_cookie(&app, &page, &cookie).await;
+    let first = post_card_with(&app, &page, "cookie", &cookie).await;
+    let second = post_card_with(&app, &page, "cookie", &cookie).await;
     assert_eq!(first.status, 303, "{}", first.body);
     assert_eq!(
         first.location_path(),

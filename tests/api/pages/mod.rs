@@ -95,6 +95,35 @@ async fn get(app: &TestApp, path: &str) -> Answer {
     answer(client().get(app.url(path)).send().await.expect("GET")).await
 }
 
+/// A contact ("Jo Doe", jo@example.com) of `merchant`; its id.
+async fn create_contact(app: &TestApp, merchant: &Merchant) -> String {
+    let contact = app
+        .gql(
+            merchant,
+            CREATE_CONTACT,
+            json!({ "input": { "name": "Jo Doe", "email": "jo@example.com" } }),
+        )
+        .await;
+    ok(&contact, "createContact")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// POSTs a link's form choosing a card, with one more header, as a browser or proxy sends it.
+async fn post_card_with(app: &TestApp, page: &str, header: &str, value: &str) -> Answer {
+    answer(
+        client()
+            .post(app.url(page))
+            .header(header, value)
+            .form(&[("method", "card")])
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await
+}
+
 async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
     answer(
         client()
@@ -188,17 +217,7 @@ pub(crate) async fn create_session(
     merchant: &Merchant,
     fields: Value,
 ) -> (String, String) {
-    let contact = app
-        .gql(
-            merchant,
-            CREATE_CONTACT,
-            json!({ "input": { "name": "Jo Doe", "email": "jo@example.com" } }),
-        )
-        .await;
-    let contact_id = ok(&contact, "createContact")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let contact_id = create_contact(app, merchant).await;
     let mut input = session_input(&contact_id);
     for (name, value) in fields.as_object().expect("fields").clone() {
         input[name] = value;

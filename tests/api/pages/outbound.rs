@@ -61,17 +61,7 @@ async fn a_callback_url_on_an_internal_address_is_refused_when_set() {
     let app = strict_app(&[]).await;
     let merchant = app.merchant("Curious").await;
     let receiver = Receiver::start().await;
-    let contact = app
-        .gql(
-            &merchant,
-            crate::deliveries::CREATE_CONTACT,
-            json!({ "input": { "name": "Jo" } }),
-        )
-        .await;
-    let contact_id = ok(&contact, "createContact")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let contact_id = create_contact(&app, &merchant).await;
     for url in [
         receiver.url("/hook"),
         "https://127.0.0.1/hook".into(),

@@ -190,17 +190,7 @@ async fn a_plan_offers_bank_debits_only_in_usd() {
 async fn a_session_amount_its_currency_cannot_hold_is_refused() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Yen").await;
-    let contact = app
-        .gql(
-            &merchant,
-            crate::deliveries::CREATE_CONTACT,
-            json!({ "input": { "name": "A" } }),
-        )
-        .await;
-    let contact_id = ok(&contact, "createContact")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let contact_id = create_contact(&app, &merchant).await;
     let mut input = crate::deliveries::session_input(&contact_id);
     input["currency"] = json!("JPY");
     input["amount"] = json!("100.50");
@@ -218,17 +208,7 @@ async fn a_session_amount_its_currency_cannot_hold_is_refused() {
 async fn a_session_url_with_a_control_character_is_refused_and_nothing_is_stored() {
     let app = TestApp::start().await;
     let merchant = app.merchant("Typed").await;
-    let contact = app
-        .gql(
-            &merchant,
-            crate::deliveries::CREATE_CONTACT,
-            json!({ "input": { "name": "A" } }),
-        )
-        .await;
-    let contact_id = ok(&contact, "createContact")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let contact_id = create_contact(&app, &merchant).await;
     for field in ["callbackUrl", "successUrl", "cancelUrl"] {
         let mut input = crate::deliveries::session_input(&contact_id);
         input[field] = json!("https://merchant.example/back\r\nX-Injected: 1");
